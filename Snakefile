@@ -1,0 +1,23 @@
+# scce-genomics: FASTQ/BAM -> alignment + QC -> somatic calls -> CNV -> spectra -> comparison
+# with ESCC/EAC/SCLC references -> one HTML report. See README.md and config/README.md.
+from snakemake.utils import min_version
+
+min_version("8.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/reference.smk"
+include: "workflow/rules/align.smk"
+include: "workflow/rules/qc.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

@@ -1,0 +1,57 @@
+"""Atomic outputs: a file appears under its final name only once it is complete.
+
+Snakemake deletes the outputs of a failed job, but our CLI is also run by hand; writing to a
+temporary sibling and renaming means a killed process never leaves a half-written file that
+looks complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+
+__all__ = ["atomic_path", "atomic_open", "write_tsv"]
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it onto ``path`` only on success."""
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)
+        os.replace(tmp_path, final)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[str]]:
+    """Open ``path`` for text writing atomically; ``.gz`` paths are gzip-compressed."""
+    with atomic_path(path) as tmp:
+        if str(path).endswith(".gz"):
+            with gzip.open(tmp, mode + "t", compresslevel=6) as handle:
+                yield handle
+        else:
+            with open(tmp, mode) as handle:
+                yield handle
+
+
+def write_tsv(df: pd.DataFrame, path: str | Path, index: bool = False) -> None:
+    """Write a tab-separated table atomically, with ``NA`` for missing values."""
+    with atomic_open(path) as handle:
+        df.to_csv(handle, sep="\t", index=index, na_rep="NA")

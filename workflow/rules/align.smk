@@ -1,0 +1,103 @@
+# Alignment: check inputs, bwa mem per unit (lane), merge units, mark duplicates, index.
+
+
+def unit_inputs(wildcards):
+    unit = UNITS.loc[(wildcards.sample, wildcards.unit)]
+    if unit["bam"]:
+        return {"bam": unit["bam"]}
+    files = {"fq1": unit["fq1"]}
+    if unit["fq2"]:
+        files["fq2"] = unit["fq2"]
+    return files
+
+
+def read_group(wildcards):
+    return (
+        f"@RG\\tID:{wildcards.sample}.{wildcards.unit}\\tSM:{wildcards.sample}"
+        f"\\tLB:{wildcards.sample}\\tPL:ILLUMINA\\tPU:{wildcards.unit}"
+    )
+
+
+rule check_reads:
+    input:
+        unpack(unit_inputs),
+        fai=out("reference/genome.fa.fai"),
+    output:
+        out("qc/units/{sample}.{unit}.reads.json"),
+    params:
+        files=lambda wc, input: " ".join(
+            f"--{key} {input[key]}" for key in ("fq1", "fq2", "bam") if key in input.keys()
+        ),
+        reference=lambda wc: (
+            ""
+            if config["alignment"]["realign_bam"]
+            else f"--reference {out('reference/genome.fa')}"
+        ),
+    log:
+        out("logs/check_reads/{sample}.{unit}.log"),
+    resources:
+        mem_mb=500,
+        runtime=60,
+    shell:
+        "scce-genomics check-reads --sample {wildcards.sample} --unit {wildcards.unit} "
+        "{params.files} {params.reference} --out {output} 2> {log}"
+
+
+rule bwa_mem:
+    input:
+        unpack(unit_inputs),
+        checked=out("qc/units/{sample}.{unit}.reads.json"),
+        index=multiext(out("reference/genome.fa"), ".amb", ".ann", ".bwt", ".pac", ".sa"),
+    output:
+        temp(out("bam/units/{sample}.{unit}.bam")),
+    params:
+        ref=out("reference/genome.fa"),
+        rg=read_group,
+        extra=config["alignment"].get("bwa_extra", ""),
+        reads=lambda wc, input: (
+            "-p -"
+            if "bam" in input.keys()
+            else " ".join(input[key] for key in ("fq1", "fq2") if key in input.keys())
+        ),
+        stream=lambda wc, input: (
+            f"samtools collate -Ou -o - {input.bam} | samtools fastq -N -0 /dev/null "
+            "-s /dev/null - | "
+            if "bam" in input.keys() and config["alignment"]["realign_bam"]
+            else ""
+        ),
+        tmp=lambda wc: out(f"bam/units/{wc.sample}.{wc.unit}.sorttmp"),
+    log:
+        out("logs/bwa_mem/{sample}.{unit}.log"),
+    threads: 4
+    resources:
+        mem_mb=8000,
+        runtime=240,
+    shell:
+        "({params.stream}bwa mem -t {threads} {params.extra} -R '{params.rg}' {params.ref} "
+        "{params.reads} | samtools fixmate -m -u - - "
+        "| samtools sort -@ {threads} -m 600M -T {params.tmp} -o {output} -) 2> {log}"
+
+
+rule merge_markdup:
+    input:
+        lambda wc: expand(
+            out("bam/units/{{sample}}.{unit}.bam"), unit=units_of(wc.sample)["unit"]
+        ),
+    output:
+        bam=out("bam/{sample}.bam"),
+        bai=out("bam/{sample}.bam.bai"),
+        stats=out("qc/{sample}.markdup.txt"),
+    log:
+        out("logs/merge_markdup/{sample}.log"),
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=120,
+    shell:
+        "(samtools merge -u -@ {threads} -o - {input} | "
+        + (
+            "samtools markdup -@ {threads} -f {output.stats} - {output.bam}"
+            if config["alignment"]["mark_duplicates"]
+            else "samtools view -b -@ {threads} -o {output.bam} - && echo skipped > {output.stats}"
+        )
+        + " && samtools index {output.bam}) 2> {log}"

@@ -1,0 +1,56 @@
+# Sample sheets, config validation and input functions shared by every stage.
+import json
+import os
+
+from snakemake.utils import validate
+
+from scce_genomics.errors import InputError
+from scce_genomics.samples import load_samples, load_units, tumor_normal_pairs
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+try:
+    SAMPLES = load_samples(config["samples"])
+    UNITS = load_units(config["units"], SAMPLES)
+except InputError as err:
+    raise WorkflowError(f"invalid sample sheet: {err}") from None
+
+validate(SAMPLES.drop(columns="sheet_line").dropna(axis=1), schema="../schemas/samples.schema.yaml")
+validate(UNITS.drop(columns="sheet_line"), schema="../schemas/units.schema.yaml")
+
+PAIRS = tumor_normal_pairs(SAMPLES)
+OUT = config.get("outdir", "results").rstrip("/")
+TUMORS = list(PAIRS["tumor"])
+NORMALS = list(SAMPLES.loc[SAMPLES["type"] == "normal", "sample"])
+ALL_SAMPLES = list(SAMPLES["sample"])
+TARGETS_BED = config.get("targets", "")
+
+
+wildcard_constraints:
+    sample="|".join(ALL_SAMPLES) or "NONE",
+    unit="[A-Za-z0-9][A-Za-z0-9_.-]*",
+
+
+def out(path):
+    """A path under the configured output directory."""
+    return f"{OUT}/{path}"
+
+
+def units_of(sample):
+    return UNITS.loc[sample]
+
+
+def matched_normal(tumor):
+    """The tumor's matched normal sample name, or '' for tumor-only analysis."""
+    return PAIRS.loc[tumor, "normal"]
+
+
+def all_targets():
+    """Final outputs of every stage (each stage file defines <stage>_targets())."""
+    targets = []
+    for name in ("qc", "somatic", "cnv", "spectra", "compare", "report"):
+        func = globals().get(f"{name}_targets")
+        if func is not None:
+            targets += func()
+    return targets

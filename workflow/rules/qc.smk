@@ -1,0 +1,87 @@
+# Alignment QC: samtools stats, mosdepth coverage, a tidy verdict table and MultiQC.
+
+
+rule samtools_stats:
+    input:
+        bam=out("bam/{sample}.bam"),
+        ref=out("reference/genome.fa"),
+    output:
+        out("qc/{sample}.stats.txt"),
+    params:
+        targets=f"-t {TARGETS_BED}" if TARGETS_BED else "",
+    log:
+        out("logs/samtools_stats/{sample}.log"),
+    resources:
+        mem_mb=1000,
+        runtime=60,
+    shell:
+        "samtools stats --reference {input.ref} {params.targets} {input.bam} > {output} 2> {log}"
+
+
+rule mosdepth:
+    input:
+        bam=out("bam/{sample}.bam"),
+        bai=out("bam/{sample}.bam.bai"),
+    output:
+        summary=out("qc/mosdepth/{sample}.mosdepth.summary.txt"),
+        dist=out("qc/mosdepth/{sample}.mosdepth.global.dist.txt"),
+    params:
+        prefix=lambda wc: out(f"qc/mosdepth/{wc.sample}"),
+        by=f"--by {TARGETS_BED}" if TARGETS_BED else "--by 10000",
+    log:
+        out("logs/mosdepth/{sample}.log"),
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    shell:
+        "mosdepth -t {threads} -n --fast-mode {params.by} {params.prefix} {input.bam} 2> {log}"
+
+
+rule qc_table:
+    input:
+        stats=expand(out("qc/{sample}.stats.txt"), sample=ALL_SAMPLES),
+        mosdepth=expand(out("qc/mosdepth/{sample}.mosdepth.summary.txt"), sample=ALL_SAMPLES),
+        samples=config["samples"],
+    output:
+        report(
+            out("qc/qc_table.tsv"),
+            caption="../report/qc_table.rst",
+            category="1. Quality control",
+        ),
+    params:
+        names=ALL_SAMPLES,
+        thresholds=json.dumps(config["qc"]),
+        targeted="--targeted" if TARGETS_BED else "",
+    log:
+        out("logs/qc_table.log"),
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "scce-genomics qc-table --samples {input.samples} --stats {input.stats} "
+        "--mosdepth {input.mosdepth} --names {params.names} "
+        "--thresholds '{params.thresholds}' {params.targeted} --out {output} 2> {log}"
+
+
+rule multiqc:
+    input:
+        expand(out("qc/{sample}.stats.txt"), sample=ALL_SAMPLES),
+        expand(out("qc/mosdepth/{sample}.mosdepth.global.dist.txt"), sample=ALL_SAMPLES),
+        expand(out("qc/{sample}.markdup.txt"), sample=ALL_SAMPLES),
+    output:
+        out("qc/multiqc/multiqc_report.html"),
+    params:
+        outdir=out("qc/multiqc"),
+    log:
+        out("logs/multiqc.log"),
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    shell:
+        "multiqc --force --no-data-dir -o {params.outdir} -n multiqc_report.html {input} "
+        "> {log} 2>&1"
+
+
+def qc_targets():
+    return [out("qc/qc_table.tsv"), out("qc/multiqc/multiqc_report.html")]

@@ -1,0 +1,61 @@
+# The reference genome, indexed once per run: plain FASTA, faidx, dict and bwa index.
+
+
+def arms_table():
+    """The configured arm table, or the one shipped for the build (from UCSC cytobands)."""
+    if config["reference"].get("arms"):
+        return config["reference"]["arms"]
+    build = config["reference"]["build"]
+    return f"{workflow.basedir}/resources/genome/chromosome_arms_{build}.tsv"
+
+
+rule reference_prepare:
+    input:
+        fasta=config["reference"]["fasta"],
+        gff3=config["reference"]["gff3"],
+        arms=arms_table(),
+    output:
+        fasta=out("reference/genome.fa"),
+        gff3=out("reference/genes.gff3"),
+        arms=out("reference/arms.tsv"),
+        build=out("reference/build.txt"),
+    params:
+        build=config["reference"]["build"],
+        outdir=out("reference"),
+    log:
+        out("logs/reference/prepare.log"),
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    shell:
+        "scce-genomics prepare-reference --fasta {input.fasta} --gff3 {input.gff3} "
+        "--arms {input.arms} --build {params.build} --outdir {params.outdir} 2> {log}"
+
+
+rule reference_faidx:
+    input:
+        out("reference/genome.fa"),
+    output:
+        fai=out("reference/genome.fa.fai"),
+        dict=out("reference/genome.dict"),
+    log:
+        out("logs/reference/faidx.log"),
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    shell:
+        "(samtools faidx {input} && samtools dict {input} -o {output.dict}) 2> {log}"
+
+
+rule reference_bwa_index:
+    input:
+        out("reference/genome.fa"),
+    output:
+        multiext(out("reference/genome.fa"), ".amb", ".ann", ".bwt", ".pac", ".sa"),
+    log:
+        out("logs/reference/bwa_index.log"),
+    resources:
+        mem_mb=8000,
+        runtime=180,
+    shell:
+        "bwa index {input} 2> {log}"
