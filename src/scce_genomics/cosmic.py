@@ -17,10 +17,10 @@ from scce_genomics.errors import InputError
 
 __all__ = [
     "BASES",
-    "SBS96_CHANNELS",
     "SBS6_CHANNELS",
-    "cosmic_signatures",
+    "SBS96_CHANNELS",
     "cosmic_signature_path",
+    "cosmic_signatures",
 ]
 
 BASES = "ACGT"

@@ -17,7 +17,7 @@ from typing import IO
 
 import pandas as pd
 
-__all__ = ["atomic_path", "atomic_open", "write_tsv"]
+__all__ = ["atomic_open", "atomic_path", "write_tsv"]
 
 
 @contextlib.contextmanager
@@ -40,14 +40,14 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | Path, mode: str = "w") -> Iterator[IO[str]]:
+def atomic_open(path: str | Path) -> Iterator[IO[str]]:
     """Open ``path`` for text writing atomically; ``.gz`` paths are gzip-compressed."""
     with atomic_path(path) as tmp:
         if str(path).endswith(".gz"):
-            with gzip.open(tmp, mode + "t", compresslevel=6) as handle:
-                yield handle
+            with gzip.open(tmp, "wt", compresslevel=6) as zipped:
+                yield zipped
         else:
-            with open(tmp, mode) as handle:
+            with open(tmp, "w") as handle:
                 yield handle
 
 

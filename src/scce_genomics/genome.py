@@ -28,8 +28,12 @@ _STOPS = {"TAA", "TAG", "TGA"}
 
 #: (name, real length in Mb, centromere fraction, genes as (symbol, fraction along, strand)).
 _LAYOUT: tuple[tuple[str, float, float, tuple[tuple[str, float, str], ...]], ...] = (
-    ("chr3", 198.3, 0.46, (("FHIT", 0.30, "-"), ("SOX2", 0.91, "+"), ("PIK3CA", 0.87, "+"),
-                           ("TP63", 0.95, "+"))),
+    (
+        "chr3",
+        198.3,
+        0.46,
+        (("FHIT", 0.30, "-"), ("SOX2", 0.91, "+"), ("PIK3CA", 0.87, "+"), ("TP63", 0.95, "+")),
+    ),
     ("chr8", 145.1, 0.31, (("FGFR1", 0.27, "-"), ("MYC", 0.88, "+"))),
     ("chr9", 138.4, 0.32, (("CDKN2A", 0.16, "-"), ("NOTCH1", 0.97, "-"))),
     ("chr11", 135.1, 0.40, (("CCND1", 0.51, "+"), ("ATM", 0.80, "+"))),

@@ -14,7 +14,7 @@ import pandas as pd
 
 from scce_genomics.errors import InputError
 
-__all__ = ["QC_COLUMNS", "parse_samtools_stats", "parse_mosdepth_summary", "qc_table", "verdict"]
+__all__ = ["QC_COLUMNS", "parse_mosdepth_summary", "parse_samtools_stats", "qc_table", "verdict"]
 
 QC_COLUMNS = (
     "sample",
@@ -67,7 +67,9 @@ def parse_mosdepth_summary(path: str | Path) -> float:
     return float(rows.get("total_region", rows.get("total", np.nan)))
 
 
-def verdict(row: Mapping[str, float], thresholds: Mapping[str, Mapping[str, float]]) -> tuple[str, str]:
+def verdict(
+    row: Mapping[str, float], thresholds: Mapping[str, Mapping[str, float]]
+) -> tuple[str, str]:
     """pass/warn/fail and the reasons, from the metrics of one sample."""
     level, reasons = 0, []
     for metric, (key, direction) in _RULES.items():

@@ -18,9 +18,17 @@ from scce_genomics.fileio import atomic_open, atomic_path
 
 __all__ = [
     "BUILD_CHR1_LENGTH",
+    "CHROMOSOME_LENGTHS",
+    "BuildEvidence",
+    "bam_build",
+    "check_build_consistency",
+    "contig_naming",
+    "detect_build",
     "fasta_contigs",
     "harmonise_contig",
+    "normalise_build",
     "prepare_reference",
+    "reference_build",
 ]
 
 #: chr1 length identifies the two human builds.
@@ -72,10 +80,310 @@ def harmonise_contig(name: str, contigs: set[str]) -> str | None:
     if name in contigs:
         return name
     bare = name.removeprefix("chr")
-    for candidate in (bare, f"chr{bare}", "MT" if bare == "M" else "", "chrM" if bare == "MT" else ""):
+    for candidate in (
+        bare,
+        f"chr{bare}",
+        "MT" if bare == "M" else "",
+        "chrM" if bare == "MT" else "",
+    ):
         if candidate and candidate in contigs:
             return candidate
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# build detection: which human assembly a FASTA, a BAM header or a sample sheet speaks of
+
+#: Full-length chromosome lengths of the two builds (UCSC chromsizes; b37 and hg19 share them).
+#: Every chromosome differs between the builds, so one full-length chromosome names the build.
+CHROMOSOME_LENGTHS: dict[str, dict[str, int]] = {
+    "GRCh37": {
+        "1": 249_250_621, "2": 243_199_373, "3": 198_022_430, "4": 191_154_276,
+        "5": 180_915_260, "6": 171_115_067, "7": 159_138_663, "8": 146_364_022,
+        "9": 141_213_431, "10": 135_534_747, "11": 135_006_516, "12": 133_851_895,
+        "13": 115_169_878, "14": 107_349_540, "15": 102_531_392, "16": 90_354_753,
+        "17": 81_195_210, "18": 78_077_248, "19": 59_128_983, "20": 63_025_520,
+        "21": 48_129_895, "22": 51_304_566, "X": 155_270_560, "Y": 59_373_566,
+    },
+    "GRCh38": {
+        "1": 248_956_422, "2": 242_193_529, "3": 198_295_559, "4": 190_214_555,
+        "5": 181_538_259, "6": 170_805_979, "7": 159_345_973, "8": 145_138_636,
+        "9": 138_394_717, "10": 133_797_422, "11": 135_086_622, "12": 133_275_309,
+        "13": 114_364_328, "14": 107_043_718, "15": 101_991_189, "16": 90_338_345,
+        "17": 83_257_441, "18": 80_373_285, "19": 58_617_616, "20": 64_444_167,
+        "21": 46_709_983, "22": 50_818_468, "X": 156_040_895, "Y": 57_227_415,
+    },
+}  # fmt: skip
+
+_HUMAN = {*(str(i) for i in range(1, 23)), "X", "Y", "M", "MT"}
+
+#: Build names in free text: FASTA descriptions, @SQ AS/UR tags, file names.
+_BUILD_WORDS = {
+    "GRCh37": re.compile(r"(?<![a-z0-9])(grch37|hg19|b37|hs37d5|hs37|g1k_v37)(?![0-9])", re.I),
+    "GRCh38": re.compile(
+        r"(?<![a-z0-9])(grch38|hg38|hs38dh|hs38|gca_000001405\.15)(?![0-9])", re.I
+    ),
+}
+#: Contig names that exist in one build only (unplaced scaffolds, decoys, alts, HLA).
+_BUILD_CONTIGS = {
+    "GRCh37": re.compile(r"^(hs37d5|NC_007605|GL\d{6}\.1|(chr)?\w*_gl\d{6}(_random)?)$"),
+    "GRCh38": re.compile(r"(KI\d{6}v1|GL\d{6}v1|JTFH\d+v1_decoy|_alt$|^HLA-)"),
+}
+_ALIASES = {
+    "grch37": "GRCh37", "b37": "GRCh37", "hg19": "GRCh37", "hs37d5": "GRCh37",
+    "grch38": "GRCh38", "hg38": "GRCh38", "hs38dh": "GRCh38",
+}  # fmt: skip
+#: Strength of each kind of evidence: a full-length chromosome beats a build named in the file,
+#: which beats a build named in a file name or path.
+_LENGTH, _NAMED, _HINT = 3, 2, 1
+
+
+def normalise_build(name: str) -> str:
+    """``GRCh37``/``b37``/``hg19`` → ``GRCh37``, ``GRCh38``/``hg38`` → ``GRCh38``, '' → ''."""
+    text = name.strip()
+    if not text:
+        return ""
+    if text.lower() not in _ALIASES:
+        raise ValueError(f"unknown genome build {name!r}; use GRCh37 (b37, hg19) or GRCh38 (hg38)")
+    return _ALIASES[text.lower()]
+
+
+@dataclass(frozen=True)
+class BuildEvidence:
+    """What a reference or BAM header says about its build and contig naming, and why.
+
+    ``build`` is GRCh37, GRCh38, ``unknown`` (nothing tells) or ``conflicting`` (equally strong
+    evidence for both); ``naming`` is ``chr`` (chr1), ``no-chr`` (1), ``mixed`` or ``none``
+    (no human chromosome names, e.g. a synthetic genome).
+    """
+
+    build: str
+    naming: str
+    reasons: tuple[str, ...]
+    source: str = ""
+
+    @property
+    def known(self) -> bool:
+        return self.build in CHROMOSOME_LENGTHS
+
+    def explain(self) -> str:
+        """The build with its strongest reasons, for error messages."""
+        why = "; ".join(self.reasons[:2]) or "nothing names a build"
+        return f"{self.build} ({why})"
+
+
+def contig_naming(names: Iterable[str]) -> str:
+    """``chr`` if human chromosomes are named chr1.., ``no-chr`` if 1.., else mixed/none."""
+    human = [n for n in names if n.removeprefix("chr") in _HUMAN]
+    with_chr = sum(n.startswith("chr") for n in human)
+    if not human:
+        return "none"
+    if with_chr == len(human):
+        return "chr"
+    return "no-chr" if with_chr == 0 else "mixed"
+
+
+def detect_build(
+    contigs: Mapping[str, int | None],
+    named: Iterable[str] = (),
+    hints: Iterable[str] = (),
+    source: str = "",
+) -> BuildEvidence:
+    """Weigh contig lengths, build-only contig names, texts that name a build and file names.
+
+    ``named``: texts written inside the file (FASTA descriptions, @SQ ``AS`` tags); ``hints``:
+    file names and ``UR`` paths. Partial references (test pieces) have no full-length
+    chromosome, so their names and hints are all there is.
+    """
+    votes: list[tuple[int, str, str]] = []
+    for name, length in contigs.items():
+        bare = name.removeprefix("chr")
+        for build, lengths in CHROMOSOME_LENGTHS.items():
+            if length is not None and lengths.get(bare) == length:
+                votes.append((_LENGTH, build, f"contig {name} is {length:,} bp, as in {build}"))
+            if _BUILD_CONTIGS[build].search(name):
+                votes.append((_NAMED, build, f"contig {name} exists only in {build}"))
+    for kind, texts in ((_NAMED, named), (_HINT, hints)):
+        for text in texts:
+            for build, words in _BUILD_WORDS.items():
+                match = words.search(text)
+                if match:
+                    where = "names" if kind == _NAMED else "file name/path names"
+                    votes.append((kind, build, f"{text.strip()[:60]!r} {where} {match.group(1)}"))
+    naming = contig_naming(contigs)
+    if not votes:
+        return BuildEvidence("unknown", naming, (), source)
+    top = max(v[0] for v in votes)
+    builds = sorted({b for s, b, _ in votes if s == top})
+    reasons = tuple(dict.fromkeys(r for _, _, r in sorted(votes, key=lambda v: -v[0])))
+    build = builds[0] if len(builds) == 1 else "conflicting"
+    return BuildEvidence(build, naming, reasons, source)
+
+
+def _dict_path(fasta: Path) -> Path:
+    stem = fasta.name
+    for suffix in (".gz", ".fasta", ".fa", ".fna"):
+        stem = stem.removesuffix(suffix)
+    return fasta.with_name(stem + ".dict")
+
+
+def _sq_lines(
+    lines: Iterable[dict[str, object]],
+) -> tuple[dict[str, int | None], list[str], list[str]]:
+    contigs: dict[str, int | None] = {}
+    named: list[str] = []
+    hints: list[str] = []
+    for sq in lines:
+        contigs[str(sq["SN"])] = int(str(sq["LN"])) if "LN" in sq else None
+        if "AS" in sq:
+            named.append(str(sq["AS"]))
+        if "UR" in sq:
+            hints.append(str(sq["UR"]))
+    return contigs, list(dict.fromkeys(named)), list(dict.fromkeys(hints))
+
+
+def reference_build(fasta: str | Path, max_scan_bytes: int = 64 << 20) -> BuildEvidence | None:
+    """The build of a reference FASTA from its ``.fai``/``.dict``, headers and file name.
+
+    Reads the FASTA itself only when it is at most ``max_scan_bytes`` (a start-up check must stay
+    instant); returns None when a large FASTA has neither index, so the check waits for
+    ``prepare-reference``, which reads it anyway.
+    """
+    fasta = Path(fasta)
+    if not fasta.is_file():
+        raise InputError("reference FASTA not found; check reference.fasta in the config", fasta)
+    contigs: dict[str, int | None] = {}
+    named: list[str] = []
+    hints = [fasta.name]
+    fai, sqdict = Path(f"{fasta}.fai"), _dict_path(fasta)
+    if sqdict.is_file():
+        with open(sqdict) as handle:
+            rows = [
+                dict(f.split(":", 1) for f in line.rstrip("\n").split("\t")[1:] if ":" in f)
+                for line in handle
+                if line.startswith("@SQ")
+            ]
+        contigs, named, ur = _sq_lines(rows)
+        hints += ur
+    if fai.is_file():
+        table = pd.read_csv(fai, sep="\t", header=None, usecols=[0, 1], dtype={0: str})
+        contigs = {str(n): int(x) for n, x in zip(table[0], table[1], strict=True)}
+    if fasta.stat().st_size <= max_scan_bytes:
+        if not contigs:
+            contigs = dict(fasta_contigs(fasta))
+        with _open_text(fasta) as handle:
+            named += [line[1:].strip() for line in handle if line.startswith(">")]
+    elif not contigs:
+        return None
+    return detect_build(contigs, named, hints, source=str(fasta))
+
+
+def bam_build(bam: str | Path) -> BuildEvidence:
+    """The build a BAM/CRAM was aligned to, from its ``@SQ`` lines (SN, LN, AS, UR)."""
+    try:
+        with pysam.AlignmentFile(str(bam), "rb", check_sq=False) as handle:
+            header = handle.header.to_dict()
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot read the BAM header ({err})", bam) from None
+    contigs, named, hints = _sq_lines(header.get("SQ", []))
+    return detect_build(contigs, named, hints, source=str(bam))
+
+
+def _bed_contigs(path: Path) -> list[str]:
+    names: dict[str, None] = {}
+    with _open_text(path) as handle:
+        for line in handle:
+            if line.strip() and not line.startswith(("#", "track", "browser")):
+                names[line.split("\t", 1)[0].strip()] = None
+    return list(names)
+
+
+def check_build_consistency(
+    fasta: str | Path,
+    build: str,
+    units: pd.DataFrame,
+    units_path: str | Path = "units.tsv",
+    *,
+    realign_bam: bool = True,
+    targets: str | Path = "",
+) -> BuildEvidence | None:
+    """Stop a run whose reference, ``reference.build``, reads and targets speak of different builds.
+
+    Compared, each with a message naming both sides: the configured build with the one the
+    FASTA shows; reads declared for a build (optional ``build`` column of ``units.tsv``) with the
+    reference; BAM inputs used as they are (``realign_bam: false``) with the reference, by
+    build and by ``chr1``/``1`` naming; and the targets BED naming with the reference's.
+    """
+    config_build = "" if build == "custom" else build
+    ref = reference_build(fasta)
+    if ref is not None and ref.known and config_build and ref.build != config_build:
+        raise InputError(
+            f"reference.build says {config_build} but the reference FASTA is {ref.explain()}; set "
+            f"reference.build: {ref.build} or use a {config_build} FASTA",
+            fasta,
+        )
+    ref_build = ref.build if ref is not None and ref.known else config_build
+    ref_label = (
+        f"the reference FASTA is {ref.explain()}"
+        if ref is not None and ref.known
+        else f"reference.build is {config_build}"
+    )
+    if "build" in units.columns:
+        for row in units.itertuples(index=False):
+            line = int(getattr(row, "sheet_line", 0)) or None
+            try:
+                declared = normalise_build(str(row.build or ""))
+            except ValueError as err:
+                raise InputError(
+                    f"sample {row.sample!r} unit {row.unit!r}: {err}", units_path, line
+                )
+            if declared and ref_build and declared != ref_build:
+                raise InputError(
+                    f"sample {row.sample!r} unit {row.unit!r}: the reads are declared {declared} "
+                    f"(column build) but {ref_label}; use a {declared} reference (reference.fasta "
+                    f"and reference.build) or fix the build column",
+                    units_path,
+                    line,
+                )
+    bams = [r for r in units.itertuples(index=False) if str(getattr(r, "bam", "") or "")]
+    if not realign_bam:
+        for row in bams:
+            seen = bam_build(row.bam)
+            line = int(getattr(row, "sheet_line", 0)) or None
+            if seen.known and ref_build and seen.build != ref_build:
+                raise InputError(
+                    f"sample {row.sample!r} unit {row.unit!r}: the BAM header (@SQ) is "
+                    f"{seen.explain()} but {ref_label}; set alignment.realign_bam: true or use "
+                    f"a {seen.build} reference",
+                    units_path,
+                    line,
+                )
+            if ref is not None and {seen.naming, ref.naming} == {"chr", "no-chr"}:
+                raise InputError(
+                    f"sample {row.sample!r} unit {row.unit!r}: the BAM names chromosomes "
+                    f"{'chr1' if seen.naming == 'chr' else '1'} but the reference FASTA "
+                    f"{'chr1' if ref.naming == 'chr' else '1'}; set alignment.realign_bam: true "
+                    "or use the matching reference",
+                    units_path,
+                    line,
+                )
+    if targets and ref is not None and ref.naming in ("chr", "no-chr"):
+        bed = Path(targets)
+        if not bed.is_file():
+            raise InputError("targets BED not found; check targets in the config", bed)
+        names = _bed_contigs(bed)
+        if (
+            names
+            and contig_naming(names) in ("chr", "no-chr")
+            and contig_naming(names) != ref.naming
+        ):
+            raise InputError(
+                f"the targets BED names chromosomes like {names[0]!r} but the reference FASTA "
+                f"{'with' if ref.naming == 'chr' else 'without'} 'chr'; rename the BED's contigs "
+                "to the reference's naming",
+                bed,
+            )
+    return ref
 
 
 def _arms_table(arms: Path, contigs: dict[str, int]) -> pd.DataFrame:
@@ -98,7 +406,9 @@ def _arms_table(arms: Path, contigs: dict[str, int]) -> pd.DataFrame:
             "and reference.arms",
             arms,
         )
-    table["end"] = [min(int(e), contigs[c]) for c, e in zip(table["chrom"], table["end"], strict=True)]
+    table["end"] = [
+        min(int(e), contigs[c]) for c, e in zip(table["chrom"], table["end"], strict=True)
+    ]
     return table[table["end"] > table["start"]]
 
 
@@ -112,15 +422,14 @@ def prepare_reference(
     """Write ``genome.fa`` (uncompressed), ``genes.gff3``, ``arms.tsv`` and ``build.txt``."""
     outdir = Path(outdir)
     contigs = fasta_contigs(fasta)
-    if build in BUILD_CHR1_LENGTH:
-        chr1 = harmonise_contig("chr1", set(contigs))
-        if chr1 is not None and contigs[chr1] not in BUILD_CHR1_LENGTH.values():
-            pass  # a partial chromosome (test pieces): nothing to compare against
-        elif chr1 is not None and contigs[chr1] != BUILD_CHR1_LENGTH[build]:
-            other = next(b for b, n in BUILD_CHR1_LENGTH.items() if n == contigs[chr1])
+    if build in CHROMOSOME_LENGTHS:
+        with _open_text(Path(fasta)) as handle:
+            named = [line[1:].strip() for line in handle if line.startswith(">")]
+        seen = detect_build(dict(contigs), named, [Path(fasta).name], source=str(fasta))
+        if seen.known and seen.build != build:
             raise InputError(
-                f"reference.build says {build} but the FASTA's chromosome 1 is {other}; fix "
-                "reference.build or use the matching FASTA",
+                f"reference.build says {build} but the reference FASTA is {seen.explain()}; set "
+                f"reference.build: {seen.build} or use a {build} FASTA",
                 fasta,
             )
     gff3 = Path(gff3)

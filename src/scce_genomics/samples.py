@@ -9,6 +9,7 @@ directory of the sheet that names them, so a sheet can travel with its data.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -17,8 +18,8 @@ from scce_genomics.errors import InputError
 
 __all__ = [
     "SAMPLE_TYPES",
-    "TISSUES",
     "SEXES",
+    "TISSUES",
     "load_samples",
     "load_units",
     "tumor_normal_pairs",
@@ -67,6 +68,21 @@ def _datasheet_lines(path: Path) -> list[int]:
     return lines
 
 
+class _Row:
+    """Attribute access to one sheet row (all values are strings)."""
+
+    def __init__(self, values: dict[str, str]):
+        self.__dict__.update(values)
+
+    def __getattr__(self, name: str) -> str:  # only for mypy: columns are set in __init__
+        raise AttributeError(name)
+
+
+def _rows(df: pd.DataFrame) -> Iterator[_Row]:
+    for record in df.to_dict("records"):
+        yield _Row({str(k): str(v) for k, v in record.items()})
+
+
 def load_samples(path: str | Path) -> pd.DataFrame:
     """Read and validate ``samples.tsv``; raise :class:`InputError` naming the line at fault."""
     df = _read_sheet(path, ("sample", "patient", "type", "tissue"))
@@ -76,7 +92,7 @@ def load_samples(path: str | Path) -> pd.DataFrame:
         if optional not in df.columns:
             df[optional] = ""
     seen: dict[str, int] = {}
-    for row in df.itertuples():
+    for row in _rows(df):
         line = int(row.sheet_line)
         if not row.sample:
             raise InputError("empty sample name", path, line)
@@ -132,14 +148,13 @@ def load_samples(path: str | Path) -> pd.DataFrame:
     normals = df[df["type"] == "normal"]
     dup = normals["patient"].duplicated(keep="first")
     if dup.any():
-        row = normals[dup].iloc[0]
+        first = next(_rows(normals[dup]))
         raise InputError(
-            f"patient {row['patient']!r} has more than one normal sample; keep one per patient",
+            f"patient {first.patient!r} has more than one normal sample; keep one per patient",
             path,
-            int(row["sheet_line"]),
+            int(first.sheet_line),
         )
-    purity = pd.to_numeric(df["purity"].replace("", None), errors="coerce")
-    df["purity"] = purity.astype(float)
+    df["purity"] = pd.to_numeric(df["purity"].replace("", None), errors="coerce").astype(float)
     return df.set_index("sample", drop=False)
 
 
@@ -152,9 +167,9 @@ def load_units(path: str | Path, samples: pd.DataFrame) -> pd.DataFrame:
             df[optional] = ""
     base = path.parent
     seen: dict[tuple[str, str], int] = {}
-    for idx, row in df.iterrows():
-        line = int(row["sheet_line"])
-        sample, unit = row["sample"], row["unit"]
+    for idx, row in zip(df.index, _rows(df), strict=True):
+        line = int(row.sheet_line)
+        sample, unit = row.sample, row.unit
         if sample not in samples.index:
             raise InputError(
                 f"sample {sample!r} is not in the samples sheet; add it there or fix the name",
@@ -176,7 +191,7 @@ def load_units(path: str | Path, samples: pd.DataFrame) -> pd.DataFrame:
                 line,
             )
         seen[(sample, unit)] = line
-        has_fq, has_bam = bool(row["fq1"]), bool(row["bam"])
+        has_fq, has_bam = bool(row.fq1), bool(row.bam)
         if has_fq == has_bam:
             raise InputError(
                 f"sample {sample!r} unit {unit!r}: give either fq1 (+ fq2) or bam, not "
@@ -184,14 +199,15 @@ def load_units(path: str | Path, samples: pd.DataFrame) -> pd.DataFrame:
                 path,
                 line,
             )
-        if row["fq2"] and not has_fq:
+        if row.fq2 and not has_fq:
             raise InputError(f"sample {sample!r} unit {unit!r}: fq2 without fq1", path, line)
         for column in ("fq1", "fq2", "bam"):
-            if row[column]:
-                resolved = (base / row[column]).resolve()
+            value = getattr(row, column)
+            if value:
+                resolved = (base / value).resolve()
                 if not resolved.is_file():
                     raise InputError(
-                        f"sample {sample!r} unit {unit!r}: {column} file {row[column]!r} does "
+                        f"sample {sample!r} unit {unit!r}: {column} file {value!r} does "
                         f"not exist (looked for {resolved})",
                         path,
                         line,

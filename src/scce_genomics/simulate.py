@@ -47,7 +47,7 @@ class TumorProfile:
 
 
 #: ESCC-like (APOBEC SBS2/13, 3q gain, 3p loss, CCND1/SOX2 amp, CDKN2A deletion) and
-#: SCLC-like (tobacco SBS4, RB1 loss, 3p/13q/17p loss, MYC amp) tumors.
+#: SCLC-like (tobacco SBS4, RB1 mutation with 13q LOH, 3p/17p loss, FHIT deletion, MYC amp).
 PROFILES: dict[str, TumorProfile] = {
     "escc": TumorProfile(
         signatures={"SBS1": 0.15, "SBS5": 0.25, "SBS2": 0.25, "SBS13": 0.25, "SBS16": 0.10},
@@ -62,7 +62,7 @@ PROFILES: dict[str, TumorProfile] = {
         arm_gains=("8q",),
         arm_losses=("3p", "13q", "17p"),
         focal_amps=("MYC",),
-        homdels=("RB1",),
+        homdels=("FHIT",),
         drivers=("TP53", "RB1"),
     ),
     "flat": TumorProfile(signatures={"SBS1": 0.3, "SBS5": 0.7}),
@@ -160,7 +160,9 @@ def _targets(genome: SyntheticGenome) -> list[tuple[int, int, str]]:
     """Exome-like capture: every exon ± 50 bp plus one 200 bp target per 10 kb."""
     out: list[tuple[int, int, str]] = []
     for chrom in genome.chromosomes:
-        spans = [(s - 50, e + 50) for g in genome.genes if g.chrom == chrom.name for s, e in g.exons]
+        spans = [
+            (s - 50, e + 50) for g in genome.genes if g.chrom == chrom.name for s, e in g.exons
+        ]
         for pos in range(5_000, chrom.length - 5_000, 10_000):
             if not chrom.centromere[0] - 500 <= pos <= chrom.centromere[1] + 500:
                 spans.append((pos, pos + 200))
@@ -201,9 +203,7 @@ def _germline(rng: np.random.Generator, genome: SyntheticGenome, rate: float) ->
             ref = int(chrom.seq[p])
             alt = (ref + int(rng.integers(1, 4))) % 4
             hap = 2 if rng.random() < 0.35 else int(rng.integers(0, 2))
-            out.append(
-                Variant(chrom.name, p, "ACGT"[ref], "ACGT"[alt], hap, "SNV", "germline")
-            )
+            out.append(Variant(chrom.name, p, "ACGT"[ref], "ACGT"[alt], hap, "SNV", "germline"))
     return out
 
 
@@ -294,9 +294,7 @@ def _somatic(
         ref_code = int(chrom.seq[pos])
         alt_code = (ref_code + int(rng.integers(1, 4))) % 4
         take(chrom.name, pos)
-        out.append(
-            Variant(chrom.name, pos, "ACGT"[ref_code], "ACGT"[alt_code], 0, "SNV", symbol)
-        )
+        out.append(Variant(chrom.name, pos, "ACGT"[ref_code], "ACGT"[alt_code], 0, "SNV", symbol))
     for kind, count in (("DBS", n_dbs), ("DEL", n_indel // 2), ("INS", n_indel - n_indel // 2)):
         placed = 0
         while placed < count:
@@ -387,7 +385,7 @@ def _haplotype(ref: np.ndarray, variants: list[Variant]) -> _Haplotype:
     indels = []
     for v in variants:
         if v.kind in ("SNV", "DBS"):
-            seq[v.pos : v.pos + len(v.alt)] = [ "ACGT".index(b) for b in v.alt]
+            seq[v.pos : v.pos + len(v.alt)] = ["ACGT".index(b) for b in v.alt]
         else:
             indels.append(v)
     pieces, anchors, shifts, last, total = [], [], [], 0, 0
@@ -476,7 +474,16 @@ def _write_reads(
                 )
             )
         _sample_fragments(
-            rng, chroms, sources, keys, cum, starts_of_block, n_frag, spec, ffpe_rate, name,
+            rng,
+            chroms,
+            sources,
+            keys,
+            cum,
+            starts_of_block,
+            n_frag,
+            spec,
+            ffpe_rate,
+            name,
             handles,
         )
     return units
@@ -638,7 +645,9 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, object]:
         germline = _germline(rng, genome, spec.germline_snp_rate)
         normal_haps = [
             {
-                c.name: _haplotype(c.seq, [v for v in germline if v.chrom == c.name and v.hap in (h, 2)])
+                c.name: _haplotype(
+                    c.seq, [v for v in germline if v.chrom == c.name and v.hap in (h, 2)]
+                )
                 for c in genome.chromosomes
             }
             for h in (0, 1)
@@ -654,8 +663,15 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, object]:
             normal = f"{patient}N"
             sources = [_Source(normal_haps[h], ones) for h in (0, 1)]
             units = _write_reads(
-                rng, genome, sources, spec.normal_depth, spec, 0.0,
-                outdir / "reads" / normal, normal, capture,
+                rng,
+                genome,
+                sources,
+                spec.normal_depth,
+                spec,
+                0.0,
+                outdir / "reads" / normal,
+                normal,
+                capture,
             )
             sample_rows.append((normal, patient, "normal", "blood", "", spec.sex))
             unit_rows += [(normal, f"L{i + 1}", a, b) for i, (a, b) in enumerate(units)]
@@ -664,8 +680,14 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, object]:
         blocked = {(v.chrom, q) for v in germline for q in range(v.pos - 2, v.pos + 3)}
         somatic = _somatic(rng, genome, sites, profile, spec, signatures, blocked)
         cn = _copy_numbers(rng, genome, profile)
+        for v in somatic:
+            if v.source in profile.drivers:  # clonal, on the haplotype the tumor keeps (LOH)
+                v.hap = int(np.argmax(cn[v.chrom][:, v.pos]))
+                v.subclonal = False
         s = spec.subclone_ccf
-        sources = [_Source(normal_haps[h], {k: v * (1 - purity) for k, v in ones.items()}) for h in (0, 1)]
+        sources = [
+            _Source(normal_haps[h], {k: v * (1 - purity) for k, v in ones.items()}) for h in (0, 1)
+        ]
         for clone, frac in ((0, 1 - s), (1, s)):
             for h in (0, 1):
                 chosen = [v for v in somatic if v.hap == h and (clone == 1 or not v.subclonal)]
@@ -682,8 +704,15 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, object]:
         tissue = "ffpe" if p % 2 == 0 else "fresh"
         ffpe = spec.ffpe_rate if tissue == "ffpe" else 0.0
         units = _write_reads(
-            rng, genome, sources, spec.tumor_depth, spec, ffpe,
-            outdir / "reads" / tumor, tumor, capture,
+            rng,
+            genome,
+            sources,
+            spec.tumor_depth,
+            spec,
+            ffpe,
+            outdir / "reads" / tumor,
+            tumor,
+            capture,
         )
         sample_rows.append((tumor, patient, "tumor", tissue, f"{purity}", spec.sex))
         unit_rows += [(tumor, f"L{i + 1}", a, b) for i, (a, b) in enumerate(units)]
@@ -695,8 +724,16 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, object]:
             if vaf <= 0:
                 continue
             truth_rows.append(
-                (v, {"TYPE": v.kind, "SOURCE": v.source, "VAF": f"{vaf:.4f}", "CCF": ccf,
-                     "HAP": v.hap})
+                (
+                    v,
+                    {
+                        "TYPE": v.kind,
+                        "SOURCE": v.source,
+                        "VAF": f"{vaf:.4f}",
+                        "CCF": ccf,
+                        "HAP": v.hap,
+                    },
+                )
             )
         _write_vcf(outdir / "truth" / f"{tumor}.somatic.vcf.gz", genome, truth_rows)
         segs = _segments(cn)

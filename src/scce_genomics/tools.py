@@ -28,14 +28,27 @@ class Tool:
 TOOLS: tuple[Tool, ...] = (
     Tool("bwa", (), (0, 7, 17), "bwa", "bioconda::bwa", "read alignment"),
     Tool("samtools", ("--version",), (1, 16), "samtools", "bioconda::samtools", "BAM handling"),
-    Tool("bcftools", ("--version",), (1, 16), "bcftools", "bioconda::bcftools",
-         "candidate calling, csq"),
+    Tool(
+        "bcftools",
+        ("--version",),
+        (1, 16),
+        "bcftools",
+        "bioconda::bcftools",
+        "candidate calling, csq",
+    ),
     Tool("tabix", ("--version",), (1, 16), "tabix", "bioconda::htslib", "VCF indexing"),
     Tool("bgzip", ("--version",), (1, 16), "tabix", "bioconda::htslib", "VCF compression"),
-    Tool("mosdepth", ("--version",), (0, 3), "mosdepth libhts-dev", "bioconda::mosdepth",
-         "coverage"),
-    Tool("Rscript", ("--version",), (4, 0), "r-base-core r-bioc-dnacopy",
-         "conda-forge::r-base bioconda::bioconductor-dnacopy", "CNVkit CBS segmentation"),
+    Tool(
+        "mosdepth", ("--version",), (0, 3), "mosdepth libhts-dev", "bioconda::mosdepth", "coverage"
+    ),
+    Tool(
+        "Rscript",
+        ("--version",),
+        (4, 0),
+        "r-base-core r-bioc-dnacopy",
+        "conda-forge::r-base bioconda::bioconductor-dnacopy",
+        "CNVkit CBS segmentation",
+    ),
 )
 
 
@@ -44,7 +57,11 @@ def tool_version(tool: Tool) -> tuple[int, ...] | None:
     if shutil.which(tool.command) is None:
         return None
     proc = subprocess.run(
-        [tool.command, *tool.version_args], capture_output=True, text=True, check=False
+        [tool.command, *tool.version_args],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
     )
     match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", proc.stdout + proc.stderr)
     if not match:
@@ -71,6 +88,7 @@ def check_tools(verbose: bool = False) -> list[Tool]:
             file=sys.stderr,
         )
         print("With conda/mamba: mamba install " + " ".join(t.conda for t in bad), file=sys.stderr)
-        print("On a cluster with modules, load: " + ", ".join(t.command for t in bad),
-              file=sys.stderr)
+        print(
+            "On a cluster with modules, load: " + ", ".join(t.command for t in bad), file=sys.stderr
+        )
     return bad

@@ -26,17 +26,28 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=",".join(d.profiles),
         help=f"comma-separated tumor profiles, cycled over patients ({', '.join(PROFILES)})",
     )
-    p.add_argument("--tumor-only", type=int, default=d.tumor_only,
-                   help="how many of the last patients have no matched normal")
-    p.add_argument("--scale", default="1/400",
-                   help="chromosome length as a fraction of the real one (e.g. 1/400)")
+    p.add_argument(
+        "--tumor-only",
+        type=int,
+        default=d.tumor_only,
+        help="how many of the last patients have no matched normal",
+    )
+    p.add_argument(
+        "--scale",
+        default="1/400",
+        help="chromosome length as a fraction of the real one (e.g. 1/400)",
+    )
     p.add_argument("--tumor-depth", type=float, default=d.tumor_depth)
     p.add_argument("--normal-depth", type=float, default=d.normal_depth)
     p.add_argument("--read-length", type=int, default=d.read_length)
     p.add_argument("--units", type=int, default=d.units_per_sample, help="lanes per sample")
     p.add_argument("--snvs", type=int, default=d.snvs, help="somatic SNVs per tumor")
-    p.add_argument("--ffpe-rate", type=float, default=d.ffpe_rate,
-                   help="per-C deamination rate on FFPE tumors (0 for none)")
+    p.add_argument(
+        "--ffpe-rate",
+        type=float,
+        default=d.ffpe_rate,
+        help="per-C deamination rate on FFPE tumors (0 for none)",
+    )
     p.add_argument("--assay", choices=("wgs", "exome"), default=d.assay)
     p.set_defaults(func=run)
 
