@@ -15,9 +15,11 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/reference.smk"
 include: "workflow/rules/align.smk"
 include: "workflow/rules/qc.smk"
+include: "workflow/rules/spectra.smk"
+include: "workflow/rules/compare.smk"
 
 
 rule all:
+    default_target: True
     input:
         all_targets(),
-    default_target: True

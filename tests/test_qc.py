@@ -41,6 +41,7 @@ def stats_file(path: Path, total: int, mapped: int, dup: int) -> Path:
         f"SN\treads duplicated:\t{dup}\n"
         "SN\tinsert size average:\t320.5\n"
         "SN\terror rate:\t2.5e-03\t# mismatches / bases mapped (cigar)\n"
+        "SN\tbases mapped (cigar):\t100000\n"
     )
     return path
 
@@ -56,7 +57,10 @@ def test_qc_table_from_tool_outputs(tmp_path: Path) -> None:
     mosdepth = {}
     for name, depth in (("T", 42.0), ("N", 25.0)):
         path = tmp_path / f"{name}.summary.txt"
-        path.write_text(f"chrom\tlength\tbases\tmean\tmin\tmax\ntotal\t100\t100\t{depth}\t0\t9\n")
+        path.write_text(
+            "chrom\tlength\tbases\tmean\tmin\tmax\n"
+            f"total\t100\t100\t{depth}\t0\t9\ntotal_region\t10\t40000\t{depth}\t0\t9\n"
+        )
         mosdepth[name] = path
     table = qc_table(samples, stats, mosdepth, THRESHOLDS, targeted=False)
     assert list(table["sample"]) == ["T", "N"]
@@ -67,6 +71,8 @@ def test_qc_table_from_tool_outputs(tmp_path: Path) -> None:
     assert t["error_rate"] == pytest.approx(0.0025)
     assert n["verdict"] == "fail" and "mapped_fraction 0.7 < fail 0.8" in n["reasons"]
     assert np.isnan(t["on_target_fraction"])
+    targeted = qc_table(samples, stats, mosdepth, THRESHOLDS, targeted=True)
+    assert targeted.iloc[0]["on_target_fraction"] == pytest.approx(0.4)
 
 
 def test_not_a_stats_file(tmp_path: Path) -> None:

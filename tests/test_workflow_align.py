@@ -109,7 +109,8 @@ def test_truncated_fastq_fails_its_check(tiny_cohort: Path, tmp_path: Path) -> N
 def test_bam_input_used_as_is_must_match_reference(tiny_cohort: Path, tmp_path: Path) -> None:
     data = broken_copy(tiny_cohort, tmp_path / "data")
     other = tmp_path / "other.bam"
-    header = {"HD": {"VN": "1.6"}, "SQ": [{"SN": "1", "LN": 1000}]}
+    # same chr naming as the reference (a 1/chr1 clash stops at start-up), other length
+    header = {"HD": {"VN": "1.6"}, "SQ": [{"SN": "chr3", "LN": 1000}]}
     with pysam.AlignmentFile(str(other), "wb", header=header):
         pass
     (data / "samples.tsv").write_text("sample\tpatient\ttype\ttissue\nX1\tPX\ttumor\tfresh\n")

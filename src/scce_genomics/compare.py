@@ -45,8 +45,10 @@ from scce_genomics.references import (
 from scce_genomics.verdict import VerdictRule, summary_table
 
 __all__ = [
+    "FAMILIES",
     "CompareConfig",
     "cohort_from_dir",
+    "compare_summary",
     "load_cohort",
     "read_sample_list",
     "run_comparison",
@@ -208,39 +210,66 @@ def _target_arm_threshold(refs: list[CohortData], cfg: CompareConfig) -> float |
     return None
 
 
+FAMILIES = (
+    "SBS96 spectrum", "SBS6 spectrum", "ID83 spectrum", "DBS78 spectrum", "signatures",
+    "driver genes", "arm CNV", "focal CNV",
+)  # fmt: skip
+
+
+def compare_summary(
+    cohort: CohortData,
+    refs: list[CohortData],
+    cfg: CompareConfig,
+    families: tuple[str, ...] = FAMILIES,
+) -> pd.DataFrame:
+    """The summary table (family × reference similarity and verdicts) without writing files."""
+    names = [r.name for r in refs]
+    if not refs:
+        raise InputError("give at least one reference profile (--reference DIR)")
+    if len(set(names)) != len(names):
+        raise InputError(f"reference names must differ: {', '.join(names)}")
+    threshold = _target_arm_threshold(refs, cfg)
+    cohort_cnv = recall_arms(cohort, threshold)
+    builders = {
+        "SBS96 spectrum": lambda: sbs_family(cohort, refs),
+        "SBS6 spectrum": lambda: sbs_family(cohort, refs, sbs6=True),
+        "ID83 spectrum": lambda: other_spectrum_family(cohort, refs, "ID83"),
+        "DBS78 spectrum": lambda: other_spectrum_family(cohort, refs, "DBS78"),
+        "signatures": lambda: signature_family(cohort, refs, cfg.min_samples),
+        "driver genes": lambda: gene_family(
+            cohort, refs, cfg.min_mut, cfg.always_genes, cfg.min_samples
+        ),
+        "arm CNV": lambda: arm_family(cohort_cnv, refs, cfg.min_samples, cfg.seed),
+        "focal CNV": lambda: focal_family(cohort, refs, cfg.min_samples),
+    }
+    fams = [builders[f]() for f in families]
+    tables = [
+        compare_family(fam, cfg.bootstrap, cfg.seed + k, cfg.ci_level) for k, fam in enumerate(fams)
+    ]
+    fam_table = pd.concat(tables, ignore_index=True)
+    rank = {name: k for k, name in enumerate(names)}
+    fam_table["_family"] = fam_table["family"].map({fam.family: k for k, fam in enumerate(fams)})
+    fam_table["_ref"] = fam_table["reference"].map(rank)
+    fam_table = fam_table.sort_values(["_family", "_ref"], kind="stable")
+    fam_table = fam_table.drop(columns=["_family", "_ref"]).reset_index(drop=True)
+    for col in ("n_cohort", "n_reference"):
+        fam_table[col] = fam_table[col].astype("Int64")
+    summary = summary_table(fam_table, cfg.rule)
+    if threshold is not None:
+        mask = summary["family"] == "arm CNV"
+        note = f"cohort arm calls re-derived at |log2| > {threshold:g}"
+        prior = summary.loc[mask, "reason"].fillna("").astype(str)
+        summary.loc[mask, "reason"] = [f"{r}; {note}" if r else note for r in prior]
+    return summary
+
+
 def run_comparison(
     cohort: CohortData, refs: list[CohortData], cfg: CompareConfig, outdir: str | Path
 ) -> dict[str, Path]:
     """Compare ``cohort`` with every reference and write the tables and figures."""
     outdir = Path(outdir)
-    if not refs:
-        raise InputError("give at least one reference profile (--reference DIR)")
-    names = [r.name for r in refs]
-    if len(set(names)) != len(names):
-        raise InputError(f"reference names must differ: {', '.join(names)}")
-    threshold = _target_arm_threshold(refs, cfg)
-    cohort_cnv = recall_arms(cohort, threshold)
-    families = [
-        sbs_family(cohort, refs),
-        sbs_family(cohort, refs, sbs6=True),
-        other_spectrum_family(cohort, refs, "ID83"),
-        other_spectrum_family(cohort, refs, "DBS78"),
-        signature_family(cohort, refs, cfg.min_samples),
-        gene_family(cohort, refs, cfg.min_mut, cfg.always_genes, cfg.min_samples),
-        arm_family(cohort_cnv, refs, cfg.min_samples, cfg.seed),
-        focal_family(cohort, refs, cfg.min_samples),
-    ]
-    tables = [
-        compare_family(fam, cfg.bootstrap, cfg.seed + k, cfg.ci_level)
-        for k, fam in enumerate(families)
-    ]
-    fam_table = pd.concat(tables, ignore_index=True)
-    summary = summary_table(fam_table, cfg.rule)
-    if threshold is not None:
-        mask = summary["family"] == "arm CNV"
-        summary.loc[mask, "reason"] = summary.loc[mask, "reason"].fillna("").astype(str) + (
-            f"; cohort arm calls re-derived at |log2| > {threshold:g}"
-        )
+    summary = compare_summary(cohort, refs, cfg)
+    cohort_cnv = recall_arms(cohort, _target_arm_threshold(refs, cfg))
     files: dict[str, Path] = {}
 
     def put(key: str, df: pd.DataFrame) -> None:
@@ -263,9 +292,7 @@ def run_comparison(
             cohort, refs, cfg.presence_min, cfg.min_samples, cfg.bootstrap, cfg.seed, cfg.ci_level
         ),
     )
-    genes = gene_tests(
-        cohort, refs, cfg.min_mut, cfg.always_genes, cfg.min_samples, cfg.ci_level
-    )
+    genes = gene_tests(cohort, refs, cfg.min_mut, cfg.always_genes, cfg.min_samples, cfg.ci_level)
     put("genes", genes)
     put("arms", arm_tests(cohort_cnv, refs, cfg.min_samples, cfg.ci_level))
     put("focal", focal_tests(cohort, refs, cfg.min_samples, cfg.ci_level))

@@ -63,7 +63,11 @@ def _arm_ref_matrix(ref: CohortData, arms: list[str], seed: int) -> np.ndarray:
     freq = arm_frequencies(ref).set_index("arm").reindex(arms)
     n = int(freq["n"].max())
     rng = np.random.default_rng(seed)
-    counts = {f"{ev}:{a}": freq.loc[a, f"n_{ev}"] for ev in ARM_EVENTS for a in arms}
+    counts = {
+        f"{ev}:{arm}": int(value)
+        for ev in ARM_EVENTS
+        for arm, value in zip(arms, freq[f"n_{ev}"].to_numpy(), strict=True)
+    }
     return pseudo_samples(counts, n, rng)
 
 
@@ -98,16 +102,16 @@ def arm_family(
             fam.unavailable[ref.name] = "fewer than 2 arms shared with the reference"
             continue
         xc = event_matrix(cohort.arm_calls, "arm", arms, ARM_EVENTS, valid)[0]
-        note = "" if ref.arm_calls is not None else (
-            "reference has aggregate frequencies only: arms resampled independently"
+        note = (
+            ""
+            if ref.arm_calls is not None
+            else ("reference has aggregate frequencies only: arms resampled independently")
         )
         fam.refs[ref.name] = RefMatrix(xc, _arm_ref_matrix(ref, arms, seed), note)
     return fam
 
 
-def focal_family(
-    cohort: CohortData, refs: list[CohortData], min_samples: int = 3
-) -> FamilyInput:
+def focal_family(cohort: CohortData, refs: list[CohortData], min_samples: int = 3) -> FamilyInput:
     """Pearson correlation of focal amplification / deep-deletion frequency profiles."""
     fam = FamilyInput(family="focal CNV", metric="pearson", kind="rows", n_cohort=0, refs={})
     valid = ("amp", "gain", "neutral", "loss", "deep_del")

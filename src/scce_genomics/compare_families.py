@@ -5,10 +5,12 @@ aggregate (pooled SBS96 counts, mean signature fractions, alteration frequencies
 similarity (cosine for spectra and signatures, Pearson correlation for gene and copy-number
 frequency profiles). Three resampling outputs feed the verdict:
 
-* bootstrap CI: cohort samples and reference samples resampled with replacement (one cohort
-  sample: its mutations are resampled multinomially);
-* closest-reference support: the fraction of joint bootstrap replicates (the same cohort
-  resample scored against every reference) in which each reference is the most similar;
+* bootstrap CI (percentile spread re-centred on the estimate): cohort samples and reference
+  samples resampled with replacement (one cohort sample: its mutations are resampled
+  multinomially);
+* closest-reference support: the fraction of bootstrap replicates of the cohort (scored against
+  every reference's full aggregate, so references of different sizes are not penalised by their
+  own resampling noise) in which each reference is the most similar;
 * typicality ``p_typical``: the reference's samples are split in halves; a pseudo-cohort of the
   cohort's size (SBS: each pseudo-sample multinomially downsampled to the matching cohort
   sample's mutation count) is drawn from one half and scored against the other half's aggregate,
@@ -78,7 +80,7 @@ def _sim(metric: str) -> Sim:
     return cosine if metric == "cosine" else pearson
 
 
-def pseudo_samples(counts: dict[str, np.ndarray], n: int, rng: np.random.Generator) -> np.ndarray:
+def pseudo_samples(counts: dict[str, int], n: int, rng: np.random.Generator) -> np.ndarray:
     """Per-sample 0/1 rows reproducing aggregate counts, shuffled independently per feature."""
     cols = []
     for value in counts.values():
@@ -88,9 +90,7 @@ def pseudo_samples(counts: dict[str, np.ndarray], n: int, rng: np.random.Generat
     return np.column_stack(cols) if cols else np.zeros((n, 0))
 
 
-def _downsample(
-    rng: np.random.Generator, rows: np.ndarray, totals: np.ndarray
-) -> np.ndarray:
+def _downsample(rng: np.random.Generator, rows: np.ndarray, totals: np.ndarray) -> np.ndarray:
     """Multinomial draws of ``totals[i]`` mutations from the spectrum of ``rows[i]``."""
     sums = rows.sum(axis=1, keepdims=True)
     probs = np.where(sums > 0, rows / np.where(sums > 0, sums, 1.0), 1.0 / rows.shape[1])
@@ -98,9 +98,7 @@ def _downsample(
     return np.asarray(rng.multinomial(totals.astype(np.int64), probs), dtype=float)
 
 
-def compare_family(
-    fam: FamilyInput, n_boot: int, seed: int, level: float = 0.95
-) -> pd.DataFrame:
+def compare_family(fam: FamilyInput, n_boot: int, seed: int, level: float = 0.95) -> pd.DataFrame:
     """Similarity of the cohort to every reference: estimate, CI, support and typicality."""
     cols = [
         "family", "reference", "metric", "n_cohort", "n_reference", "similarity", "ci_low",
@@ -120,7 +118,9 @@ def compare_family(
     names = list(fam.refs)
     n = fam.n_cohort
     one_sample_counts = fam.kind == "counts" and n == 1
-    boot = np.full((n_boot, len(names)), np.nan)
+    full = {name: agg(fam.refs[name].reference) for name in names}
+    boot = np.full((n_boot, len(names)), np.nan)  # cohort and reference resampled: CI
+    boot_c = np.full((n_boot, len(names)), np.nan)  # cohort resampled only: closest support
     for b in range(n_boot):
         idx = rng.integers(0, n, size=n)
         resampled: np.ndarray | None = None
@@ -129,19 +129,20 @@ def compare_family(
             if one_sample_counts:
                 if resampled is None:
                     resampled = _downsample(rng, ref.cohort, ref.cohort.sum(axis=1))
-                xc = resampled
+                xc = agg(resampled)
             else:
-                xc = ref.cohort[idx]
+                xc = agg(ref.cohort[idx])
             m = ref.reference.shape[0]
             xr = ref.reference[rng.integers(0, m, size=m)]
-            boot[b, k] = sim(agg(xc), agg(xr))
-    filled = np.where(np.isnan(boot), -np.inf, boot)
+            boot[b, k] = sim(xc, agg(xr))
+            boot_c[b, k] = sim(xc, full[name])
+    filled = np.where(np.isnan(boot_c), -np.inf, boot_c)
     winner = np.where(np.isfinite(filled).any(axis=1), filled.argmax(axis=1), -1)
     for k, name in enumerate(names):
         ref = fam.refs[name]
         m = ref.reference.shape[0]
         observed = sim(agg(ref.cohort), agg(ref.reference))
-        lo, hi = percentile_ci(boot[:, k], level)
+        lo, hi = percentile_ci(boot[:, k], level, observed)
         null = np.full(n_boot, np.nan)
         obs_half = np.full(n_boot, np.nan)
         totals = ref.cohort.sum(axis=1)
@@ -159,7 +160,9 @@ def compare_family(
         reason = ref.note
         if np.isnan(observed):
             reason = reason or "similarity undefined (no variation in the cohort's features)"
-        p_typ = float((1 + (null[ok] <= obs_half[ok]).sum()) / (1 + ok.sum())) if ok.any() else np.nan
+        p_typ = (
+            float((1 + (null[ok] <= obs_half[ok]).sum()) / (1 + ok.sum())) if ok.any() else np.nan
+        )
         if m < 4:
             reason = (reason + "; " if reason else "") + "reference has < 4 samples: no null"
         rows.append(
@@ -171,7 +174,7 @@ def compare_family(
                 "ci_low": lo,
                 "ci_high": hi,
                 "ci_method": (
-                    f"percentile bootstrap ({n_boot}; "
+                    f"percentile bootstrap re-centred on the estimate ({n_boot}; "
                     + ("mutations resampled" if one_sample_counts else "samples resampled")
                     + f"), {level:.0%}"
                 ),
@@ -181,7 +184,11 @@ def compare_family(
                 "null_q05": float(np.nanquantile(null, 0.05)) if ok.any() else np.nan,
                 "typicality_method": (
                     "split-half null: same-size pseudo-cohorts from the reference"
-                    + (" downsampled to the cohort's mutation counts" if fam.kind == "counts" else "")
+                    + (
+                        " downsampled to the cohort's mutation counts"
+                        if fam.kind == "counts"
+                        else ""
+                    )
                 ),
                 "reason": reason,
             }

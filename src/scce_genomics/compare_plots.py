@@ -7,12 +7,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from scce_genomics.cosmic import SBS6_CHANNELS, SBS96_CHANNELS  # noqa: E402
-from scce_genomics.fileio import atomic_path  # noqa: E402
+from scce_genomics.cosmic import SBS6_CHANNELS, SBS96_CHANNELS
+from scce_genomics.fileio import atomic_path
 
 __all__ = ["plot_arm_frequencies", "plot_gene_forest", "plot_spectra"]
 
@@ -95,7 +95,9 @@ def plot_arm_frequencies(
     ax.bar(x - w / 2, c["gain_freq"], w, color="#e32926", label="cohort gain")
     ax.bar(x - w / 2, -c["loss_freq"], w, color="#03bcee", label="cohort loss")
     ax.bar(x + w / 2, r["gain_freq"], w, color="#e32926", alpha=0.4, label=f"{reference_name} gain")
-    ax.bar(x + w / 2, -r["loss_freq"], w, color="#03bcee", alpha=0.4, label=f"{reference_name} loss")
+    ax.bar(
+        x + w / 2, -r["loss_freq"], w, color="#03bcee", alpha=0.4, label=f"{reference_name} loss"
+    )
     ax.axhline(0, color="black", lw=0.5)
     ax.set_xticks(x)
     ax.set_xticklabels(arms, rotation=90, fontsize=7)

@@ -14,7 +14,10 @@ Per sample, three numbers guard against over-reading small biopsies:
 * ``posterior_<ref>``: posterior probability (equal priors) under a kernel likelihood, the mean
   over the reference's samples of the multinomial likelihood of the sample's counts given that
   reference sample's spectrum smoothed toward the reference profile by ``smoothing`` pseudo
-  mutations; diffuse when a sample has few mutations;
+  mutations; diffuse when a sample has few mutations. The likelihood is tempered: counts are
+  scaled down to at most the references' median mutation count, because reference spectra
+  estimated from ~200 exome mutations cannot resolve more than that (without it, a genome's
+  thousands of mutations make every posterior 1.0 whether right or wrong);
 * ``support_<ref>``: fraction of multinomial bootstrap replicates of the sample whose closest
   reference (by cosine) is that reference.
 """
@@ -46,7 +49,7 @@ def to_sbs6(matrix: np.ndarray) -> np.ndarray:
     matrix = np.asarray(matrix, dtype=float)
     out = np.zeros((*matrix.shape[:-1], 6))
     for k in range(6):
-        out[..., k] = matrix[..., _SBS6_INDEX == k].sum(axis=-1)
+        out[..., k] = matrix[..., k == _SBS6_INDEX].sum(axis=-1)
     return out
 
 
@@ -96,7 +99,9 @@ def sbs_family(cohort: CohortData, refs: list[CohortData], sbs6: bool = False) -
 
 def other_spectrum_family(cohort: CohortData, refs: list[CohortData], kind: str) -> FamilyInput:
     """ID83 or DBS78: compared where a reference has the catalogue (the shipped ones do not)."""
-    fam = FamilyInput(family=f"{kind} spectrum", metric="cosine", kind="counts", n_cohort=0, refs={})
+    fam = FamilyInput(
+        family=f"{kind} spectrum", metric="cosine", kind="counts", n_cohort=0, refs={}
+    )
     matrix = cohort.other_spectra.get(kind)
     if matrix is None:
         fam.cohort_reason = f"cohort has no {kind} matrix"
@@ -154,17 +159,19 @@ def per_sample_spectra(
     cats = {r.name: converted_catalogue(r, cohort) for r in usable}
     cats = {k: v[v.sum(axis=1) > 0] for k, v in cats.items()}
     profiles = {k: v.sum(axis=0) / v.sum() for k, v in cats.items()}
+    cap = float(np.median(np.concatenate([v.sum(axis=1) for v in cats.values()])))
     rows: list[dict[str, object]] = []
     loglik_total = np.zeros(len(names))
     for i, sample in enumerate(samples):
         x = counts[i]
-        n_mut = int(round(x.sum()))
+        n_mut = round(float(x.sum()))
         row: dict[str, object] = {"sample": sample, "n_mutations": n_mut}
         if n_mut == 0:
             row.update({"call": "NA", "reason": "no single base substitution in this sample"})
             rows.append(row)
             continue
-        logliks = np.array([_log_kernel(x[None, :], cats[k], smoothing)[0] for k in names])
+        tempered = x * min(1.0, cap / x.sum())
+        logliks = np.array([_log_kernel(tempered[None, :], cats[k], smoothing)[0] for k in names])
         loglik_total += logliks
         post = np.exp(logliks - logsumexp(logliks))
         boot = rng.multinomial(n_mut, x / x.sum(), size=n_boot).astype(float)
@@ -185,8 +192,10 @@ def per_sample_spectra(
         best = int(np.argmax(post))
         row["closest"] = names[best]
         row["call"] = names[best] if post[best] >= min_posterior else "uncertain"
-        row["reason"] = "" if post[best] >= min_posterior else (
-            f"largest posterior {post[best]:.2f} < {min_posterior}"
+        row["reason"] = (
+            ""
+            if post[best] >= min_posterior
+            else (f"largest posterior {post[best]:.2f} < {min_posterior}")
         )
         rows.append(row)
     n_used = sum(1 for r in rows if r.get("call") != "NA")
@@ -209,6 +218,7 @@ def per_sample_spectra(
     table["method"] = (
         f"cosine to converted reference profiles; percentile vs reference samples downsampled "
         f"to the same count ({n_null} draws each, leave-one-out profile); kernel-likelihood "
-        f"posterior (smoothing {smoothing:g}, equal priors); multinomial bootstrap ({n_boot})"
+        f"posterior (smoothing {smoothing:g}, counts tempered to ≤ {cap:.0f}, equal priors); "
+        f"multinomial bootstrap ({n_boot})"
     )
     return table

@@ -1,16 +1,24 @@
-"""Synthetic genome: chromosomes with arms and centromeres, realistic GC, driver-named genes.
+"""Genomes to plant tumors in: a synthetic one, or real sequence read from a FASTA.
 
-The genome mirrors six real human chromosomes scaled down (chr3, chr8, chr9, chr11, chr13,
-chr17), with genes at their real arm positions (SOX2/PIK3CA/TP63 on 3q, CDKN2A on 9p, CCND1 on
-11q, RB1 on 13q, TP53 on 17p ...), so arm-level and driver results of a demo run can be read
-against the ESCC/SCLC references exactly as a real run would be.
+The synthetic genome mirrors six real human chromosomes scaled down (chr3, chr8, chr9, chr11,
+chr13, chr17), with genes at their real arm positions (SOX2/PIK3CA/TP63 on 3q, CDKN2A on 9p,
+CCND1 on 11q, RB1 on 13q, TP53 on 17p ...), so arm-level and driver results of a demo run can be
+read against the ESCC/SCLC references exactly as a real run would be. Random sequence is easy
+for every caller, though, so :func:`genome_from_fasta` takes real human sequence instead
+(repeats, GC structure, low-complexity stretches), with arms from an arm table or p/q halves.
 """
 
 from __future__ import annotations
 
+import gzip
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
+
+from scce_genomics.errors import InputError
 
 __all__ = [
     "CODE",
@@ -18,6 +26,7 @@ __all__ = [
     "Chromosome",
     "Gene",
     "SyntheticGenome",
+    "genome_from_fasta",
     "make_genome",
     "revcomp_codes",
 ]
@@ -87,7 +96,7 @@ class SyntheticGenome:
         for c in self.chromosomes:
             rows.append((c.name, c.name.removeprefix("chr") + "p", 0, c.centromere[0]))
             rows.append((c.name, c.name.removeprefix("chr") + "q", c.centromere[1], c.length))
-        return rows
+        return [r for r in rows if r[3] > r[2]]  # a piece of a q arm has no p arm
 
 
 def revcomp_codes(codes: np.ndarray) -> np.ndarray:
@@ -188,3 +197,111 @@ def make_genome(rng: np.random.Generator, scale: float = 1 / 400) -> SyntheticGe
         for symbol, frac, strand in gene_specs:
             genes.append(_place_gene(rng, chrom, symbol, frac, strand))
     return SyntheticGenome(chromosomes=chromosomes, genes=genes)
+
+
+#: byte -> base code: ACGT (either case) -> 0-3, anything else (N, IUPAC) -> 4.
+_ENCODE = np.full(256, 4, dtype=np.uint8)
+for _i, _b in enumerate("ACGT"):
+    _ENCODE[ord(_b)] = _ENCODE[ord(_b.lower())] = _i
+
+
+def _read_fasta(path: Path) -> dict[str, np.ndarray]:
+    """All records of a FASTA (plain or gzipped) as base codes."""
+    with open(path, "rb") as handle:
+        gz = handle.read(2) == b"\x1f\x8b"
+    try:
+        with gzip.open(path, "rb") if gz else open(path, "rb") as handle:
+            data = handle.read()
+    except (OSError, EOFError) as err:
+        raise InputError(f"cannot read FASTA ({err})", path) from None
+    if not data.lstrip().startswith(b">"):
+        raise InputError("not a FASTA file: the first line must start with '>'", path, 1)
+    records: dict[str, np.ndarray] = {}
+    for block in data.lstrip()[1:].split(b"\n>"):
+        header, _, body = block.partition(b"\n")
+        name = header.split()[0].decode() if header.split() else ""
+        if not name or name in records:
+            raise InputError(f"FASTA record with an empty or repeated name {name!r}", path)
+        seq = np.frombuffer(body.replace(b"\n", b"").replace(b"\r", b""), dtype=np.uint8)
+        records[name] = _ENCODE[seq]
+    return records
+
+
+def _parse_region(region: str) -> tuple[str, int, int | None]:
+    """``chr21:100001-600000`` (1-based, inclusive) -> (chr21, 100000, 600000); ``chr21`` too."""
+    match = re.fullmatch(r"([^:\s]+)(?::([\d,]+)-([\d,]+))?", region.strip())
+    if not match:
+        raise InputError(f"region {region!r} must look like chr21 or chr21:100001-600000")
+    name, start, end = match.groups()
+    if start is None:
+        return name, 0, None
+    s, e = int(start.replace(",", "")) - 1, int(end.replace(",", ""))
+    if not 0 <= s < e:
+        raise InputError(f"region {region!r}: start must be ≥ 1 and below the end")
+    return name, s, e
+
+
+def _centromere(name: str, length: int, offset: int, arms: pd.DataFrame | None) -> tuple[int, int]:
+    """Centromere span from the arm table (shifted by ``offset``), else the contig's middle."""
+    if arms is not None:
+        bare = name.removeprefix("chr")
+        rows = arms[arms["chrom"].astype(str).str.removeprefix("chr") == bare]
+        p = rows[rows["arm"].astype(str).str.endswith("p")]
+        q = rows[rows["arm"].astype(str).str.endswith("q")]
+        if not q.empty:
+            cen1 = int(q["start"].min()) - offset
+            cen0 = int(p["end"].max()) - offset if not p.empty else cen1
+            cen0, cen1 = (min(max(x, 0), length) for x in (cen0, cen1))
+            return cen0, max(cen0, cen1)
+    return length // 2, length // 2
+
+
+def genome_from_fasta(
+    fasta: str | Path,
+    region: str = "",
+    arms: str | Path = "",
+    min_length: int = 10_000,
+) -> SyntheticGenome:
+    """Real sequence to plant tumors in: every contig ≥ ``min_length`` (or one ``region``).
+
+    Arms come from ``arms`` (chrom, arm, start, end; ``chr`` naming either way) when given,
+    else each contig is split into p/q halves: a piece of a chromosome has no known centromere.
+    Soft-masked (lower-case) bases count as bases; N and IUPAC codes stay N and get no reads
+    or variants. No genes: events are planted on positions, not on driver genes.
+    """
+    fasta = Path(fasta)
+    if not fasta.is_file():
+        raise InputError("FASTA not found; check --fasta", fasta)
+    records = _read_fasta(fasta)
+    table = None
+    if arms:
+        try:
+            table = pd.read_csv(arms, sep="\t", dtype={"chrom": str})
+        except (OSError, pd.errors.ParserError) as err:
+            raise InputError(f"cannot read arm table ({err})", arms) from None
+        if not {"chrom", "arm", "start", "end"} <= set(table.columns):
+            raise InputError("arm table needs columns chrom, arm, start, end", arms)
+    offset = 0
+    if region:
+        name, start, end = _parse_region(region)
+        if name not in records:
+            raise InputError(
+                f"region contig {name!r} is not in the FASTA (it has "
+                f"{', '.join(list(records)[:5])})",
+                fasta,
+            )
+        seq = records[name]
+        end = seq.size if end is None else end
+        if end > seq.size:
+            raise InputError(f"region {region!r} ends past {name} ({seq.size:,} bp)", fasta)
+        records, offset = {name: seq[start:end]}, start
+    chromosomes = []
+    for name, seq in records.items():
+        if seq.size < min_length or (seq < 4).sum() < min_length // 2:
+            continue
+        chromosomes.append(Chromosome(name, seq.copy(), _centromere(name, seq.size, offset, table)))
+    if not chromosomes:
+        raise InputError(
+            f"no contig of at least {min_length:,} bp with sequence (not N) in the FASTA", fasta
+        )
+    return SyntheticGenome(chromosomes=chromosomes, genes=[])

@@ -60,11 +60,11 @@ def parse_samtools_stats(path: str | Path) -> dict[str, float]:
     return values
 
 
-def parse_mosdepth_summary(path: str | Path) -> float:
-    """Mean depth over regions (``total_region``) or the whole genome (``total``)."""
-    table = pd.read_csv(path, sep="\t")
-    rows = table.set_index("chrom")["mean"]
-    return float(rows.get("total_region", rows.get("total", np.nan)))
+def parse_mosdepth_summary(path: str | Path) -> tuple[float, float]:
+    """Mean depth and total bases over regions (``total_region``), else the whole genome."""
+    table = pd.read_csv(path, sep="\t").set_index("chrom")
+    row = table.loc["total_region"] if "total_region" in table.index else table.loc["total"]
+    return float(row["mean"]), float(row["bases"])
 
 
 def verdict(
@@ -99,6 +99,7 @@ def qc_table(
     for sample in samples.index:
         sn = parse_samtools_stats(stats[sample])
         total = sn["raw total sequences"] or np.nan
+        depth, region_bases = parse_mosdepth_summary(mosdepth[sample])
         row: dict[str, object] = {
             "sample": sample,
             "type": samples.loc[sample, "type"],
@@ -110,11 +111,10 @@ def qc_table(
             "insert_size_mean": sn.get("insert size average", np.nan),
             "insert_size_sd": sn.get("insert size standard deviation", np.nan),
             "error_rate": sn.get("error rate", np.nan),
-            "mean_coverage": parse_mosdepth_summary(mosdepth[sample]),
+            "mean_coverage": depth,
+            # mosdepth's region bases (duplicates excluded) over all mapped bases
             "on_target_fraction": (
-                sn.get("bases inside the target", np.nan) / sn.get("bases mapped (cigar)", np.nan)
-                if targeted
-                else np.nan
+                region_bases / sn.get("bases mapped (cigar)", np.nan) if targeted else np.nan
             ),
         }
         row["verdict"], row["reasons"] = verdict(row, thresholds)  # type: ignore[arg-type]

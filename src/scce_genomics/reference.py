@@ -8,10 +8,14 @@ checked and harmonised once here.
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pysam
 
 from scce_genomics.errors import InputError
 from scce_genomics.fileio import atomic_open, atomic_path
@@ -208,8 +212,11 @@ def detect_build(
             for build, words in _BUILD_WORDS.items():
                 match = words.search(text)
                 if match:
-                    where = "names" if kind == _NAMED else "file name/path names"
-                    votes.append((kind, build, f"{text.strip()[:60]!r} {where} {match.group(1)}"))
+                    if kind == _NAMED:
+                        said = f"{text.strip()[:60]!r} names {match.group(1)}"
+                    else:
+                        said = f"file {text.strip().rsplit('/', 1)[-1]!r} is named {match.group(1)}"
+                    votes.append((kind, build, said))
     naming = contig_naming(contigs)
     if not votes:
         return BuildEvidence("unknown", naming, (), source)
@@ -228,7 +235,7 @@ def _dict_path(fasta: Path) -> Path:
 
 
 def _sq_lines(
-    lines: Iterable[dict[str, object]],
+    lines: Iterable[Mapping[str, object]],
 ) -> tuple[dict[str, int | None], list[str], list[str]]:
     contigs: dict[str, int | None] = {}
     named: list[str] = []
@@ -336,7 +343,7 @@ def check_build_consistency(
             except ValueError as err:
                 raise InputError(
                     f"sample {row.sample!r} unit {row.unit!r}: {err}", units_path, line
-                )
+                ) from None
             if declared and ref_build and declared != ref_build:
                 raise InputError(
                     f"sample {row.sample!r} unit {row.unit!r}: the reads are declared {declared} "
@@ -348,7 +355,7 @@ def check_build_consistency(
     bams = [r for r in units.itertuples(index=False) if str(getattr(r, "bam", "") or "")]
     if not realign_bam:
         for row in bams:
-            seen = bam_build(row.bam)
+            seen = bam_build(str(row.bam))
             line = int(getattr(row, "sheet_line", 0)) or None
             if seen.known and ref_build and seen.build != ref_build:
                 raise InputError(

@@ -53,6 +53,7 @@ __all__ = [
     "read_maf_mutations",
     "read_sbs96",
     "resources_dir",
+    "subset_cohort",
     "write_reference",
 ]
 
@@ -238,8 +239,9 @@ def count_trinucleotides(fasta: str | Path, bed: str | Path | None = None) -> pd
     names = ["ACGT"[i // 16] + "ACGT"[(i // 4) % 4] + "ACGT"[i % 4] for i in range(64)]
     counts = pd.Series(total, index=names, dtype=float)
     folded = pd.Series(0.0, index=list(_TRINUC))
-    for ctx, value in counts.items():
-        key = str(ctx) if ctx[1] in "CT" else str(ctx).translate(_COMP)[::-1]
+    for ctx_name, value in counts.items():
+        ctx = str(ctx_name)
+        key = ctx if ctx[1] in "CT" else ctx.translate(_COMP)[::-1]
         folded[key] += value
     folded.name = str(fasta)
     return folded
@@ -340,10 +342,10 @@ def _harmonise_chrom(values: pd.Series) -> pd.Series:
 def _weighted_log2(seg: pd.DataFrame, regions: pd.DataFrame, key: str) -> pd.DataFrame:
     """Overlap-length-weighted mean segment log2 per (sample, region)."""
     merged = seg.merge(regions, on="chrom", suffixes=("", "_r"))
-    overlap = np.minimum(merged["end"], merged["end_r"]) - np.maximum(
-        merged["start"], merged["start_r"]
+    overlap = np.minimum(merged["end"].to_numpy(), merged["end_r"].to_numpy()) - np.maximum(
+        merged["start"].to_numpy(), merged["start_r"].to_numpy()
     )
-    merged = merged.assign(w=overlap.clip(lower=0))
+    merged = merged.assign(w=np.maximum(overlap, 0))
     merged = merged[merged["w"] > 0]
     merged = merged.assign(wx=merged["w"] * merged["log2"])
     grouped = merged.groupby(["sample", key], sort=False)[["wx", "w"]].sum()
@@ -621,7 +623,7 @@ def write_reference(data: CohortData, outdir: str | Path) -> dict[str, Path]:
     if data.exposures is not None:
         put("signature_exposures", data.exposures, index=True)
         put("signature_summary", _signature_summary(data.exposures))
-        counts["signatures"] = int(len(data.exposures))
+        counts["signatures"] = len(data.exposures)
     if data.mutated is not None and data.mutation_samples is not None:
         put("gene_mutations", data.mutated)
         put("mutation_samples", pd.DataFrame({"sample": data.mutation_samples}))
@@ -697,3 +699,35 @@ def load_reference(path: str | Path) -> CohortData:
     if data.arm_calls is None:
         data.arm_freq = get("arm_frequencies")
     return data
+
+
+def subset_cohort(
+    data: CohortData, samples: set[str] | list[str], name: str | None = None
+) -> CohortData:
+    """The same cohort restricted to ``samples`` in every per-sample family (leave-out checks).
+
+    Aggregate-only parts (``arm_freq``) are kept as they are: they cannot be split.
+    """
+    keep = set(samples)
+    out = CohortData(
+        name=name or data.name,
+        opportunity=data.opportunity,
+        opportunity_label=data.opportunity_label,
+        arm_freq=data.arm_freq,
+        meta=dict(data.meta),
+    )
+    if data.sbs96 is not None:
+        out.sbs96 = data.sbs96.loc[:, [c for c in data.sbs96.columns if c in keep]]
+    if data.exposures is not None:
+        out.exposures = data.exposures[data.exposures.index.isin(keep)]
+    if data.mutated is not None and data.mutation_samples is not None:
+        out.mutation_samples = [s for s in data.mutation_samples if s in keep]
+        out.mutated = data.mutated[data.mutated["sample"].isin(keep)]
+    if data.arm_calls is not None:
+        out.arm_calls = data.arm_calls[data.arm_calls["sample"].isin(keep)]
+    if data.focal_calls is not None:
+        out.focal_calls = data.focal_calls[data.focal_calls["sample"].isin(keep)]
+    out.other_spectra = {
+        k: v.loc[:, [c for c in v.columns if c in keep]] for k, v in data.other_spectra.items()
+    }
+    return out

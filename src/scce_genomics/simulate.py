@@ -6,15 +6,24 @@ SNPs, plus somatic SNVs/DBS/indels for tumor clones) with per-base copy numbers,
 are sampled in proportion to copies × cell fraction. The truth files hold what a perfect caller
 would report: somatic variants with expected VAF, allele-specific copy-number segments, the
 signature mix and purity.
+
+Random genomes make every caller look perfect, so ``CohortSpec.fasta`` plants the same events in
+real sequence instead (e.g. the bundled GRCh38 chr21 piece, or a region of any chromosome):
+signature SNVs in the real trinucleotide contexts, indels, FFPE damage, and copy-number events
+on positions (a gain, a loss, a focal amplification and a homozygous deletion per contig),
+since driver genes may not exist there. ``CohortSpec.vaf_bins`` plants variants at fixed VAFs
+(nested clones on a copy-neutral tumor), for recall/precision per VAF.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gzip
+import itertools
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +32,14 @@ import pysam
 from scce_genomics.cosmic import SBS96_CHANNELS, cosmic_signatures
 from scce_genomics.errors import InputError
 from scce_genomics.fileio import atomic_open, atomic_path
-from scce_genomics.genome import DECODE, Gene, SyntheticGenome, make_genome, revcomp_codes
+from scce_genomics.genome import (
+    DECODE,
+    Gene,
+    SyntheticGenome,
+    genome_from_fasta,
+    make_genome,
+    revcomp_codes,
+)
 
 __all__ = [
     "PROFILES",
@@ -95,6 +111,15 @@ class CohortSpec:
     sex: str = "female"
     germline_snp_rate: float = 1e-3
     extra: dict[str, float] = field(default_factory=dict)
+    #: Real sequence to plant the tumors in (FASTA, plain or gzipped) instead of the random
+    #: genome; ``region`` (chr:start-end, 1-based) takes a piece of it, ``arms`` an arm table
+    #: (else each contig is split into p/q halves).
+    fasta: str = ""
+    region: str = ""
+    arms: str = ""
+    #: Plant every somatic variant at one of these VAFs (a copy-neutral tumor whose nested clones
+    #: carry the variants; purity = 2 × the highest VAF); empty: purity, clonality and CN decide.
+    vaf_bins: tuple[float, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,8 +155,8 @@ def write_reference(genome: SyntheticGenome, outdir: Path, assay: str) -> dict[s
         for gene in genome.genes:
             handle.write(f"{gene.chrom}\t{gene.start}\t{gene.end}\t{gene.symbol}\n")
     with atomic_open(paths["targets"]) as handle:
-        for start, end, chrom in _targets(genome):
-            handle.write(f"{chrom}\t{start}\t{end}\n")
+        for start, end, contig in _targets(genome):
+            handle.write(f"{contig}\t{start}\t{end}\n")
     return paths
 
 
@@ -210,14 +235,23 @@ def _germline(rng: np.random.Generator, genome: SyntheticGenome, rate: float) ->
 class _Sites:
     """Positions by trinucleotide, for drawing SNVs in a given SBS96 context."""
 
-    def __init__(self, genome: SyntheticGenome):
+    def __init__(
+        self,
+        genome: SyntheticGenome,
+        rng: np.random.Generator | None = None,
+        max_sites: int = 20_000_000,
+    ):
+        """Index every position, or (given ``rng``) a random ``max_sites`` of a large genome."""
         self.chroms = [c.name for c in genome.chromosomes]
         seqs = [c.seq for c in genome.chromosomes]
+        keep = min(1.0, max_sites / max(1, sum(x.size for x in seqs)))
         tri, offsets, chrom_ids = [], [], []
         for i, seq in enumerate(seqs):
-            s = seq.astype(np.int64)
+            s = seq.astype(np.int16) if rng is not None else seq.astype(np.int64)
             code = s[:-2] * 25 + s[1:-1] * 5 + s[2:]
             valid = (s[:-2] < 4) & (s[1:-1] < 4) & (s[2:] < 4)
+            if rng is not None and keep < 1.0:
+                valid &= rng.random(valid.size, dtype=np.float32) < keep
             pos = np.nonzero(valid)[0] + 1
             tri.append(code[valid])
             offsets.append(pos)
@@ -253,8 +287,8 @@ def _somatic(
     names = list(profile.signatures)
     weights = np.array([profile.signatures[n] for n in names])
     mix = signatures[names].to_numpy() @ (weights / weights.sum())
-    n_indel = int(round(spec.snvs * spec.indel_fraction))
-    n_dbs = int(round(spec.snvs * spec.dbs_fraction))
+    n_indel = round(spec.snvs * spec.indel_fraction)
+    n_dbs = round(spec.snvs * spec.dbs_fraction)
     out: list[Variant] = []
     used: set[tuple[str, int]] = set(blocked)
 
@@ -284,7 +318,9 @@ def _somatic(
         take(chrom.name, pos)
         out.append(Variant(chrom.name, pos, top, alt_top, 0, "SNV", source))
     for symbol in profile.drivers:
-        gene = next(g for g in genome.genes if g.symbol == symbol)
+        gene = next((g for g in genome.genes if g.symbol == symbol), None)
+        if gene is None:  # real sequence without the driver gene: signature SNVs only
+            continue
         chrom = genome.chrom(gene.chrom)
         for _ in range(50):
             s, e = gene.exons[int(rng.integers(0, len(gene.exons)))]
@@ -353,12 +389,42 @@ def _copy_numbers(
     return cn
 
 
+def _positional_copy_numbers(
+    rng: np.random.Generator, genome: SyntheticGenome
+) -> dict[str, np.ndarray]:
+    """CN events on positions, for real sequence without driver genes or whole arms.
+
+    Each contig is cut into ten slots; two adjacent slots gain a copy, two others lose one
+    (LOH), and two further slots hold a focal amplification (6-8 copies of one haplotype,
+    ≥ 20 kb) and a homozygous deletion (≥ 10 kb) in their middle.
+    """
+    cn = {c.name: np.ones((2, c.length), dtype=np.int8) for c in genome.chromosomes}
+    for c in genome.chromosomes:
+        bounds = np.linspace(0, c.length, 11).astype(np.int64)
+        pairs = rng.permutation(5)  # slot pairs (0,1), (2,3), ...: gain, loss
+        singles = rng.permutation([2 * int(k) + j for k in pairs[2:] for j in (0, 1)])[:2]
+        gain, loss = (int(pairs[0]) * 2, int(pairs[1]) * 2)
+        cn[c.name][int(rng.integers(0, 2)), bounds[gain] : bounds[gain + 2]] += 1
+        cn[c.name][int(rng.integers(0, 2)), bounds[loss] : bounds[loss + 2]] = 0
+        for slot, width, value in (
+            (int(singles[0]), max(20_000, c.length // 50), int(rng.integers(6, 9))),
+            (int(singles[1]), max(10_000, c.length // 100), 0),
+        ):
+            mid = (int(bounds[slot]) + int(bounds[slot + 1])) // 2
+            s, e = max(0, mid - width // 2), min(c.length, mid + width // 2)
+            if value:
+                cn[c.name][int(rng.integers(0, 2)), s:e] = value
+            else:
+                cn[c.name][:, s:e] = 0
+    return cn
+
+
 def _segments(cn: dict[str, np.ndarray]) -> pd.DataFrame:
     rows = []
     for chrom, arr in cn.items():
         change = np.nonzero((np.diff(arr, axis=1) != 0).any(axis=0))[0] + 1
         bounds = np.concatenate([[0], change, [arr.shape[1]]])
-        for s, e in zip(bounds[:-1], bounds[1:], strict=True):
+        for s, e in itertools.pairwise(bounds):
             a, b = int(arr[0, s]), int(arr[1, s])
             rows.append((chrom, int(s), int(e), max(a, b), min(a, b), a + b))
     return pd.DataFrame(rows, columns=["chrom", "start", "end", "major_cn", "minor_cn", "total_cn"])
@@ -615,7 +681,7 @@ def _write_vcf(path: Path, genome: SyntheticGenome, rows: list[tuple[Variant, di
     pysam.tabix_index(str(path), preset="vcf", force=True)
 
 
-def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, object]:
+def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
     """Write reference, reads, truth and sample sheets for a cohort; return a summary."""
     outdir = Path(outdir)
     if spec.patients < 1:
@@ -627,17 +693,25 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, object]:
         raise InputError(f"unknown profile(s) {unknown}; choose from {sorted(PROFILES)}")
     if spec.assay not in ("wgs", "exome"):
         raise InputError("--assay must be wgs or exome")
+    bins = sorted({float(b) for b in spec.vaf_bins}, reverse=True)
+    if bins and not all(0 < b <= 0.5 for b in bins):
+        raise InputError("--vaf-bins must be VAFs in (0, 0.5] (heterozygous, copy-neutral)")
     rng = np.random.default_rng(spec.seed)
-    genome = make_genome(rng, spec.scale)
+    if spec.fasta:
+        genome = genome_from_fasta(spec.fasta, spec.region, spec.arms)
+    else:
+        genome = make_genome(rng, spec.scale)
     paths = write_reference(genome, outdir, spec.assay)
     signatures = cosmic_signatures("SBS", "3.4", "GRCh38")
-    sites = _Sites(genome)
+    sites = _Sites(genome, rng) if spec.fasta else _Sites(genome)
     capture = None
     if spec.assay == "exome":
         capture = {c.name: np.full(c.length, 0.02) for c in genome.chromosomes}
         for s, e, chrom in _targets(genome):
             capture[chrom][max(0, s - 150) : e + 150] = 1.0
-    sample_rows, unit_rows, summary = [], [], {"samples": []}
+    sample_rows: list[tuple[str, ...]] = []
+    unit_rows: list[tuple[str, str, Path, Path]] = []
+    summary: dict[str, Any] = {"samples": []}
     for p in range(spec.patients):
         patient = f"P{p + 1}"
         profile_name = spec.profiles[p % len(spec.profiles)]
@@ -679,18 +753,41 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, object]:
         purity = float(np.round(rng.uniform(*spec.purity_range), 2))
         blocked = {(v.chrom, q) for v in germline for q in range(v.pos - 2, v.pos + 3)}
         somatic = _somatic(rng, genome, sites, profile, spec, signatures, blocked)
-        cn = _copy_numbers(rng, genome, profile)
+        if bins:
+            cn = {c.name: np.ones((2, c.length), dtype=np.int8) for c in genome.chromosomes}
+        elif genome.genes:
+            cn = _copy_numbers(rng, genome, profile)
+        else:
+            cn = _positional_copy_numbers(rng, genome)
         for v in somatic:
             if v.source in profile.drivers:  # clonal, on the haplotype the tumor keeps (LOH)
                 v.hap = int(np.argmax(cn[v.chrom][:, v.pos]))
                 v.subclonal = False
-        s = spec.subclone_ccf
+        sub_ccf = spec.subclone_ccf
+        # Cell populations (variants carried, fraction of cells): two clones, the second with the
+        # subclonal variants too; or, with VAF bins, nested clones where population j carries the
+        # variants of bins 0..j (bins high to low), so a bin-k variant is in 2 × VAF_k of cells.
+        if bins:
+            purity = min(1.0, 2 * bins[0])
+            bin_of = np.empty(len(somatic), dtype=np.int64)
+            bin_of[rng.permutation(len(somatic))] = np.arange(len(somatic)) % len(bins)
+            cells = [2 * b for b in bins] + [0.0]
+            populations = [
+                ([v for v, k in zip(somatic, bin_of, strict=True) if k <= j],
+                 (cells[j] - cells[j + 1]) / purity)
+                for j in range(len(bins))
+            ]  # fmt: skip
+        else:
+            populations = [
+                ([v for v in somatic if not v.subclonal], 1 - sub_ccf),
+                (somatic, sub_ccf),
+            ]
         sources = [
             _Source(normal_haps[h], {k: v * (1 - purity) for k, v in ones.items()}) for h in (0, 1)
         ]
-        for clone, frac in ((0, 1 - s), (1, s)):
+        for carried, frac in populations:
             for h in (0, 1):
-                chosen = [v for v in somatic if v.hap == h and (clone == 1 or not v.subclonal)]
+                chosen = [v for v in carried if v.hap == h]
                 haps = {
                     c.name: _haplotype(
                         c.seq,
@@ -717,9 +814,9 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, object]:
         sample_rows.append((tumor, patient, "tumor", tissue, f"{purity}", spec.sex))
         unit_rows += [(tumor, f"L{i + 1}", a, b) for i, (a, b) in enumerate(units)]
         truth_rows = []
-        for v in somatic:
+        for i, v in enumerate(somatic):
             arr = cn[v.chrom][:, v.pos]
-            ccf = s if v.subclonal else 1.0
+            ccf = (2 * bins[bin_of[i]] / purity) if bins else (sub_ccf if v.subclonal else 1.0)
             vaf = purity * ccf * arr[v.hap] / (2 * (1 - purity) + purity * arr.sum())
             if vaf <= 0:
                 continue

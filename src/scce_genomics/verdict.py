@@ -52,7 +52,7 @@ def _family_verdict(table: pd.DataFrame, rule: VerdictRule) -> dict[str, object]
     if usable.empty:
         reasons = "; ".join(sorted({str(r) for r in table["reason"].dropna() if str(r)}))
         return {**out, "verdict": "NA", "verdict_reason": reasons or "no comparison possible"}
-    best = usable.loc[usable["similarity"].astype(float).idxmax()]
+    best = usable.iloc[int(np.argmax(usable["similarity"].astype(float).to_numpy()))]
     out["closest"] = best["reference"]
     out["closest_support"] = best["closest_support"]
     target = usable[usable["reference"] == rule.target]
@@ -74,9 +74,12 @@ def _family_verdict(table: pd.DataFrame, rule: VerdictRule) -> dict[str, object]
     if q >= rule.min_support and p >= rule.alpha:
         verdict, why = like, f"{rule.target} closest (support {q:.2f}) and typical (p {p:.3g})"
     elif q <= 1 - rule.min_support and p < rule.alpha:
-        verdict, why = unlike, (
-            f"{best['reference']} closest ({rule.target} support {q:.2f}) and atypical of "
-            f"{rule.target} (p {p:.3g})"
+        verdict, why = (
+            unlike,
+            (
+                f"{best['reference']} closest ({rule.target} support {q:.2f}) and atypical of "
+                f"{rule.target} (p {p:.3g})"
+            ),
         )
     else:
         verdict, why = "inconclusive", f"{rule.target} support {q:.2f}, p_typical {p:.3g}"

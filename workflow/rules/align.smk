@@ -24,20 +24,22 @@ rule check_reads:
         fai=out("reference/genome.fa.fai"),
     output:
         out("qc/units/{sample}.{unit}.reads.json"),
+    log:
+        out("logs/check_reads/{sample}.{unit}.log"),
+    resources:
+        mem_mb=500,
+        runtime=60,
     params:
         files=lambda wc, input: " ".join(
-            f"--{key} {input[key]}" for key in ("fq1", "fq2", "bam") if key in input.keys()
+            f"--{key} {input[key]}"
+            for key in ("fq1", "fq2", "bam")
+            if key in input.keys()
         ),
         reference=lambda wc: (
             ""
             if config["alignment"]["realign_bam"]
             else f"--reference {out('reference/genome.fa')}"
         ),
-    log:
-        out("logs/check_reads/{sample}.{unit}.log"),
-    resources:
-        mem_mb=500,
-        runtime=60,
     shell:
         "scce-genomics check-reads --sample {wildcards.sample} --unit {wildcards.unit} "
         "{params.files} {params.reference} --out {output} 2> {log}"
@@ -47,9 +49,17 @@ rule bwa_mem:
     input:
         unpack(unit_inputs),
         checked=out("qc/units/{sample}.{unit}.reads.json"),
-        index=multiext(out("reference/genome.fa"), ".amb", ".ann", ".bwt", ".pac", ".sa"),
+        index=multiext(
+            out("reference/genome.fa"), ".amb", ".ann", ".bwt", ".pac", ".sa"
+        ),
     output:
         temp(out("bam/units/{sample}.{unit}.bam")),
+    log:
+        out("logs/bwa_mem/{sample}.{unit}.log"),
+    threads: 4
+    resources:
+        mem_mb=8000,
+        runtime=240,
     params:
         ref=out("reference/genome.fa"),
         rg=read_group,
@@ -66,12 +76,6 @@ rule bwa_mem:
             else ""
         ),
         tmp=lambda wc: out(f"bam/units/{wc.sample}.{wc.unit}.sorttmp"),
-    log:
-        out("logs/bwa_mem/{sample}.{unit}.log"),
-    threads: 4
-    resources:
-        mem_mb=8000,
-        runtime=240,
     shell:
         "({params.stream}bwa mem -t {threads} {params.extra} -R '{params.rg}' {params.ref} "
         "{params.reads} | samtools fixmate -m -u - - "

@@ -5,8 +5,8 @@ import os
 from snakemake.utils import validate
 
 from scce_genomics.errors import InputError
+from scce_genomics.reference import check_build_consistency
 from scce_genomics.samples import load_samples, load_units, tumor_normal_pairs
-
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -16,7 +16,25 @@ try:
 except InputError as err:
     raise WorkflowError(f"invalid sample sheet: {err}") from None
 
-validate(SAMPLES.drop(columns="sheet_line").dropna(axis=1), schema="../schemas/samples.schema.yaml")
+# Start-up build check: reference.build, the FASTA, reads declared for a build (units.tsv column
+# build), BAMs used as they are and the targets BED must speak of one genome build and naming.
+if os.path.isfile(config["reference"]["fasta"]):
+    try:
+        check_build_consistency(
+            config["reference"]["fasta"],
+            config["reference"]["build"],
+            UNITS,
+            config["units"],
+            realign_bam=config.get("alignment", {}).get("realign_bam", True),
+            targets=config.get("targets", ""),
+        )
+    except InputError as err:
+        raise WorkflowError(f"genome build mismatch: {err}") from None
+
+validate(
+    SAMPLES.drop(columns="sheet_line").dropna(axis=1),
+    schema="../schemas/samples.schema.yaml",
+)
 validate(UNITS.drop(columns="sheet_line"), schema="../schemas/units.schema.yaml")
 
 PAIRS = tumor_normal_pairs(SAMPLES)

@@ -7,15 +7,15 @@ rule samtools_stats:
         ref=out("reference/genome.fa"),
     output:
         out("qc/{sample}.stats.txt"),
-    params:
-        targets=f"-t {TARGETS_BED}" if TARGETS_BED else "",
     log:
         out("logs/samtools_stats/{sample}.log"),
     resources:
         mem_mb=1000,
         runtime=60,
+    params:
+        targets=f"-t {TARGETS_BED}" if TARGETS_BED else "",
     shell:
-        "samtools stats --reference {input.ref} {params.targets} {input.bam} > {output} 2> {log}"
+        "samtools stats --reference {input.ref} {input.bam} > {output} 2> {log}"
 
 
 rule mosdepth:
@@ -25,15 +25,15 @@ rule mosdepth:
     output:
         summary=out("qc/mosdepth/{sample}.mosdepth.summary.txt"),
         dist=out("qc/mosdepth/{sample}.mosdepth.global.dist.txt"),
-    params:
-        prefix=lambda wc: out(f"qc/mosdepth/{wc.sample}"),
-        by=f"--by {TARGETS_BED}" if TARGETS_BED else "--by 10000",
     log:
         out("logs/mosdepth/{sample}.log"),
     threads: 2
     resources:
         mem_mb=2000,
         runtime=60,
+    params:
+        prefix=lambda wc: out(f"qc/mosdepth/{wc.sample}"),
+        by=f"--by {TARGETS_BED}" if TARGETS_BED else "--by 10000",
     shell:
         "mosdepth -t {threads} -n --fast-mode {params.by} {params.prefix} {input.bam} 2> {log}"
 
@@ -41,7 +41,9 @@ rule mosdepth:
 rule qc_table:
     input:
         stats=expand(out("qc/{sample}.stats.txt"), sample=ALL_SAMPLES),
-        mosdepth=expand(out("qc/mosdepth/{sample}.mosdepth.summary.txt"), sample=ALL_SAMPLES),
+        mosdepth=expand(
+            out("qc/mosdepth/{sample}.mosdepth.summary.txt"), sample=ALL_SAMPLES
+        ),
         samples=config["samples"],
     output:
         report(
@@ -49,15 +51,15 @@ rule qc_table:
             caption="../report/qc_table.rst",
             category="1. Quality control",
         ),
-    params:
-        names=ALL_SAMPLES,
-        thresholds=json.dumps(config["qc"]),
-        targeted="--targeted" if TARGETS_BED else "",
     log:
         out("logs/qc_table.log"),
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        names=ALL_SAMPLES,
+        thresholds=json.dumps(config["qc"]),
+        targeted="--targeted" if TARGETS_BED else "",
     shell:
         "scce-genomics qc-table --samples {input.samples} --stats {input.stats} "
         "--mosdepth {input.mosdepth} --names {params.names} "
@@ -71,13 +73,13 @@ rule multiqc:
         expand(out("qc/{sample}.markdup.txt"), sample=ALL_SAMPLES),
     output:
         out("qc/multiqc/multiqc_report.html"),
-    params:
-        outdir=out("qc/multiqc"),
     log:
         out("logs/multiqc.log"),
     resources:
         mem_mb=2000,
         runtime=30,
+    params:
+        outdir=out("qc/multiqc"),
     shell:
         "multiqc --force --no-data-dir -o {params.outdir} -n multiqc_report.html {input} "
         "> {log} 2>&1"

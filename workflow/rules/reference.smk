@@ -19,14 +19,14 @@ rule reference_prepare:
         gff3=out("reference/genes.gff3"),
         arms=out("reference/arms.tsv"),
         build=out("reference/build.txt"),
-    params:
-        build=config["reference"]["build"],
-        outdir=out("reference"),
     log:
         out("logs/reference/prepare.log"),
     resources:
         mem_mb=2000,
         runtime=30,
+    params:
+        build=config["reference"]["build"],
+        outdir=out("reference"),
     shell:
         "scce-genomics prepare-reference --fasta {input.fasta} --gff3 {input.gff3} "
         "--arms {input.arms} --build {params.build} --outdir {params.outdir} 2> {log}"

@@ -6,6 +6,7 @@ import argparse
 import json
 from fractions import Fraction
 
+from scce_genomics.errors import InputError
 from scce_genomics.simulate import PROFILES, CohortSpec, simulate_cohort
 
 __all__ = ["add_commands"]
@@ -49,6 +50,31 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="per-C deamination rate on FFPE tumors (0 for none)",
     )
     p.add_argument("--assay", choices=("wgs", "exome"), default=d.assay)
+    p.add_argument(
+        "--fasta",
+        default="",
+        help="plant the tumors in this real sequence (FASTA, plain or gzipped; e.g. "
+        "resources/real/hg38_chr21_22-23Mb/hg38_chr21_22000000_23000000.fasta) instead of a "
+        "random genome; --scale is then unused",
+    )
+    p.add_argument(
+        "--region",
+        default="",
+        help="with --fasta: take only this piece, chr:start-end (1-based), e.g. of a whole "
+        "chromosome (memory grows ~40 bytes per base)",
+    )
+    p.add_argument(
+        "--arms",
+        default="",
+        help="with --fasta: arm table (chrom, arm, start, end) in the FASTA's coordinates; "
+        "default: each contig split into p/q halves",
+    )
+    p.add_argument(
+        "--vaf-bins",
+        default="",
+        help="comma-separated VAFs (e.g. 0.03,0.05,0.1,0.2,0.4): plant every somatic variant at "
+        "one of them, in equal numbers, on a copy-neutral tumor (for benchmarks)",
+    )
     p.set_defaults(func=run)
 
 
@@ -66,7 +92,18 @@ def run(args: argparse.Namespace) -> int:
         ffpe_rate=args.ffpe_rate,
         assay=args.assay,
         seed=args.seed,
+        fasta=args.fasta,
+        region=args.region,
+        arms=args.arms,
+        vaf_bins=_floats(args.vaf_bins, "--vaf-bins"),
     )
     summary = simulate_cohort(args.outdir, spec)
-    print(json.dumps({"samples": [s["sample"] for s in summary["samples"]]}))  # type: ignore[index]
+    print(json.dumps({"samples": [s["sample"] for s in summary["samples"]]}))
     return 0
+
+
+def _floats(text: str, option: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise InputError(f"{option} takes comma-separated numbers, got {text!r}") from None

@@ -1,0 +1,566 @@
+"""Mutation catalogues (SBS96, SBS6, DBS78, ID83) from somatic VCFs and the reference FASTA.
+
+Labels and classification follow SigProfilerMatrixGenerator so that our matrices can be fed to
+SigProfiler tools and compared with COSMIC signatures by label. Contexts are read from the
+reference (never trusted from the VCF): each chromosome is loaded once as a numpy array and all
+samples' variants on it are classified together, so a million SNVs cost a few array operations
+rather than a million FASTA look-ups. Variants whose context runs off a chromosome end, holds an
+N, or whose REF disagrees with the FASTA are skipped and counted, never fatal.
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pysam
+
+from scce_genomics.cosmic import BASES, SBS6_CHANNELS, SBS96_CHANNELS
+from scce_genomics.errors import InputError
+from scce_genomics.fileio import write_tsv
+
+__all__ = [
+    "DBS78_CHANNELS",
+    "ID83_CHANNELS",
+    "TRINUCLEOTIDES",
+    "Catalogs",
+    "build_catalogs",
+    "classify_indel",
+    "read_vcf_variants",
+    "sample_name_of",
+    "sbs6_from_sbs96",
+    "trinucleotide_opportunities",
+    "write_catalogs",
+]
+
+#: The 78 strand-folded doublet substitutions, SigProfilerMatrixGenerator order.
+DBS78_CHANNELS: tuple[str, ...] = tuple(
+    f"{ref}>{alt}"
+    for ref, alts in (
+        ("AC", "CA CG CT GA GG GT TA TG TT"),
+        ("AT", "CA CC CG GA GC TA"),
+        ("CC", "AA AG AT GA GG GT TA TG TT"),
+        ("CG", "AT GC GT TA TC TT"),
+        ("CT", "AA AC AG GA GC GG TA TC TG"),
+        ("GC", "AA AG AT CA CG TA"),
+        ("TA", "AT CG CT GC GG GT"),
+        ("TC", "AA AG AT CA CG CT GA GG GT"),
+        ("TG", "AA AC AT CA CC CT GA GC GT"),
+        ("TT", "AA AC AG CA CC CG GA GC GG"),
+    )
+    for alt in alts.split()
+)
+
+
+def _id83_channels() -> tuple[str, ...]:
+    one = [f"1:{kind}:{base}:{n}" for kind in ("Del", "Ins") for base in "CT" for n in range(6)]
+    rep = [f"{size}:{kind}:R:{n}" for kind in ("Del", "Ins") for size in range(2, 6) for n in range(6)]
+    mh = [f"{size}:Del:M:{n}" for size in range(2, 6) for n in range(1, size if size < 5 else 6)]
+    return tuple(one + rep + mh)
+
+
+#: The 83 indel classes (SigProfilerMatrixGenerator order): size:type:base/R/M:count.
+ID83_CHANNELS: tuple[str, ...] = _id83_channels()
+#: The 32 pyrimidine-centred trinucleotides (opportunity tables; ``references.opportunity``).
+TRINUCLEOTIDES: tuple[str, ...] = tuple(a + m + b for a in BASES for m in "CT" for b in BASES)
+
+_SBS96_INDEX = {label: i for i, label in enumerate(SBS96_CHANNELS)}
+_DBS78_INDEX = {label: i for i, label in enumerate(DBS78_CHANNELS)}
+_ID83_INDEX = {label: i for i, label in enumerate(ID83_CHANNELS)}
+_COMP = str.maketrans("ACGTN", "TGCAN")
+
+# byte -> base code: A C G T (either case) -> 0..3, anything else -> 4 (N).
+_CODE = np.full(256, 4, dtype=np.uint8)
+for _i, _b in enumerate(BASES):
+    _CODE[ord(_b)] = _i
+    _CODE[ord(_b.lower())] = _i
+# (ref code, alt code) -> substitution class 0..5 in SBS6 order after pyrimidine folding.
+_SUB = np.full((5, 5), -1, dtype=np.int64)
+for (_r, _a), _lab in {
+    ("C", "A"): 0, ("C", "G"): 1, ("C", "T"): 2, ("T", "A"): 3, ("T", "C"): 4, ("T", "G"): 5,
+    ("G", "T"): 0, ("G", "C"): 1, ("G", "A"): 2, ("A", "T"): 3, ("A", "G"): 4, ("A", "C"): 5,
+}.items():  # fmt: skip
+    _SUB[BASES.index(_r), BASES.index(_a)] = _lab
+assert [SBS96_CHANNELS[i * 4][2:5] for i in range(6)] == list(SBS6_CHANNELS)
+
+#: Reasons a variant was not counted (columns of ``Catalogs.skipped``).
+SKIP_REASONS: tuple[str, ...] = (
+    "not_pass",
+    "symbolic",
+    "ref_mismatch",
+    "chrom_end",
+    "n_context",
+    "unknown_chrom",
+    "mnv_3plus",
+    "complex_indel",
+)
+
+
+def _rc(seq: str) -> str:
+    return seq.translate(_COMP)[::-1]
+
+
+@dataclass
+class Catalogs:
+    """A cohort's catalogues: channels × samples count frames plus skipped-variant counts."""
+
+    sbs96: pd.DataFrame
+    dbs78: pd.DataFrame
+    id83: pd.DataFrame
+    skipped: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def sbs6(self) -> pd.DataFrame:
+        return sbs6_from_sbs96(self.sbs96)
+
+
+def sbs6_from_sbs96(sbs96: pd.DataFrame) -> pd.DataFrame:
+    """Sum SBS96 channels into the six substitution classes (label-aligned)."""
+    classes = pd.Index([label[2:5] for label in sbs96.index])
+    out = sbs96.groupby(classes).sum().reindex(list(SBS6_CHANNELS), fill_value=0)
+    out.index.name = "MutationType"
+    return out
+
+
+# ----------------------------------------------------------------------------- VCF input
+
+
+def _open_text(path: Path) -> Iterable[str]:
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
+    if magic == b"\x1f\x8b":
+        return gzip.open(path, "rt")
+    return open(path)
+
+
+def _vcf_header(path: Path) -> tuple[int, list[str], dict[str, str]]:
+    """Number of header lines, sample column names and ``##key=value`` metadata."""
+    if not path.is_file():
+        raise InputError("VCF not found", path)
+    meta: dict[str, str] = {}
+    n = 0
+    handle = _open_text(path)
+    try:
+        for line in handle:
+            n += 1
+            if line.startswith("##"):
+                key, _, value = line[2:].rstrip("\n").partition("=")
+                meta.setdefault(key, value)
+                continue
+            if line.startswith("#CHROM"):
+                cols = line.rstrip("\n").split("\t")
+                return n, cols[9:], meta
+            raise InputError("not a VCF: no #CHROM header line before the records", path, n)
+    finally:
+        handle.close()  # type: ignore[attr-defined]
+    raise InputError("not a VCF: no #CHROM header line", path)
+
+
+def sample_name_of(path: str | Path) -> str:
+    """The tumour sample of a somatic VCF: ``##tumor_sample``, the only sample, or the file stem.
+
+    Multi-sample VCFs (tumour + normal) without ``##tumor_sample`` fall back to the file stem,
+    which in this workflow is the tumour name (``somatic/{tumor}.vcf.gz``).
+    """
+    path = Path(path)
+    _, samples, meta = _vcf_header(path)
+    if meta.get("tumor_sample"):
+        return meta["tumor_sample"]
+    if len(samples) == 1:
+        return samples[0]
+    name = path.name
+    for suffix in (".gz", ".bgz", ".vcf", ".somatic"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def read_vcf_variants(path: str | Path, pass_only: bool = True) -> tuple[pd.DataFrame, int]:
+    """CHROM/POS/REF/ALT of a VCF, multi-allelic records split, upper case.
+
+    Returns the variants and the number of records dropped by the FILTER column. Parsed with
+    pandas' C reader (the eight fixed columns only), which is much faster than record objects.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("VCF not found", path)
+    n_header, _, _ = _vcf_header(path)
+    try:
+        table = pd.read_csv(
+            path,
+            sep="\t",
+            header=None,
+            skiprows=n_header,
+            usecols=[0, 1, 3, 4, 6],
+            names=["chrom", "pos", "ref", "alt", "filter"],
+            dtype={"chrom": str, "pos": np.int64, "ref": str, "alt": str, "filter": str},
+            compression="gzip" if _is_gzip(path) else None,
+            keep_default_na=False,
+            na_filter=False,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        table = pd.DataFrame(columns=["chrom", "pos", "ref", "alt", "filter"])
+    except (ValueError, pd.errors.ParserError) as err:
+        raise InputError(f"cannot parse VCF records ({err})", path) from None
+    n_filtered = 0
+    if pass_only and len(table):
+        keep = table["filter"].to_numpy() == "PASS"
+        n_filtered = int((~keep).sum())
+        table = table[keep]
+    table = table.drop(columns="filter")
+    if table["alt"].str.contains(",", regex=False).any():
+        table = table.assign(alt=table["alt"].str.split(",")).explode("alt")
+    table = table.assign(ref=table["ref"].str.upper(), alt=table["alt"].str.upper())
+    return table.reset_index(drop=True), n_filtered
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as probe:
+        return probe.read(2) == b"\x1f\x8b"
+
+
+# ----------------------------------------------------------------------------- classification
+
+
+def _split_records(variants: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """SNVs (MNV records broken into their changed bases), indel records, symbolic-ALT mask."""
+    ref = variants["ref"].to_numpy(dtype=object)
+    alt = variants["alt"].to_numpy(dtype=object)
+    lr = variants["ref"].str.len().to_numpy()
+    la = variants["alt"].str.len().to_numpy()
+    acgt_ref = variants["ref"].str.fullmatch("[ACGTN]+").to_numpy(dtype=bool)
+    acgt_alt = variants["alt"].str.fullmatch("[ACGTN]+").to_numpy(dtype=bool)
+    valid = acgt_ref & acgt_alt
+    snv_mask = valid & (lr == 1) & (la == 1) & (ref != alt)
+    snvs = variants.loc[snv_mask, ["sample", "chrom", "pos", "ref", "alt"]]
+    mnv_mask = valid & (lr == la) & (lr > 1)
+    parts = [snvs]
+    if mnv_mask.any():
+        rows = []
+        for s, c, p, r, a in variants.loc[
+            mnv_mask, ["sample", "chrom", "pos", "ref", "alt"]
+        ].itertuples(index=False):
+            rows += [(s, c, p + i, r[i], a[i]) for i in range(len(r)) if r[i] != a[i]]
+        parts.append(pd.DataFrame(rows, columns=["sample", "chrom", "pos", "ref", "alt"]))
+    indels = variants.loc[valid & (lr != la), ["sample", "chrom", "pos", "ref", "alt"]]
+    return pd.concat(parts, ignore_index=True), indels.reset_index(drop=True), ~valid
+
+
+def classify_indel(seq: bytes, pos: int, ref: str, alt: str) -> str | None:
+    """ID83 label of one indel (VCF 1-based ``pos``) against an upper-case chromosome.
+
+    Follows SigProfilerMatrixGenerator: the repeat tract is the deleted/inserted unit's copies
+    on both sides in the reference; deletions outside repeats look for microhomology at either
+    flank (longest wins). Returns ``None`` for complex changes (both alleles altered).
+    """
+    # Trim shared suffix, then shared prefix beyond the anchor, so padded indels classify.
+    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    while len(ref) > 1 and len(alt) > 1 and ref[:2] == alt[:2]:
+        ref, alt, pos = ref[1:], alt[1:], pos + 1
+    if len(alt) == 1 and ref[0] == alt[0] and len(ref) > 1:
+        kind, unit = "Del", ref[1:]
+    elif len(ref) == 1 and alt[0] == ref[0] and len(alt) > 1:
+        kind, unit = "Ins", alt[1:]
+    else:
+        return None
+    size = len(unit)
+    ub = unit.encode()
+    start = pos  # 0-based index of the first base after the anchor
+    copies = 1 if kind == "Del" else 0
+    left = start
+    while left - size >= 0 and seq[left - size : left] == ub:
+        copies += 1
+        left -= size
+    right = start + size if kind == "Del" else start
+    while right + size <= len(seq) and seq[right : right + size] == ub:
+        copies += 1
+        right += size
+    if kind == "Ins":
+        copies += 1  # the inserted unit itself
+    n_rep = min(copies - 1, 5)
+    if size == 1:
+        base = "C" if unit in "CG" else "T"
+        return f"1:{kind}:{base}:{n_rep}"
+    label_size = min(size, 5)
+    if kind == "Del" and copies == 1:
+        after = seq[start + size : start + 2 * size - 1].decode()
+        before = seq[max(start - size + 1, 0) : start].decode()
+        forward = next((i for i in range(size - 1, 0, -1) if after[:i] == unit[:i]), 0)
+        reverse = next(
+            (i for i in range(size - 1, 0, -1) if len(before) >= i and before[-i:] == unit[-i:]),
+            0,
+        )
+        homology = max(forward, reverse)
+        if homology > 0:
+            return f"{label_size}:Del:M:{min(homology, 5)}"
+    return f"{label_size}:{kind}:R:{n_rep}"
+
+
+def _chrom_codes(fasta: pysam.FastaFile, chrom: str) -> tuple[np.ndarray, bytes]:
+    raw = fasta.fetch(chrom).upper().encode()
+    return _CODE[np.frombuffer(raw, dtype=np.uint8)], raw
+
+
+def build_catalogs(
+    vcfs: Sequence[str | Path],
+    fasta: str | Path,
+    names: Sequence[str] | None = None,
+    pass_only: bool = True,
+    doublets_in_sbs: bool = False,
+) -> Catalogs:
+    """SBS96, DBS78 and ID83 count matrices for a cohort of single-tumour somatic VCFs.
+
+    Two adjacent SNVs of one sample (separate records or one MNV record) form a doublet counted
+    in DBS78, as in SigProfilerMatrixGenerator; runs of three or more are MNVs. By default a
+    doublet is one event and its bases leave SBS96 and MNV bases are skipped (the COSMIC/PCAWG
+    convention); ``doublets_in_sbs=True`` also counts them in SBS96, which is what
+    SigProfilerMatrixGenerator 1.4 does, for identical matrices. A sample without a single
+    countable mutation still gets an all-zero column.
+    """
+    if names is not None and len(names) != len(vcfs):
+        raise InputError(f"{len(names)} sample names given for {len(vcfs)} VCFs")
+    sample_names = list(names) if names is not None else [sample_name_of(v) for v in vcfs]
+    dupes = {n for n in sample_names if sample_names.count(n) > 1}
+    if dupes:
+        raise InputError(f"duplicate sample names {sorted(dupes)}; give --name per VCF")
+    fasta = Path(fasta)
+    if not fasta.is_file():
+        raise InputError("reference FASTA not found", fasta)
+    skipped = pd.DataFrame(0, index=pd.Index(sample_names, name="sample"), columns=SKIP_REASONS)
+    frames = []
+    for i, (path, name) in enumerate(zip(vcfs, sample_names, strict=True)):
+        table, n_filtered = read_vcf_variants(path, pass_only)
+        skipped.loc[name, "not_pass"] = n_filtered
+        frames.append(table.assign(sample=np.int64(i)))
+    variants = pd.concat(frames, ignore_index=True)
+    snvs, indels, symbolic = _split_records(variants)
+    n = len(sample_names)
+    sbs = np.zeros(n * 96, dtype=np.int64)
+    dbs = np.zeros(n * 78, dtype=np.int64)
+    ids = np.zeros(n * 83, dtype=np.int64)
+    skip_counts = np.zeros((n, len(SKIP_REASONS)), dtype=np.int64)
+    reason = {r: j for j, r in enumerate(SKIP_REASONS)}
+    skip_counts[:, reason["symbolic"]] = np.bincount(
+        variants["sample"].to_numpy(dtype=np.int64)[symbolic], minlength=n
+    )
+
+    try:
+        ref_fa = pysam.FastaFile(str(fasta))
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot open FASTA ({err}); is it indexed (samtools faidx)?", fasta) from None
+    with ref_fa:
+        known = set(ref_fa.references)
+        chroms = pd.unique(pd.concat([snvs["chrom"], indels["chrom"]], ignore_index=True))
+        for chrom in chroms:
+            s_chr = snvs[snvs["chrom"] == chrom]
+            i_chr = indels[indels["chrom"] == chrom]
+            if chrom not in known:
+                np.add.at(skip_counts[:, reason["unknown_chrom"]], s_chr["sample"].to_numpy(), 1)
+                np.add.at(skip_counts[:, reason["unknown_chrom"]], i_chr["sample"].to_numpy(), 1)
+                continue
+            codes, raw = _chrom_codes(ref_fa, str(chrom))
+            if len(s_chr):
+                _count_snvs(s_chr, codes, sbs, dbs, skip_counts, reason, doublets_in_sbs)
+            for sample, pos, r, a in i_chr[["sample", "pos", "ref", "alt"]].itertuples(
+                index=False
+            ):
+                p0 = int(pos) - 1
+                if p0 < 0 or p0 + len(r) > len(raw):
+                    skip_counts[sample, reason["chrom_end"]] += 1
+                    continue
+                if raw[p0 : p0 + len(r)] != r.encode():
+                    skip_counts[sample, reason["ref_mismatch"]] += 1
+                    continue
+                label = classify_indel(raw, int(pos), r, a)
+                if label is None:
+                    skip_counts[sample, reason["complex_indel"]] += 1
+                else:
+                    ids[sample * 83 + _ID83_INDEX[label]] += 1
+
+    skipped = skipped + pd.DataFrame(skip_counts, index=skipped.index, columns=SKIP_REASONS)
+    columns = pd.Index(sample_names)
+    return Catalogs(
+        sbs96=_frame(sbs.reshape(n, 96).T, SBS96_CHANNELS, columns),
+        dbs78=_frame(dbs.reshape(n, 78).T, DBS78_CHANNELS, columns),
+        id83=_frame(ids.reshape(n, 83).T, ID83_CHANNELS, columns),
+        skipped=skipped.astype(np.int64),
+    )
+
+
+def _frame(values: np.ndarray, channels: Sequence[str], columns: pd.Index) -> pd.DataFrame:
+    frame = pd.DataFrame(values, index=pd.Index(list(channels), name="MutationType"), columns=columns)
+    return frame.astype(np.int64)
+
+
+def _count_snvs(
+    snvs: pd.DataFrame,
+    codes: np.ndarray,
+    sbs: np.ndarray,
+    dbs: np.ndarray,
+    skip_counts: np.ndarray,
+    reason: dict[str, int],
+    doublets_in_sbs: bool = False,
+) -> None:
+    """Vectorised SBS96/DBS78 counting of one chromosome's SNVs (all samples)."""
+    length = len(codes)
+    snvs = snvs.drop_duplicates(["sample", "pos", "alt"]).sort_values(["sample", "pos"])
+    sample = snvs["sample"].to_numpy(dtype=np.int64)
+    p0 = snvs["pos"].to_numpy(dtype=np.int64) - 1
+    ref_c = _CODE[np.frombuffer("".join(snvs["ref"]).encode(), dtype=np.uint8)]
+    alt_c = _CODE[np.frombuffer("".join(snvs["alt"]).encode(), dtype=np.uint8)]
+
+    inside = (p0 >= 0) & (p0 < length)
+    genome_ref = np.full(len(p0), 4, dtype=np.uint8)
+    genome_ref[inside] = codes[p0[inside]]
+    bad_pos = ~inside
+    mismatch = inside & (genome_ref != ref_c)
+    np.add.at(skip_counts[:, reason["chrom_end"]], sample[bad_pos], 1)
+    np.add.at(skip_counts[:, reason["ref_mismatch"]], sample[mismatch], 1)
+    good = inside & ~mismatch & (alt_c < 4)
+    np.add.at(skip_counts[:, reason["n_context"]], sample[inside & ~mismatch & (alt_c == 4)], 1)
+    sample, p0, ref_c, alt_c = sample[good], p0[good], ref_c[good], alt_c[good]
+
+    # Runs of adjacent positions within one sample: 1 -> SBS, 2 -> DBS, 3+ -> MNV (skipped).
+    if len(p0):
+        new_sample = sample[1:] != sample[:-1]
+        distinct = np.r_[True, new_sample | (p0[1:] != p0[:-1])]
+        run_id = np.cumsum(np.r_[True, new_sample | (p0[1:] - p0[:-1] > 1)]) - 1
+        # Run length in distinct positions (multi-allelic sites count once).
+        member_len = np.bincount(run_id, weights=distinct).astype(np.int64)[run_id]
+    else:
+        member_len = np.zeros(0, dtype=np.int64)
+    single = (member_len == 1) | doublets_in_sbs
+    if not doublets_in_sbs:
+        np.add.at(skip_counts[:, reason["mnv_3plus"]], sample[member_len >= 3], 1)
+
+    # SBS96 from the single SNVs.
+    sp, ss, sr, sa = p0[single], sample[single], ref_c[single], alt_c[single]
+    edge = (sp == 0) | (sp == length - 1)
+    np.add.at(skip_counts[:, reason["chrom_end"]], ss[edge], 1)
+    sp, ss, sr, sa = sp[~edge], ss[~edge], sr[~edge], sa[~edge]
+    five, three = codes[sp - 1], codes[sp + 1]
+    has_n = (five == 4) | (three == 4)
+    np.add.at(skip_counts[:, reason["n_context"]], ss[has_n], 1)
+    five, three, ss, sr, sa = five[~has_n], three[~has_n], ss[~has_n], sr[~has_n], sa[~has_n]
+    purine = (sr == 0) | (sr == 2)
+    five_f = np.where(purine, 3 - three, five)
+    three_f = np.where(purine, 3 - five, three)
+    sub = _SUB[sr, sa]
+    channel = five_f.astype(np.int64) * 24 + sub * 4 + three_f.astype(np.int64)
+    np.add.at(sbs, ss * 96 + channel, 1)
+
+    # DBS78 from two-position runs: first member carries the doublet.
+    doublet = member_len == 2
+    if doublet.any():
+        dp, ds, dr, da = p0[doublet], sample[doublet], ref_c[doublet], alt_c[doublet]
+        first = np.r_[True, (ds[1:] != ds[:-1]) | (dp[1:] != dp[:-1] + 1)]
+        # Keep one SNV per position (multi-allelic sites in a doublet use the first ALT).
+        keep = np.r_[True, (ds[1:] != ds[:-1]) | (dp[1:] != dp[:-1])]
+        dp, ds, dr, da, first = dp[keep], ds[keep], dr[keep], da[keep], first[keep]
+        idx = np.flatnonzero(first)
+        idx = idx[idx + 1 < len(dp)]
+        letters = np.frombuffer(b"ACGTN", dtype=np.uint8)
+        for j in idx:
+            ref2 = letters[[dr[j], dr[j + 1]]].tobytes().decode()
+            alt2 = letters[[da[j], da[j + 1]]].tobytes().decode()
+            label = f"{ref2}>{alt2}"
+            if label not in _DBS78_INDEX:
+                label = f"{_rc(ref2)}>{_rc(alt2)}"
+            dbs[ds[j] * 78 + _DBS78_INDEX[label]] += 1
+
+
+# ----------------------------------------------------------------------------- output
+
+
+def write_catalogs(catalogs: Catalogs, outdir: str | Path) -> dict[str, Path]:
+    """Write SBS96/SBS6/DBS78/ID83 (SigProfiler matrix format) and skipped counts."""
+    outdir = Path(outdir)
+    paths = {}
+    for name, frame in (
+        ("SBS96", catalogs.sbs96),
+        ("SBS6", catalogs.sbs6),
+        ("DBS78", catalogs.dbs78),
+        ("ID83", catalogs.id83),
+    ):
+        path = outdir / f"{name}.tsv"
+        write_tsv(frame.reset_index(), path)
+        paths[name] = path
+    paths["skipped"] = outdir / "skipped.tsv"
+    write_tsv(catalogs.skipped.reset_index(), paths["skipped"])
+    return paths
+
+
+def read_matrix(path: str | Path) -> pd.DataFrame:
+    """A SigProfiler-format matrix (``MutationType`` + one column per sample) as channels × samples."""
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, sep="\t", index_col=0)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise InputError(f"cannot read mutation matrix ({err})", path) from None
+    table.index.name = "MutationType"
+    table.columns = table.columns.astype(str)
+    try:
+        return table.astype(float)
+    except ValueError:
+        raise InputError("mutation matrix has non-numeric counts", path) from None
+
+
+# ----------------------------------------------------------------------------- opportunity
+
+
+def trinucleotide_opportunities(
+    fasta: str | Path, bed: str | Path | None = None
+) -> pd.Series:
+    """Counts of the 32 pyrimidine-centred trinucleotides, both strands folded.
+
+    Restricted to BED intervals when given (a context counts when its middle base is inside).
+    Contexts with N are skipped. Used to renormalise spectra between genome/exome/custom
+    genomes (see ``references.opportunity_weights``).
+    """
+    fasta = Path(fasta)
+    counts = np.zeros(64, dtype=np.int64)
+    intervals: dict[str, list[tuple[int, int]]] | None = None
+    if bed is not None:
+        intervals = {}
+        try:
+            with open(bed) as handle:
+                for ln, line in enumerate(handle, start=1):
+                    if not line.strip() or line.startswith(("#", "track", "browser")):
+                        continue
+                    fields = line.split("\t")
+                    intervals.setdefault(fields[0], []).append((int(fields[1]), int(fields[2])))
+        except (OSError, ValueError, IndexError):
+            raise InputError("cannot parse BED (chrom, start, end)", bed, locals().get("ln")) from None
+    try:
+        ref_fa = pysam.FastaFile(str(fasta))
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot open FASTA ({err})", fasta) from None
+    with ref_fa:
+        for chrom in ref_fa.references:
+            if intervals is not None and chrom not in intervals:
+                continue
+            codes = _chrom_codes(ref_fa, chrom)[0].astype(np.int64)
+            if len(codes) < 3:
+                continue
+            tri = codes[:-2] * 16 + codes[1:-1] * 4 + codes[2:]
+            valid = (codes[:-2] < 4) & (codes[1:-1] < 4) & (codes[2:] < 4)
+            if intervals is not None:
+                mask = np.zeros(len(codes), dtype=np.int64)
+                for start, end in intervals[chrom]:
+                    mask[max(start, 0) : min(end, len(codes))] = 1
+                valid &= mask[1:-1].astype(bool)
+            counts += np.bincount(tri[valid], minlength=64)
+    labels = ["".join(t) for t in itertools.product(BASES, repeat=3)]
+    full = pd.Series(counts, index=labels)
+    folded = {
+        t: int(full[t] + full[_rc(t)]) for t in TRINUCLEOTIDES
+    }
+    series = pd.Series(folded, name="count", dtype=np.int64)
+    series.index.name = "context"
+    return series

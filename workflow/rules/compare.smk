@@ -1,0 +1,118 @@
+# Comparison of the cohort with the reference profiles (ESCC target; EAC and SCLC contrasts):
+# spectra, signatures, driver genes and copy number, with the symmetric ESCC-like verdict.
+
+CMP = config.get("comparison", {})
+CMP_VERDICT = CMP.get("verdict", {})
+CMP_POSTERIOR = CMP.get("posterior", {})
+CMP_REFERENCES = CMP.get(
+    "references",
+    [
+        "resources/references/ESCC",
+        "resources/references/EAC",
+        "resources/references/SCLC",
+    ],
+)
+CMP_HUMAN = config["reference"]["build"] in ("GRCh37", "GRCh38")
+
+
+CMP_SETTINGS = " ".join(
+    [
+        f"--target {CMP.get('target', 'ESCC')}",
+        f"--min-mut {CMP.get('min_mut', 5)}",
+        f"--always-genes {','.join(CMP.get('always_genes', ['TP53', 'RB1']))}",
+        f"--fdr {CMP.get('fdr', 0.05)}",
+        f"--bootstrap {CMP.get('bootstrap', 500)}",
+        f"--seed {CMP.get('seed', 1)}",
+        f"--min-samples {CMP.get('min_samples', 3)}",
+        f"--presence-min {CMP.get('presence_min', 0.05)}",
+        f"--alpha {CMP_VERDICT.get('alpha', 0.05)}",
+        f"--min-support {CMP_VERDICT.get('min_support', 0.9)}",
+        f"--posterior-smoothing {CMP_POSTERIOR.get('smoothing', 20)}",
+        f"--min-posterior {CMP_POSTERIOR.get('min_posterior', 0.9)}",
+    ]
+    + (
+        [f"--arm-threshold {CMP['arm_threshold']}"]
+        if CMP.get("arm_threshold") is not None
+        else []
+    )
+    + (["--use-arm-calls"] if CMP.get("use_arm_calls", False) else [])
+    + [f"--reference {r}" for r in CMP_REFERENCES]
+    + [f"--versus {name}={path}" for name, path in CMP.get("versus", {}).items()]
+)
+# Trinucleotide abundance of the cohort's assay: a shipped table (GRCh37/GRCh38, genome or
+# exome) or counted from the reference FASTA (custom genomes, within the targets if any).
+CMP_OPPORTUNITY = (
+    f"--opportunity {config['reference']['build']}_{'exome' if TARGETS_BED else 'genome'}"
+    if CMP_HUMAN
+    else f"--fasta {out('reference/genome.fa')}"
+    + (f" --targets {TARGETS_BED}" if TARGETS_BED else "")
+)
+
+
+rule compare:
+    input:
+        sbs96=out("spectra/SBS96.tsv"),
+        id83=out("spectra/ID83.tsv"),
+        dbs78=out("spectra/DBS78.tsv"),
+        exposures=out("signatures/SBS_exposures.tsv"),
+        maf=out("somatic/cohort.maf"),
+        arms=out("cnv/arm_calls.tsv"),
+        genes=out("cnv/gene_calls.tsv"),
+        samples=config["samples"],
+        fasta=out("reference/genome.fa"),
+        profiles=[f"{r}/profile.yaml" for r in CMP_REFERENCES],
+    output:
+        summary=report(
+            out("compare/summary.tsv"),
+            caption="../report/compare_summary.rst",
+            category="5. Comparison with references",
+        ),
+        samples=out("compare/spectra_samples.tsv"),
+        signatures=out("compare/signatures.tsv"),
+        genes=out("compare/genes.tsv"),
+        arms=out("compare/arms.tsv"),
+        focal=out("compare/focal.tsv"),
+        spectra_png=report(
+            out("compare/sbs96_spectra.png"),
+            caption="../report/compare_spectra.rst",
+            category="5. Comparison with references",
+        ),
+        forest_png=report(
+            out("compare/gene_forest.png"),
+            caption="../report/compare_genes.rst",
+            category="5. Comparison with references",
+        ),
+        arms_png=report(
+            out("compare/arm_frequencies.png"),
+            caption="../report/compare_arms.rst",
+            category="5. Comparison with references",
+        ),
+    log:
+        out("logs/compare/compare.log"),
+    benchmark:
+        out("benchmarks/compare/compare.tsv")
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        opportunity=CMP_OPPORTUNITY,
+        settings=CMP_SETTINGS,
+        outdir=lambda wildcards, output: os.path.dirname(output.summary),
+    shell:
+        "scce-genomics compare --name SCCE --samples {input.samples} --sbs96 {input.sbs96}"
+        " --id83 {input.id83} --dbs78 {input.dbs78} --exposures {input.exposures}"
+        " --maf {input.maf} --arms {input.arms} --genes {input.genes} {params.opportunity}"
+        " {params.settings} --outdir {params.outdir} 2> {log}"
+
+
+def compare_targets():
+    """Final outputs of the comparison stage (once the stages feeding it are in the workflow)."""
+    upstream = ("somatic_targets", "cnv_targets", "spectra_targets")
+    if not all(name in globals() for name in upstream):
+        return []
+    return [
+        out("compare/summary.tsv"),
+        out("compare/sbs96_spectra.png"),
+        out("compare/gene_forest.png"),
+        out("compare/arm_frequencies.png"),
+    ]

@@ -1,0 +1,124 @@
+# Mutation spectra (SBS96/SBS6/DBS78/ID83) of every tumour, COSMIC signature exposures with
+# bootstrap CIs, and their plots. Consumes the somatic stage's PASS calls.
+
+
+def spectra_targets():
+    return [
+        out("spectra/SBS96.tsv"),
+        out("spectra/SBS6.tsv"),
+        out("spectra/DBS78.tsv"),
+        out("spectra/ID83.tsv"),
+        out("signatures/SBS_exposures.tsv"),
+        out("signatures/SBS_exposures_cohort.tsv"),
+        out("signatures/SBS_fit_summary.tsv"),
+        out("spectra/SBS96.png"),
+        out("signatures/SBS_exposures.png"),
+    ]
+
+
+def signature_build():
+    """COSMIC build of the reference: GRCh37/GRCh38; custom genomes use GRCh38 signatures."""
+    build = config["reference"]["build"]
+    return build if build in ("GRCh37", "GRCh38") else "GRCh38"
+
+
+rule spectra_matrices:
+    input:
+        vcfs=expand(out("somatic/{tumor}.vcf.gz"), tumor=TUMORS),
+        fasta=out("reference/genome.fa"),
+    output:
+        sbs96=report(
+            out("spectra/SBS96.tsv"),
+            caption="../report/spectra_matrices.rst",
+            category="3. Mutation spectra",
+        ),
+        sbs6=out("spectra/SBS6.tsv"),
+        dbs78=out("spectra/DBS78.tsv"),
+        id83=out("spectra/ID83.tsv"),
+        skipped=out("spectra/skipped.tsv"),
+    log:
+        out("logs/spectra/matrices.log"),
+    benchmark:
+        out("benchmarks/spectra/matrices.tsv")
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        vcfs=lambda wc, input: " ".join(f"--vcf {v}" for v in input.vcfs),
+        names=" ".join(f"--name {t}" for t in TUMORS),
+        outdir=lambda wc, output: os.path.dirname(output.sbs96),
+        extra="--doublets-in-sbs" if config["signatures"].get("doublets_in_sbs") else "",
+    shell:
+        "scce-genomics spectra {params.vcfs} {params.names} --fasta {input.fasta} "
+        "--outdir {params.outdir} {params.extra} > {log} 2>&1"
+
+
+rule signature_exposures:
+    input:
+        sbs96=out("spectra/SBS96.tsv"),
+    output:
+        exposures=report(
+            out("signatures/SBS_exposures.tsv"),
+            caption="../report/spectra_exposures.rst",
+            category="3. Mutation spectra",
+        ),
+        cohort=out("signatures/SBS_exposures_cohort.tsv"),
+        summary=out("signatures/SBS_fit_summary.tsv"),
+    log:
+        out("logs/spectra/signatures.log"),
+    benchmark:
+        out("benchmarks/spectra/signatures.tsv")
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        version=config["signatures"]["cosmic_version"],
+        build=signature_build(),
+        exome="--exome" if TARGETS_BED else "",
+        candidates=",".join(config["signatures"]["candidates"]),
+        background=",".join(config["signatures"]["background"]),
+        min_mut=config["signatures"]["min_mutations"],
+        bootstrap=config["signatures"]["bootstrap"],
+        seed=config["signatures"]["seed"],
+        add_pen=config["signatures"]["add_penalty"],
+        remove_pen=config["signatures"]["remove_penalty"],
+        initial_pen=config["signatures"]["initial_remove_penalty"],
+        sigfile=(
+            f"--signature-file {config['signatures']['signature_file']}"
+            if config["signatures"].get("signature_file")
+            else ""
+        ),
+    shell:
+        "scce-genomics signatures --matrix {input.sbs96} --out {output.exposures} "
+        "--summary {output.summary} --cohort-out {output.cohort} "
+        "--cosmic-version {params.version} --build {params.build} {params.exome} "
+        "{params.sigfile} --candidates '{params.candidates}' --background '{params.background}' "
+        "--min-mutations {params.min_mut} --bootstrap {params.bootstrap} --seed {params.seed} "
+        "--add-penalty {params.add_pen} --remove-penalty {params.remove_pen} "
+        "--initial-remove-penalty {params.initial_pen} > {log} 2>&1"
+
+
+rule spectra_plots:
+    input:
+        sbs96=out("spectra/SBS96.tsv"),
+        exposures=out("signatures/SBS_exposures.tsv"),
+    output:
+        spectra=report(
+            out("spectra/SBS96.png"),
+            caption="../report/spectra_sbs96_plot.rst",
+            category="3. Mutation spectra",
+        ),
+        exposures=report(
+            out("signatures/SBS_exposures.png"),
+            caption="../report/spectra_exposures_plot.rst",
+            category="3. Mutation spectra",
+        ),
+    log:
+        out("logs/spectra/plots.log"),
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    shell:
+        "MPLBACKEND=Agg scce-genomics plot-spectra --matrix {input.sbs96} "
+        "--exposures {input.exposures} --spectra-png {output.spectra} "
+        "--exposures-png {output.exposures} > {log} 2>&1"
