@@ -62,9 +62,7 @@ def bench_speed(cosmic: pd.DataFrame, n_samples: int, bootstrap: int) -> pd.Data
     for b in (0, bootstrap):
         start = time.perf_counter()
         fit_samples(catalog, cosmic, settings=FitSettings(bootstrap=b))
-        rows.append(
-            {"samples": n_samples, "bootstraps": b, "seconds": time.perf_counter() - start}
-        )
+        rows.append({"samples": n_samples, "bootstraps": b, "seconds": time.perf_counter() - start})
     return pd.DataFrame(rows)
 
 
@@ -78,16 +76,24 @@ def bench_recovery(cosmic: pd.DataFrame, reps: int = 100) -> pd.DataFrame:
             catalog = pd.DataFrame(rng.multinomial(n, p / p.sum(), size=reps).T, index=cosmic.index)
             for label, settings in (
                 ("default (0.01/0.005)", FitSettings(bootstrap=0)),
-                ("SPA penalties (0.05/0.01)", FitSettings(0.05, 0.01, 0.05, bootstrap=0)),
+                (
+                    "SPA-like (l2, 0.05/0.01)",
+                    FitSettings(0.05, 0.01, 0.05, bootstrap=0, metric="l2"),
+                ),
             ):
                 res = fit_samples(catalog, cosmic, settings=settings)
                 frac = (res.exposures / res.exposures.sum()).fillna(0)
                 t = truth.reindex(frac.index).fillna(0).to_numpy()
                 cos = cosine(frac.T.to_numpy(), t)
                 rows.append(
-                    {"mix": mix_name, "mutations": n, "settings": label,
-                     "mean_cosine": cos.mean(), "p10_cosine": np.percentile(cos, 10)}
-                )  # fmt: skip
+                    {
+                        "mix": mix_name,
+                        "mutations": n,
+                        "settings": label,
+                        "mean_cosine": cos.mean(),
+                        "p10_cosine": np.percentile(cos, 10),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -100,7 +106,8 @@ def bench_spa(cosmic: pd.DataFrame, n_samples: int) -> pd.DataFrame | None:
     rng = np.random.default_rng(3)
     catalog, _ = simulate(cosmic, rng.integers(200, 3000, n_samples), rng)
     names = resolve_candidates(cosmic, DEFAULT_CANDIDATES)
-    settings = FitSettings(0.05, 0.01, 0.05, bootstrap=0)  # SPA's default penalties
+    # SigProfilerAssignment's default penalties on its relative-L2 selection metric.
+    settings = FitSettings(0.05, 0.01, 0.05, bootstrap=0, metric="l2")
     with tempfile.TemporaryDirectory() as tmp:
         matrix = Path(tmp) / "m.txt"
         catalog.rename_axis("MutationType").reset_index().to_csv(matrix, sep="\t", index=False)
@@ -109,12 +116,24 @@ def bench_spa(cosmic: pd.DataFrame, n_samples: int) -> pd.DataFrame | None:
         start = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):
             Analyzer.cosmic_fit(
-                str(matrix), str(Path(tmp) / "spa"), input_type="matrix", context_type="96",
-                signature_database=str(sig_file), genome_build="GRCh38", cosmic_version=3.4,
-                exclude_signature_subgroups=None, make_plots=False, add_background_signatures=True,
-                collapse_to_SBS96=True, export_probabilities=False, verbose=False, cpu=2,
-                nnls_add_penalty=0.05, nnls_remove_penalty=0.01, initial_remove_penalty=0.05,
-            )  # fmt: skip
+                str(matrix),
+                str(Path(tmp) / "spa"),
+                input_type="matrix",
+                context_type="96",
+                signature_database=str(sig_file),
+                genome_build="GRCh38",
+                cosmic_version=3.4,
+                exclude_signature_subgroups=None,
+                make_plots=False,
+                add_background_signatures=True,
+                collapse_to_SBS96=True,
+                export_probabilities=False,
+                verbose=False,
+                cpu=2,
+                nnls_add_penalty=0.05,
+                nnls_remove_penalty=0.01,
+                initial_remove_penalty=0.05,
+            )
         spa_seconds = time.perf_counter() - start
         act = next((Path(tmp) / "spa").rglob("*Activities.txt"))
         spa = pd.read_csv(act, sep="\t", index_col=0).T
@@ -152,7 +171,9 @@ def main() -> None:
     print("\n== Recovered-mix cosine (fractions vs truth, 100 catalogues per row) ==")
     print(bench_recovery(cosmic).to_string(index=False, float_format="%.3f"))
     if not args.no_spa:
-        print("\n== Agreement with SigProfilerAssignment cosmic_fit (same candidates, penalties) ==")
+        print(
+            "\n== Agreement with SigProfilerAssignment cosmic_fit (same candidates, penalties) =="
+        )
         table = bench_spa(cosmic, args.spa_samples)
         if table is not None:
             print(table.to_string(index=False, float_format="%.3f"))

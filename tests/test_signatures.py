@@ -53,9 +53,16 @@ def test_recovers_known_mix_and_flags(cosmic: pd.DataFrame) -> None:
     assert result.exposures["s3"].sum() == 0
     long = result.long()
     assert list(long.columns) == [
-        "sample", "signature", "exposure", "fraction", "ci_low", "ci_high", "n_mutations",
-        "cosine", "flag",
-    ]  # fmt: skip
+        "sample",
+        "signature",
+        "exposure",
+        "fraction",
+        "ci_low",
+        "ci_high",
+        "n_mutations",
+        "cosine",
+        "flag",
+    ]
     assert (long["ci_low"] <= long["exposure"] + 1e-6).all()
     assert (long["ci_high"] + 1e-6 >= long["ci_low"]).all()
     fractions = long.groupby("sample")["fraction"].sum()
@@ -66,7 +73,7 @@ def test_bootstrap_cis_cover_truth(cosmic: pd.DataFrame) -> None:
     n = 1500
     catalog = simulate(cosmic, [n] * 12, seed=4)
     result = fit_samples(
-        catalog, cosmic, candidates=list(MIX) + ["SBS5"], settings=FitSettings(bootstrap=200)
+        catalog, cosmic, candidates=[*MIX, "SBS5"], settings=FitSettings(bootstrap=200)
     )
     hits = total = 0
     for s in catalog.columns:
@@ -115,8 +122,21 @@ def test_cli_and_plots(tmp_path: Path, cosmic: pd.DataFrame) -> None:
     matrix = tmp_path / "SBS96.tsv"
     catalog.rename_axis("MutationType").reset_index().to_csv(matrix, sep="\t", index=False)
     out = tmp_path / "exp.tsv"
-    code = main(["signatures", "--matrix", str(matrix), "--out", str(out), "--bootstrap", "10",
-                 "--cohort-out", str(tmp_path / "c.tsv"), "--summary", str(tmp_path / "s.tsv")])  # fmt: skip
+    code = main(
+        [
+            "signatures",
+            "--matrix",
+            str(matrix),
+            "--out",
+            str(out),
+            "--bootstrap",
+            "10",
+            "--cohort-out",
+            str(tmp_path / "c.tsv"),
+            "--summary",
+            str(tmp_path / "s.tsv"),
+        ]
+    )
     assert code == 0
     table = pd.read_csv(out, sep="\t")
     assert set(table["sample"]) == {"s0", "s1"}
@@ -130,6 +150,20 @@ def test_cli_and_plots(tmp_path: Path, cosmic: pd.DataFrame) -> None:
     fig2 = plot_exposures(table)
     assert len(fig2.axes) == 2
     png = tmp_path / "p.png"
-    assert main(["plot-spectra", "--matrix", str(matrix), "--exposures", str(out),
-                 "--spectra-png", str(png), "--exposures-png", str(tmp_path / "e.png")]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "plot-spectra",
+                "--matrix",
+                str(matrix),
+                "--exposures",
+                str(out),
+                "--spectra-png",
+                str(png),
+                "--exposures-png",
+                str(tmp_path / "e.png"),
+            ]
+        )
+        == 0
+    )
     assert png.read_bytes()[:4] == b"\x89PNG"

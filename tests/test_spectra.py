@@ -205,8 +205,17 @@ def test_cli_spectra_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture
         table = pd.read_csv(out / f"{name}.tsv", sep="\t")
         assert list(table.columns) == ["MutationType", "TUM"]
     assert pd.read_csv(out / "SBS96.tsv", sep="\t", index_col=0).loc["A[C>T]G", "TUM"] == 1
-    code = main(["spectra", "--vcf", str(tmp_path / "missing.vcf"), "--fasta", str(fasta),
-                 "--outdir", str(out)])  # fmt: skip
+    code = main(
+        [
+            "spectra",
+            "--vcf",
+            str(tmp_path / "missing.vcf"),
+            "--fasta",
+            str(fasta),
+            "--outdir",
+            str(out),
+        ]
+    )
     assert code == 2 and "VCF not found" in capsys.readouterr().err
 
 
@@ -236,7 +245,9 @@ def test_matches_sigprofilermatrixgenerator(tmp_path: Path) -> None:
                 p = int(p)
                 r = rng.random()
                 if r < 0.7:
-                    recs.append((name, p, s[p - 1], rng.choice([b for b in "ACGT" if b != s[p - 1]])))
+                    recs.append(
+                        (name, p, s[p - 1], rng.choice([b for b in "ACGT" if b != s[p - 1]]))
+                    )
                 elif r < 0.8:
                     recs.append((name, p, s[p - 1], nxt[s[p - 1]]))
                     recs.append((name, p + 1, s[p], nxt[s[p]]))

@@ -38,9 +38,24 @@ __all__ = [
 
 #: Signatures seen in oesophageal (ESCC/EAC) and lung (SCLC) tumours, plus FFPE/culture noise.
 DEFAULT_CANDIDATES: tuple[str, ...] = (
-    "SBS1", "SBS2", "SBS3", "SBS4", "SBS5", "SBS8", "SBS13", "SBS15", "SBS16", "SBS17a",
-    "SBS17b", "SBS18", "SBS24", "SBS28", "SBS40a", "SBS44", "SBS92",
-)  # fmt: skip
+    "SBS1",
+    "SBS2",
+    "SBS3",
+    "SBS4",
+    "SBS5",
+    "SBS8",
+    "SBS13",
+    "SBS15",
+    "SBS16",
+    "SBS17a",
+    "SBS17b",
+    "SBS18",
+    "SBS24",
+    "SBS28",
+    "SBS40a",
+    "SBS44",
+    "SBS92",
+)
 #: Clock-like signatures kept in every fit (SigProfilerAssignment's background signatures).
 DEFAULT_BACKGROUND: tuple[str, ...] = ("SBS1", "SBS5")
 #: Names that changed between COSMIC versions: asked-for name -> fallbacks, in order.
@@ -68,6 +83,9 @@ class FitSettings:
     seed: int = 1
     ci: float = 0.95
     background: tuple[str, ...] = DEFAULT_BACKGROUND
+    #: Selection score: "cosine" (1 - reconstruction cosine) or "l2" (relative L2 error, as
+    #: SigProfilerAssignment); penalties are differences of this score.
+    metric: str = "cosine"
 
 
 @dataclass
@@ -154,37 +172,59 @@ def _fit(w: np.ndarray, y: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, 
     return x, float(cosine(w @ x, y))
 
 
+def _error(w: np.ndarray, y: np.ndarray, active: np.ndarray, metric: str) -> float:
+    """Selection score of the NNLS fit on ``active``: lower is better."""
+    x, cos = _fit(w, y, active)
+    if metric == "l2":
+        return float(np.linalg.norm(y - w @ x) / np.linalg.norm(y))
+    return 1.0 - cos
+
+
 def select_signatures(
     w: np.ndarray, y: np.ndarray, background: np.ndarray, settings: FitSettings
 ) -> np.ndarray:
-    """Boolean mask of signatures kept for catalogue ``y`` (stepwise on reconstruction cosine)."""
+    """Boolean mask of signatures kept for catalogue ``y`` (stepwise on the fit error).
+
+    Start from the background signatures plus those NNLS gives weight among all candidates
+    (as SigProfilerAssignment adds SBS1/SBS5); remove the one whose loss
+    raises the error least while that rise is below the penalty (background signatures are
+    never removed); then add the one lowering the error most while the gain beats the add
+    penalty, re-running removal after each addition.
+    """
     k = w.shape[1]
     if y.sum() <= 0:
         return np.zeros(k, dtype=bool)
+    if settings.metric not in ("cosine", "l2"):
+        raise InputError(f"unknown selection metric {settings.metric!r}; use cosine or l2")
+
+    def err(mask: np.ndarray) -> float:
+        return _error(w, y, mask, settings.metric)
+
     x, _ = _fit(w, y, np.ones(k, dtype=bool))
     active = (x > 0) | background
 
     def backward(active: np.ndarray, penalty: float) -> np.ndarray:
+        current = err(active)
         while True:
-            _, current = _fit(w, y, active)
             removable = np.flatnonzero(active & ~background)
-            if len(removable) == 0:
+            if len(removable) == 0 or active.sum() <= 1:
                 return active
             trials = []
             for j in removable:
                 trial = active.copy()
                 trial[j] = False
-                trials.append(_fit(w, y, trial)[1])
-            best = int(np.argmax(trials))
-            if current - trials[best] < penalty:
+                trials.append(err(trial))
+            best = int(np.argmin(trials))
+            if trials[best] - current < penalty:
                 active = active.copy()
                 active[removable[best]] = False
+                current = trials[best]
             else:
                 return active
 
     active = backward(active, settings.initial_remove_penalty)
     for _ in range(4 * k):
-        _, current = _fit(w, y, active)
+        current = err(active)
         addable = np.flatnonzero(~active)
         if len(addable) == 0:
             break
@@ -192,7 +232,7 @@ def select_signatures(
         for j in addable:
             trial = active.copy()
             trial[j] = True
-            gains.append(_fit(w, y, trial)[1] - current)
+            gains.append(current - err(trial))
         best = int(np.argmax(gains))
         if gains[best] <= settings.add_penalty:
             break
@@ -208,7 +248,7 @@ def _batched_refit(w: np.ndarray, masks: np.ndarray, y: np.ndarray) -> np.ndarra
     ``masks`` (S, K), ``y`` (S, B, C) -> (S, B, K). Unconstrained least squares on the active
     set is exact NNLS whenever it is non-negative; other replicates get scipy's NNLS.
     """
-    s_n, b_n, _ = y.shape
+    s_n = y.shape[0]
     k = w.shape[1]
     gram = w.T @ w
     g = np.broadcast_to(gram, (s_n, k, k)).copy()
@@ -271,7 +311,9 @@ def fit_samples(
             part = idx[start : start + chunk]
             p = counts[part] / n_mut[part, None]
             y = rng.multinomial(
-                n_mut[part, None].astype(np.int64), p[:, None, :], size=(len(part), settings.bootstrap)
+                n_mut[part, None].astype(np.int64),
+                p[:, None, :],
+                size=(len(part), settings.bootstrap),
             ).astype(float)
             boot = _batched_refit(w, masks[part], y)
             low[part] = np.percentile(boot, alpha, axis=1)
@@ -279,7 +321,9 @@ def fit_samples(
 
     recon = point @ w.T
     residual = np.abs(counts - recon).sum(axis=1) / np.where(n_mut > 0, n_mut, 1)
-    flag = np.where(n_mut == 0, FLAG_NONE, np.where(n_mut < settings.min_mutations, FLAG_LOW, FLAG_OK))
+    flag = np.where(
+        n_mut == 0, FLAG_NONE, np.where(n_mut < settings.min_mutations, FLAG_LOW, FLAG_OK)
+    )
     index = pd.Index(names, name="signature")
     summary = pd.DataFrame(
         {

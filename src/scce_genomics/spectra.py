@@ -59,7 +59,9 @@ DBS78_CHANNELS: tuple[str, ...] = tuple(
 
 def _id83_channels() -> tuple[str, ...]:
     one = [f"1:{kind}:{base}:{n}" for kind in ("Del", "Ins") for base in "CT" for n in range(6)]
-    rep = [f"{size}:{kind}:R:{n}" for kind in ("Del", "Ins") for size in range(2, 6) for n in range(6)]
+    rep = [
+        f"{size}:{kind}:R:{n}" for kind in ("Del", "Ins") for size in range(2, 6) for n in range(6)
+    ]
     mh = [f"{size}:Del:M:{n}" for size in range(2, 6) for n in range(1, size if size < 5 else 6)]
     return tuple(one + rep + mh)
 
@@ -82,9 +84,19 @@ for _i, _b in enumerate(BASES):
 # (ref code, alt code) -> substitution class 0..5 in SBS6 order after pyrimidine folding.
 _SUB = np.full((5, 5), -1, dtype=np.int64)
 for (_r, _a), _lab in {
-    ("C", "A"): 0, ("C", "G"): 1, ("C", "T"): 2, ("T", "A"): 3, ("T", "C"): 4, ("T", "G"): 5,
-    ("G", "T"): 0, ("G", "C"): 1, ("G", "A"): 2, ("A", "T"): 3, ("A", "G"): 4, ("A", "C"): 5,
-}.items():  # fmt: skip
+    ("C", "A"): 0,
+    ("C", "G"): 1,
+    ("C", "T"): 2,
+    ("T", "A"): 3,
+    ("T", "C"): 4,
+    ("T", "G"): 5,
+    ("G", "T"): 0,
+    ("G", "C"): 1,
+    ("G", "A"): 2,
+    ("A", "T"): 3,
+    ("A", "G"): 4,
+    ("A", "C"): 5,
+}.items():
     _SUB[BASES.index(_r), BASES.index(_a)] = _lab
 assert [SBS96_CHANNELS[i * 4][2:5] for i in range(6)] == list(SBS6_CHANNELS)
 
@@ -353,7 +365,9 @@ def build_catalogs(
     try:
         ref_fa = pysam.FastaFile(str(fasta))
     except (OSError, ValueError) as err:
-        raise InputError(f"cannot open FASTA ({err}); is it indexed (samtools faidx)?", fasta) from None
+        raise InputError(
+            f"cannot open FASTA ({err}); is it indexed (samtools faidx)?", fasta
+        ) from None
     with ref_fa:
         known = set(ref_fa.references)
         chroms = pd.unique(pd.concat([snvs["chrom"], indels["chrom"]], ignore_index=True))
@@ -367,9 +381,7 @@ def build_catalogs(
             codes, raw = _chrom_codes(ref_fa, str(chrom))
             if len(s_chr):
                 _count_snvs(s_chr, codes, sbs, dbs, skip_counts, reason, doublets_in_sbs)
-            for sample, pos, r, a in i_chr[["sample", "pos", "ref", "alt"]].itertuples(
-                index=False
-            ):
+            for sample, pos, r, a in i_chr[["sample", "pos", "ref", "alt"]].itertuples(index=False):
                 p0 = int(pos) - 1
                 if p0 < 0 or p0 + len(r) > len(raw):
                     skip_counts[sample, reason["chrom_end"]] += 1
@@ -394,8 +406,16 @@ def build_catalogs(
 
 
 def _frame(values: np.ndarray, channels: Sequence[str], columns: pd.Index) -> pd.DataFrame:
-    frame = pd.DataFrame(values, index=pd.Index(list(channels), name="MutationType"), columns=columns)
+    frame = pd.DataFrame(
+        values, index=pd.Index(list(channels), name="MutationType"), columns=columns
+    )
     return frame.astype(np.int64)
+
+
+def _base_codes(bases: pd.Series) -> np.ndarray:
+    """Codes of one-letter alleles without a Python loop (UCS-4 code points -> lookup)."""
+    points = np.ascontiguousarray(bases.to_numpy(dtype="U1")).view(np.uint32)
+    return _CODE[np.minimum(points, 255)]
 
 
 def _count_snvs(
@@ -412,8 +432,8 @@ def _count_snvs(
     snvs = snvs.drop_duplicates(["sample", "pos", "alt"]).sort_values(["sample", "pos"])
     sample = snvs["sample"].to_numpy(dtype=np.int64)
     p0 = snvs["pos"].to_numpy(dtype=np.int64) - 1
-    ref_c = _CODE[np.frombuffer("".join(snvs["ref"]).encode(), dtype=np.uint8)]
-    alt_c = _CODE[np.frombuffer("".join(snvs["alt"]).encode(), dtype=np.uint8)]
+    ref_c = _base_codes(snvs["ref"])
+    alt_c = _base_codes(snvs["alt"])
 
     inside = (p0 >= 0) & (p0 < length)
     genome_ref = np.full(len(p0), 4, dtype=np.uint8)
@@ -497,7 +517,7 @@ def write_catalogs(catalogs: Catalogs, outdir: str | Path) -> dict[str, Path]:
 
 
 def read_matrix(path: str | Path) -> pd.DataFrame:
-    """A SigProfiler-format matrix (``MutationType`` + one column per sample) as channels × samples."""
+    """A SigProfiler-format matrix (``MutationType`` + a column per sample), channels × samples."""
     path = Path(path)
     try:
         table = pd.read_csv(path, sep="\t", index_col=0)
@@ -514,9 +534,7 @@ def read_matrix(path: str | Path) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- opportunity
 
 
-def trinucleotide_opportunities(
-    fasta: str | Path, bed: str | Path | None = None
-) -> pd.Series:
+def trinucleotide_opportunities(fasta: str | Path, bed: str | Path | None = None) -> pd.Series:
     """Counts of the 32 pyrimidine-centred trinucleotides, both strands folded.
 
     Restricted to BED intervals when given (a context counts when its middle base is inside).
@@ -528,15 +546,17 @@ def trinucleotide_opportunities(
     intervals: dict[str, list[tuple[int, int]]] | None = None
     if bed is not None:
         intervals = {}
+        line_no = 0
         try:
             with open(bed) as handle:
-                for ln, line in enumerate(handle, start=1):
+                for line in handle:
+                    line_no += 1
                     if not line.strip() or line.startswith(("#", "track", "browser")):
                         continue
                     fields = line.split("\t")
                     intervals.setdefault(fields[0], []).append((int(fields[1]), int(fields[2])))
         except (OSError, ValueError, IndexError):
-            raise InputError("cannot parse BED (chrom, start, end)", bed, locals().get("ln")) from None
+            raise InputError("cannot parse BED (chrom, start, end)", bed, line_no) from None
     try:
         ref_fa = pysam.FastaFile(str(fasta))
     except (OSError, ValueError) as err:
@@ -558,9 +578,7 @@ def trinucleotide_opportunities(
             counts += np.bincount(tri[valid], minlength=64)
     labels = ["".join(t) for t in itertools.product(BASES, repeat=3)]
     full = pd.Series(counts, index=labels)
-    folded = {
-        t: int(full[t] + full[_rc(t)]) for t in TRINUCLEOTIDES
-    }
+    folded = {t: int(full[t] + full[_rc(t)]) for t in TRINUCLEOTIDES}
     series = pd.Series(folded, name="count", dtype=np.int64)
     series.index.name = "context"
     return series

@@ -132,12 +132,17 @@ def spmg_catalogs(
         check=False,
     )
     if run.returncode != 0:
-        raise RuntimeError(f"SigProfilerMatrixGenerator failed:\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
+        raise RuntimeError(
+            f"SigProfilerMatrixGenerator failed:\n{run.stdout[-2000:]}{run.stderr[-2000:]}"
+        )
     seconds = float(run.stdout.rsplit("SPMG_SECONDS", 1)[1].split()[0])
     out = vcf_dir / "output"
     result = {}
-    for kind, rel in (("SBS96", "SBS/oracle.SBS96.all"), ("DBS78", "DBS/oracle.DBS78.all"),
-                      ("ID83", "ID/oracle.ID83.all")):  # fmt: skip
+    for kind, rel in (
+        ("SBS96", "SBS/oracle.SBS96.all"),
+        ("DBS78", "DBS/oracle.DBS78.all"),
+        ("ID83", "ID/oracle.ID83.all"),
+    ):
         path = out / rel
         if path.is_file():
             table = pd.read_csv(path, sep="\t", index_col=0)

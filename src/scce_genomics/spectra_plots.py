@@ -11,13 +11,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-from scce_genomics.cosmic import SBS6_CHANNELS, SBS96_CHANNELS  # noqa: E402
-from scce_genomics.fileio import atomic_path  # noqa: E402
+from scce_genomics.cosmic import SBS6_CHANNELS, SBS96_CHANNELS
+from scce_genomics.fileio import atomic_path
 
 __all__ = ["SBS6_COLOURS", "plot_exposures", "plot_sbs96", "save_figure"]
 
@@ -38,7 +38,10 @@ def _sbs96_order() -> list[str]:
 
 
 def plot_sbs96(
-    matrix: pd.DataFrame, samples: list[str] | None = None, cohort: bool = True, fraction: bool = False
+    matrix: pd.DataFrame,
+    samples: list[str] | None = None,
+    cohort: bool = True,
+    fraction: bool = False,
 ) -> Figure:
     """One SBS96 bar panel per sample (and the pooled cohort), six-colour layout."""
     matrix = matrix.reindex(list(SBS96_CHANNELS)).fillna(0)
@@ -66,14 +69,20 @@ def plot_sbs96(
         top = values.max() if values.max() > 0 else 1.0
         ax.set_ylim(0, top * 1.18)
         for i, sub in enumerate(SBS6_CHANNELS):
-            ax.axhspan(top * 1.08, top * 1.16, xmin=(i * 16) / 96, xmax=(i * 16 + 15.6) / 96,
-                       color=SBS6_COLOURS[sub])  # fmt: skip
+            ax.axhspan(
+                top * 1.08,
+                top * 1.16,
+                xmin=(i * 16) / 96,
+                xmax=(i * 16 + 15.6) / 96,
+                color=SBS6_COLOURS[sub],
+            )
             ax.text(i * 16 + 7.5, top * 1.17, sub, ha="center", va="bottom", fontsize=8)
         ax.spines[["top", "right"]].set_visible(False)
     bottom = axes[-1, 0]
     bottom.set_xticks(x)
-    bottom.set_xticklabels([f"{c[0]}{c[2]}{c[6]}" for c in order], rotation=90,
-                           fontsize=5, family="monospace")  # fmt: skip
+    bottom.set_xticklabels(
+        [f"{c[0]}{c[2]}{c[6]}" for c in order], rotation=90, fontsize=5, family="monospace"
+    )
     bottom.set_xlabel("trinucleotide context (pyrimidine reference), grouped by substitution")
     fig.tight_layout()
     return fig
@@ -99,9 +108,13 @@ def plot_exposures(exposures: pd.DataFrame, min_fraction: float = 0.0) -> Figure
         ax.bar(x, exp, color="#4477AA", width=0.7)
         ax.errorbar(x, exp, yerr=err, fmt="none", ecolor="black", capsize=2, linewidth=0.8)
         flag = str(rows["flag"].dropna().iloc[0]) if rows["flag"].notna().any() else ""
-        n_mut = int(rows["n_mutations"].dropna().iloc[0]) if rows["n_mutations"].notna().any() else 0
+        n_mut = (
+            int(rows["n_mutations"].dropna().iloc[0]) if rows["n_mutations"].notna().any() else 0
+        )
         cos = float(rows["cosine"].dropna().iloc[0]) if rows["cosine"].notna().any() else 0.0
-        note = f"{sample}  n = {n_mut:,}, cosine {cos:.3f}" + ("" if flag in ("ok", "") else f" [{flag}]")
+        note = f"{sample}  n = {n_mut:,}, cosine {cos:.3f}" + (
+            "" if flag in ("ok", "") else f" [{flag}]"
+        )
         ax.set_title(note, loc="left", fontsize=9)
         ax.set_ylabel("mutations")
         ax.spines[["top", "right"]].set_visible(False)

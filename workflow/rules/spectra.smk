@@ -3,6 +3,12 @@
 
 
 def spectra_targets():
+    """Final outputs of the spectra stage (once the somatic stage feeding it is in the workflow).
+
+    The rules run on any ``somatic/{tumor}.vcf.gz`` present: ask for a target explicitly.
+    """
+    if "somatic_targets" not in globals():
+        return []
     return [
         out("spectra/SBS96.tsv"),
         out("spectra/SBS6.tsv"),
@@ -14,12 +20,6 @@ def spectra_targets():
         out("spectra/SBS96.png"),
         out("signatures/SBS_exposures.png"),
     ]
-
-
-def signature_build():
-    """COSMIC build of the reference: GRCh37/GRCh38; custom genomes use GRCh38 signatures."""
-    build = config["reference"]["build"]
-    return build if build in ("GRCh37", "GRCh38") else "GRCh38"
 
 
 rule spectra_matrices:
@@ -73,7 +73,12 @@ rule signature_exposures:
         runtime=30,
     params:
         version=config["signatures"]["cosmic_version"],
-        build=signature_build(),
+        # COSMIC build: GRCh37/GRCh38 as the reference; custom genomes use GRCh38 signatures.
+        build=(
+            config["reference"]["build"]
+            if config["reference"]["build"] in ("GRCh37", "GRCh38")
+            else "GRCh38"
+        ),
         exome="--exome" if TARGETS_BED else "",
         candidates=",".join(config["signatures"]["candidates"]),
         background=",".join(config["signatures"]["background"]),
@@ -83,6 +88,7 @@ rule signature_exposures:
         add_pen=config["signatures"]["add_penalty"],
         remove_pen=config["signatures"]["remove_penalty"],
         initial_pen=config["signatures"]["initial_remove_penalty"],
+        metric=config["signatures"]["metric"],
         sigfile=(
             f"--signature-file {config['signatures']['signature_file']}"
             if config["signatures"].get("signature_file")
@@ -95,7 +101,7 @@ rule signature_exposures:
         "{params.sigfile} --candidates '{params.candidates}' --background '{params.background}' "
         "--min-mutations {params.min_mut} --bootstrap {params.bootstrap} --seed {params.seed} "
         "--add-penalty {params.add_pen} --remove-penalty {params.remove_pen} "
-        "--initial-remove-penalty {params.initial_pen} > {log} 2>&1"
+        "--initial-remove-penalty {params.initial_pen} --metric {params.metric} > {log} 2>&1"
 
 
 rule spectra_plots:

@@ -1,4 +1,4 @@
-"""``scce-genomics spectra|signatures|plot-spectra|spectra-opportunity``: catalogues and exposures."""
+"""``scce-genomics spectra|signatures|plot-spectra|spectra-opportunity`` commands."""
 
 from __future__ import annotations
 
@@ -46,6 +46,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--add-penalty", type=float, default=0.01)
     p.add_argument("--remove-penalty", type=float, default=0.005)
     p.add_argument("--initial-remove-penalty", type=float, default=0.01)
+    p.add_argument(
+        "--metric",
+        default="cosine",
+        choices=("cosine", "l2"),
+        help="selection score: reconstruction cosine, or relative L2 error (SigProfilerAssignment)",
+    )
     p.set_defaults(func=run_signatures)
 
     p = sub.add_parser("plot-spectra", help="SBS96 spectra and exposure plots (PNG)")
@@ -108,6 +114,7 @@ def run_signatures(args: argparse.Namespace) -> int:
         bootstrap=args.bootstrap,
         seed=args.seed,
         background=background,
+        metric=args.metric,
     )
     result = fit_samples(matrix, sigs, candidates, settings)
     write_tsv(result.long(), args.out)
