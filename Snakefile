@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/reference.smk"
 include: "workflow/rules/align.smk"
 include: "workflow/rules/qc.smk"
+include: "workflow/rules/somatic.smk"
 include: "workflow/rules/spectra.smk"
 include: "workflow/rules/compare.smk"
 

@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scce_genomics.commands.simulate_cmds",
     "scce_genomics.commands.align_cmds",
     "scce_genomics.commands.qc_cmds",
+    "scce_genomics.commands.somatic_cmds",
     "scce_genomics.commands.reference_cmds",
     "scce_genomics.commands.compare_cmds",
     "scce_genomics.commands.spectra_cmds",

@@ -1,0 +1,129 @@
+"""Somatic calling commands: score candidates, convert to MAF, cohort MAF and TMB."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import fields
+
+import pandas as pd
+import pysam
+
+from scce_genomics.errors import InputError
+from scce_genomics.fileio import write_tsv
+from scce_genomics.maf import MAF_COLUMNS, vcf_to_maf
+from scce_genomics.orientation import orientation_counts
+from scce_genomics.reference import fasta_contigs
+from scce_genomics.somatic import SomaticParams, load_candidates, score
+from scce_genomics.somatic_vcf import write_somatic_vcf
+from scce_genomics.tmb import callable_intervals, intersect, territory_bp, tmb_row
+
+__all__ = ["add_commands", "load_pon", "params_from_json"]
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("somatic-call", help="score mpileup candidates and write a somatic VCF")
+    p.add_argument("--candidates", required=True, help="BCF from bcftools mpileup | norm -m-")
+    p.add_argument("--tumor", required=True, help="tumor sample name (read-group SM)")
+    p.add_argument("--tumor-bam", required=True, help="for read-orientation counts")
+    p.add_argument("--normal", default="", help="matched normal sample name; empty: tumor-only")
+    p.add_argument("--fasta", required=True)
+    p.add_argument("--pon", default="", help="panel-of-normals VCF")
+    p.add_argument("--purity", type=float, default=float("nan"))
+    p.add_argument("--params", default="{}", help="JSON of the config's somatic thresholds")
+    p.add_argument("--out", required=True, help="bgzipped VCF")
+    p.set_defaults(func=_call)
+
+    m = sub.add_parser("somatic-maf", help="MAF of the PASS calls of an annotated somatic VCF")
+    m.add_argument("--vcf", required=True)
+    m.add_argument("--tumor", required=True)
+    m.add_argument("--normal", default="")
+    m.add_argument("--build", default="custom")
+    m.add_argument("--out", required=True)
+    m.set_defaults(func=_maf)
+
+    c = sub.add_parser("somatic-cohort", help="cohort MAF and TMB per callable megabase")
+    c.add_argument("--maf", nargs="*", default=[], help="per-tumor MAFs")
+    c.add_argument("--tumors", nargs="*", default=[], help="tumor names, same order as --maf")
+    c.add_argument(
+        "--callable", nargs="*", default=[],
+        help="per tumor: TUMOR=tumor.quantized.bed.gz[,normal.quantized.bed.gz]",
+    )
+    c.add_argument("--targets", default="", help="capture BED (exome/panel)")
+    c.add_argument("--out-maf", required=True)
+    c.add_argument("--out-tmb", required=True)
+    c.set_defaults(func=_cohort)
+
+
+def params_from_json(text: str) -> SomaticParams:
+    """SomaticParams from the config's ``somatic.thresholds`` JSON; unknown keys are errors."""
+    values = json.loads(text or "{}")
+    known = {f.name for f in fields(SomaticParams)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise InputError(f"unknown somatic threshold(s): {', '.join(unknown)}")
+    return SomaticParams(**values)
+
+
+def load_pon(path: str) -> set[tuple[str, int, str, str]]:
+    """(chrom, pos, ref, alt) of every allele in a panel-of-normals VCF."""
+    if not path:
+        return set()
+    try:
+        with pysam.VariantFile(path) as vcf:
+            return {(r.chrom, r.pos, r.ref, a) for r in vcf for a in (r.alts or ())}
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot read panel of normals ({err})", path) from None
+
+
+def _call(args: argparse.Namespace) -> int:
+    params = params_from_json(args.params)
+    normal = args.normal or None
+    candidates = load_candidates(args.candidates, args.tumor, normal)
+    orientation = orientation_counts(args.tumor_bam, args.fasta, candidates.table)
+    purity = None if args.purity != args.purity else args.purity  # NaN: unknown
+    scored = score(candidates, params, load_pon(args.pon), orientation, purity)
+    write_somatic_vcf(
+        scored, fasta_contigs(args.fasta), args.tumor, normal, args.out, " ".join(sys.argv[1:])
+    )
+    n_pass = int((scored["filter"] == "PASS").sum())
+    print(f"{args.tumor}: {len(scored)} candidates, {n_pass} PASS", file=sys.stderr)
+    return 0
+
+
+def _maf(args: argparse.Namespace) -> int:
+    maf = vcf_to_maf(args.vcf, args.tumor, args.normal or None, args.build)
+    write_tsv(maf, args.out)
+    return 0
+
+
+def _cohort(args: argparse.Namespace) -> int:
+    if len(args.maf) != len(args.tumors):
+        raise InputError("--maf and --tumors must list the same number of items")
+    frames = [pd.read_csv(p, sep="\t", dtype=str, keep_default_na=False) for p in args.maf]
+    cohort = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=MAF_COLUMNS)
+    )
+    write_tsv(cohort, args.out_maf)
+    regions = {}
+    for item in args.callable:
+        name, _, files = item.partition("=")
+        parts = [callable_intervals(f) for f in files.split(",") if f]
+        merged = parts[0]
+        for extra in parts[1:]:
+            merged = intersect(merged, extra)
+        regions[name] = merged
+    targets = None
+    if args.targets:
+        targets = pd.read_csv(args.targets, sep="\t", header=None, usecols=[0, 1, 2],
+                              names=["chrom", "start", "end"], dtype={"chrom": str}, comment="#")
+    rows = []
+    for tumor in args.tumors:
+        region = regions.get(tumor, pd.DataFrame(columns=["chrom", "start", "end"]))
+        if targets is not None:
+            region = intersect(region, targets)
+        rows.append(tmb_row(tumor, cohort, territory_bp(region)))
+    table = pd.DataFrame(rows, columns=["sample", "n_snv", "n_indel", "callable_mb", "tmb_per_mb"])
+    write_tsv(table, args.out_tmb)
+    return 0

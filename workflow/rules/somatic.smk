@@ -1,0 +1,219 @@
+# Somatic SNV/indel calling: bcftools mpileup candidates (tumor + matched normal), a panel of
+# normals from every normal in the sheet, our somatic model with named filters, bcftools csq
+# annotation, MAF per tumor and for the cohort, TMB per callable megabase.
+
+SOMATIC = config["somatic"]
+
+
+def somatic_targets():
+    return (
+        expand(out("somatic/{tumor}.vcf.gz"), tumor=TUMORS)
+        + expand(out("somatic/{tumor}.maf"), tumor=TUMORS)
+        + [out("somatic/cohort.maf"), out("somatic/tmb.tsv")]
+    )
+
+
+def somatic_bams(wildcards):
+    normal = matched_normal(wildcards.tumor)
+    bams = {"tumor": out(f"bam/{wildcards.tumor}.bam")}
+    if normal:
+        bams["normal"] = out(f"bam/{normal}.bam")
+    return bams
+
+
+def panel_of_normals():
+    """The configured PoN, the one built from this cohort's normals, or none."""
+    if SOMATIC.get("pon"):
+        return SOMATIC["pon"]
+    return out("somatic/pon.vcf.gz") if NORMALS else ""
+
+
+def identity_gate(wildcards):
+    """Tumor/normal identity check output, when the tissue-QC stage is in the workflow."""
+    if matched_normal(wildcards.tumor) and "qc_tissue_targets" in globals():
+        return [out(f"qc/identity/{wildcards.tumor}.json")]
+    return []
+
+
+rule somatic_candidates:
+    input:
+        unpack(somatic_bams),
+        fasta=out("reference/genome.fa"),
+        fai=out("reference/genome.fa.fai"),
+    output:
+        bcf=out("somatic/candidates/{tumor}.bcf"),
+        csi=out("somatic/candidates/{tumor}.bcf.csi"),
+    params:
+        bams=lambda wc, input: " ".join(
+            input[k] for k in ("tumor", "normal") if k in input.keys()
+        ),
+        mpileup=SOMATIC["mpileup_extra"],
+        min_alt=SOMATIC["candidate_min_alt"],
+    log:
+        out("logs/somatic/candidates/{tumor}.log"),
+    resources:
+        mem_mb=2000,
+        runtime=240,
+    shell:
+        "(bcftools mpileup -f {input.fasta} "
+        "-a FORMAT/AD,FORMAT/ADF,FORMAT/ADR,FORMAT/DP,FORMAT/SP,FORMAT/QS "
+        "{params.mpileup} -Ou {params.bams} "
+        "| bcftools norm -f {input.fasta} -m -any -Ou "
+        "| bcftools view -i 'ALT!=\"<*>\" && FMT/AD[0:1]>={params.min_alt}' -Ob -o {output.bcf} "
+        "&& bcftools index -f {output.bcf}) 2> {log}"
+
+
+rule somatic_pon:
+    input:
+        bams=expand(out("bam/{sample}.bam"), sample=NORMALS),
+        fasta=out("reference/genome.fa"),
+        fai=out("reference/genome.fa.fai"),
+    output:
+        vcf=out("somatic/pon.vcf.gz"),
+        tbi=out("somatic/pon.vcf.gz.tbi"),
+    params:
+        mpileup=SOMATIC["mpileup_extra"],
+        min_normals=min(SOMATIC["pon_min_normals"], max(1, len(NORMALS))),
+    log:
+        out("logs/somatic/pon.log"),
+    resources:
+        mem_mb=2000,
+        runtime=240,
+    shell:
+        "(bcftools mpileup -f {input.fasta} -a FORMAT/AD {params.mpileup} -Ou {input.bams} "
+        "| bcftools norm -f {input.fasta} -m -any -Ou "
+        "| bcftools view -i 'ALT!=\"<*>\" && N_PASS(FMT/AD[:1]>=2)>={params.min_normals}' "
+        "-Oz -o {output.vcf} && tabix -f -p vcf {output.vcf}) 2> {log}"
+
+
+rule somatic_call:
+    input:
+        unpack(somatic_bams),
+        bcf=out("somatic/candidates/{tumor}.bcf"),
+        fasta=out("reference/genome.fa"),
+        pon=lambda wc: [panel_of_normals()] if panel_of_normals() else [],
+        identity=identity_gate,
+    output:
+        vcf=temp(out("somatic/raw/{tumor}.vcf.gz")),
+        tbi=temp(out("somatic/raw/{tumor}.vcf.gz.tbi")),
+    params:
+        normal=lambda wc: matched_normal(wc.tumor),
+        pon=lambda wc, input: f"--pon {input.pon}" if input.pon else "",
+        purity=lambda wc: SAMPLES.loc[wc.tumor, "purity"],
+        thresholds=json.dumps(SOMATIC["thresholds"]),
+    log:
+        out("logs/somatic/call/{tumor}.log"),
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    shell:
+        "scce-genomics somatic-call --candidates {input.bcf} --tumor {wildcards.tumor} "
+        "--tumor-bam {input.tumor} --normal '{params.normal}' --fasta {input.fasta} "
+        "{params.pon} --purity {params.purity} --params '{params.thresholds}' "
+        "--out {output.vcf} 2> {log}"
+
+
+rule somatic_annotate:
+    input:
+        vcf=out("somatic/raw/{tumor}.vcf.gz"),
+        fasta=out("reference/genome.fa"),
+        gff3=out("reference/genes.gff3"),
+    output:
+        vcf=report(
+            out("somatic/{tumor}.vcf.gz"),
+            caption="../report/somatic_vcf.rst",
+            category="2. Somatic mutations",
+        ),
+        tbi=out("somatic/{tumor}.vcf.gz.tbi"),
+    log:
+        out("logs/somatic/annotate/{tumor}.log"),
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    shell:
+        "(bcftools csq -f {input.fasta} -g {input.gff3} --local-csq -p a -Oz "
+        "-o {output.vcf} {input.vcf} && tabix -f -p vcf {output.vcf}) 2> {log}"
+
+
+rule somatic_maf:
+    input:
+        vcf=out("somatic/{tumor}.vcf.gz"),
+        build=out("reference/build.txt"),
+    output:
+        out("somatic/{tumor}.maf"),
+    params:
+        normal=lambda wc: matched_normal(wc.tumor),
+        build=config["reference"]["build"],
+    log:
+        out("logs/somatic/maf/{tumor}.log"),
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    shell:
+        "scce-genomics somatic-maf --vcf {input.vcf} --tumor {wildcards.tumor} "
+        "--normal '{params.normal}' --build {params.build} --out {output} 2> {log}"
+
+
+rule callable_regions:
+    input:
+        bam=out("bam/{sample}.bam"),
+        bai=out("bam/{sample}.bam.bai"),
+    output:
+        out("somatic/callable/{sample}.quantized.bed.gz"),
+    params:
+        prefix=lambda wc: out(f"somatic/callable/{wc.sample}"),
+        min_depth=lambda wc: (
+            SOMATIC["thresholds"].get("min_depth", 10)
+            if SAMPLES.loc[wc.sample, "type"] == "tumor"
+            else SOMATIC["thresholds"].get("min_normal_depth", 8)
+        ),
+    log:
+        out("logs/somatic/callable/{sample}.log"),
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    shell:
+        "MOSDEPTH_Q0=NO_COVERAGE MOSDEPTH_Q1=LOW MOSDEPTH_Q2=CALLABLE "
+        "mosdepth -t {threads} -n --fast-mode --quantize 0:1:{params.min_depth}: "
+        "{params.prefix} {input.bam} 2> {log}"
+
+
+def callable_args():
+    items = []
+    for tumor in TUMORS:
+        files = [out(f"somatic/callable/{tumor}.quantized.bed.gz")]
+        if matched_normal(tumor):
+            files.append(out(f"somatic/callable/{matched_normal(tumor)}.quantized.bed.gz"))
+        items.append(f"{tumor}={','.join(files)}")
+    return " ".join(items)
+
+
+rule somatic_cohort:
+    input:
+        mafs=expand(out("somatic/{tumor}.maf"), tumor=TUMORS),
+        callable=expand(out("somatic/callable/{sample}.quantized.bed.gz"), sample=ALL_SAMPLES),
+    output:
+        maf=report(
+            out("somatic/cohort.maf"),
+            caption="../report/somatic_maf.rst",
+            category="2. Somatic mutations",
+        ),
+        tmb=report(
+            out("somatic/tmb.tsv"),
+            caption="../report/somatic_tmb.rst",
+            category="2. Somatic mutations",
+        ),
+    params:
+        tumors=TUMORS,
+        callable=callable_args(),
+        targets=f"--targets {TARGETS_BED}" if TARGETS_BED else "",
+    log:
+        out("logs/somatic/cohort.log"),
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    shell:
+        "scce-genomics somatic-cohort --maf {input.mafs} --tumors {params.tumors} "
+        "--callable {params.callable} {params.targets} --out-maf {output.maf} "
+        "--out-tmb {output.tmb} 2> {log}"
