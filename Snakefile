@@ -15,9 +15,12 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/reference.smk"
 include: "workflow/rules/align.smk"
 include: "workflow/rules/qc.smk"
+include: "workflow/rules/qc_tissue.smk"
+include: "workflow/rules/cnv.smk"
 include: "workflow/rules/somatic.smk"
 include: "workflow/rules/spectra.smk"
 include: "workflow/rules/compare.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -50,17 +50,33 @@ def run_workflow(cohort: Path, workdir: Path, samples: Path, name: str) -> Path:
     targets = [str(results / f"somatic/{t}.vcf.gz") for t in tumors]
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--configfile",
-         str(cfg), "--cores", str(os.cpu_count() or 2), "--quiet", "rules", *targets],
-        cwd=workdir, env=env, check=True, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(REPO / "Snakefile"),
+            "--configfile",
+            str(cfg),
+            "--cores",
+            str(os.cpu_count() or 2),
+            *targets,
+        ],
+        cwd=workdir,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     return results
 
 
 def normalised(vcf: Path, fasta: Path, out: Path) -> pd.DataFrame:
     """Records after ``bcftools norm -f -m -any`` with MNVs split to SNVs (for matching)."""
-    subprocess.run(["bcftools", "norm", "-f", str(fasta), "-m", "-any", "-Oz", "-o", str(out),
-                    str(vcf)], check=True, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        ["bcftools", "norm", "-f", str(fasta), "-m", "-any", "-Oz", "-o", str(out), str(vcf)],
+        check=True,
+        stderr=subprocess.DEVNULL,
+    )
     rows = []
     with pysam.VariantFile(str(out)) as handle:
         for rec in handle:
@@ -90,12 +106,26 @@ def score_sample(truth: pd.DataFrame, calls: pd.DataFrame, sample: str) -> pd.Da
         f = fp[fp["type"] == vtype]
         for lo, hi in zip(BINS[:-1], BINS[1:], strict=True):
             sel = t[(t["vaf"] >= lo) & (t["vaf"] < hi)]
-            rows.append({"sample": sample, "type": vtype, "vaf_bin": f"{lo:.2f}-{min(hi, 1):.2f}",
-                         "TP": int(sel["called"].sum()), "FN": int((~sel["called"]).sum()),
-                         "FP": np.nan})
-        rows.append({"sample": sample, "type": vtype, "vaf_bin": "all",
-                     "TP": int(t["called"].sum()), "FN": int((~t["called"]).sum()),
-                     "FP": len(f)})
+            rows.append(
+                {
+                    "sample": sample,
+                    "type": vtype,
+                    "vaf_bin": f"{lo:.2f}-{min(hi, 1):.2f}",
+                    "TP": int(sel["called"].sum()),
+                    "FN": int((~sel["called"]).sum()),
+                    "FP": np.nan,
+                }
+            )
+        rows.append(
+            {
+                "sample": sample,
+                "type": vtype,
+                "vaf_bin": "all",
+                "TP": int(t["called"].sum()),
+                "FN": int((~t["called"]).sum()),
+                "FP": len(f),
+            }
+        )
     table = pd.DataFrame(rows)
     table["recall"] = (table["TP"] / (table["TP"] + table["FN"])).round(3)
     table["precision"] = (table["TP"] / (table["TP"] + table["FP"])).round(3)
@@ -110,8 +140,9 @@ def ffpe_removal(truth: pd.DataFrame, calls: pd.DataFrame) -> dict[str, float]:
     )
     flags = calls["filter"].str.split(";")
     only_orient_or_pass = flags.apply(lambda f: set(f) <= {"orientation", "PASS"})
-    cand = calls[damage & only_orient_or_pass].merge(truth[key].assign(true=True), on=key,
-                                                     how="left")
+    cand = calls[damage & only_orient_or_pass].merge(
+        truth[key].assign(true=True), on=key, how="left"
+    )
     art = cand[cand["true"].isna()]
     real = cand[cand["true"].notna()]
     return {
@@ -126,11 +157,28 @@ def throughput(n: int = 1_000_000) -> float:
     rng = np.random.default_rng(0)
     depth = rng.integers(20, 120, n).astype(float)
     alt = rng.binomial(depth.astype(int), 0.1).astype(float)
-    table = pd.DataFrame({"chrom": np.repeat(["chr1", "chr2"], n // 2),
-                          "pos": np.tile(np.arange(n // 2) * 7 + 1, 2),
-                          "ref": "C", "alt": "A", "is_indel": False, "mqbz": 0.0})
-    cand = Candidates(table, depth - alt, alt, alt / 2, alt / 2, np.zeros(n), alt * 35,
-                      rng.integers(20, 40, n).astype(float), np.zeros(n), True)
+    table = pd.DataFrame(
+        {
+            "chrom": np.repeat(["chr1", "chr2"], n // 2),
+            "pos": np.tile(np.arange(n // 2) * 7 + 1, 2),
+            "ref": "C",
+            "alt": "A",
+            "is_indel": False,
+            "mqbz": 0.0,
+        }
+    )
+    cand = Candidates(
+        table,
+        depth - alt,
+        alt,
+        alt / 2,
+        alt / 2,
+        np.zeros(n),
+        alt * 35,
+        rng.integers(20, 40, n).astype(float),
+        np.zeros(n),
+        True,
+    )
     start = time.perf_counter()
     score(cand, SomaticParams())
     return n / (time.perf_counter() - start)
@@ -145,12 +193,21 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bench_somatic_"))
     num, den = args.scale.split("/")
-    spec = CohortSpec(patients=2, profiles=("escc", "sclc"), tumor_only=0,
-                      scale=float(num) / float(den), tumor_depth=60, normal_depth=30,
-                      snvs=args.snvs, seed=args.seed, units_per_sample=1)
+    spec = CohortSpec(
+        patients=2,
+        profiles=("escc", "sclc"),
+        tumor_only=0,
+        scale=float(num) / float(den),
+        tumor_depth=60,
+        normal_depth=30,
+        snvs=args.snvs,
+        seed=args.seed,
+        units_per_sample=1,
+    )
     cohort = workdir / "cohort"
     t0 = time.perf_counter()
-    simulate_cohort(cohort, spec)
+    if not (cohort / "truth/cohort.json").exists():
+        simulate_cohort(cohort, spec)
     print(f"simulated in {time.perf_counter() - t0:.0f} s: {cohort}")
     fasta = cohort / "reference/genome.fa"
     sheet = pd.read_csv(cohort / "samples.tsv", sep="\t")
@@ -165,16 +222,21 @@ def main() -> None:
         results = run_workflow(cohort, workdir, samples, mode)
         print(f"{mode}: workflow to somatic VCFs in {time.perf_counter() - t0:.0f} s")
         for tumor in sheet.loc[sheet["type"] == "tumor", "sample"]:
-            truth = normalised(cohort / f"truth/{tumor}.somatic.vcf.gz", fasta,
-                               workdir / f"{tumor}.truth.norm.vcf.gz")
-            calls = normalised(results / f"somatic/{tumor}.vcf.gz", fasta,
-                               workdir / f"{mode}.{tumor}.norm.vcf.gz")
+            truth = normalised(
+                cohort / f"truth/{tumor}.somatic.vcf.gz",
+                fasta,
+                workdir / f"{tumor}.truth.norm.vcf.gz",
+            )
+            calls = normalised(
+                results / f"somatic/{tumor}.vcf.gz", fasta, workdir / f"{mode}.{tumor}.norm.vcf.gz"
+            )
             table = score_sample(truth, calls, tumor)
             table.insert(0, "mode", mode)
             tables.append(table)
             tissue = sheet.set_index("sample").loc[tumor, "tissue"]
-            ffpe.append({"mode": mode, "sample": tumor, "tissue": tissue,
-                         **ffpe_removal(truth, calls)})
+            ffpe.append(
+                {"mode": mode, "sample": tumor, "tissue": tissue, **ffpe_removal(truth, calls)}
+            )
     pd.set_option("display.width", 160)
     result = pd.concat(tables, ignore_index=True)
     print("\nRecall and precision by truth VAF bin (FP and precision on the 'all' rows)")
@@ -186,8 +248,9 @@ def main() -> None:
     summary["precision"] = (summary["TP"] / (summary["TP"] + summary["FP"])).round(3)
     print("\nOverall")
     print(summary.to_string())
-    high = result[(result["type"] == "SNV") & result["vaf_bin"].isin(["0.10-0.20", "0.20-0.40",
-                                                                        "0.40-1.00"])]
+    high = result[
+        (result["type"] == "SNV") & result["vaf_bin"].isin(["0.10-0.20", "0.20-0.40", "0.40-1.00"])
+    ]
     for mode, part in high.groupby("mode"):
         tp, fn = part["TP"].sum(), part["FN"].sum()
         print(f"SNV recall at VAF >= 0.10 ({mode}): {tp / (tp + fn):.3f}")

@@ -15,6 +15,8 @@ from scce_genomics.somatic import (
     Candidates,
     SomaticParams,
     artifact_posterior,
+    filter_labels,
+    genome_chunks,
     log10_binom_lik,
     score,
 )
@@ -48,8 +50,10 @@ def sites(rows: list[dict], paired: bool = True) -> Candidates:
         t_alt=t_alt,
         t_alt_fwd=np.array([float(r.get("fwd", r.get("t_alt", 0) / 2)) for r in rows]),
         t_alt_rev=np.array(
-            [float(r.get("rev", r.get("t_alt", 0) - r.get("fwd", r.get("t_alt", 0) / 2)))
-             for r in rows]
+            [
+                float(r.get("rev", r.get("t_alt", 0) - r.get("fwd", r.get("t_alt", 0) / 2)))
+                for r in rows
+            ]
         ),
         t_strand_phred=col("sp", 0),
         t_alt_qsum=np.array([float(r.get("bq", 35)) * r.get("t_alt", 0) for r in rows]),
@@ -120,8 +124,9 @@ def orientation_table(rows: list[tuple[int, str, str, int, int]]) -> pd.DataFram
 
 def test_orientation_biased_c_to_t_is_filtered_in_a_damaged_sample() -> None:
     # 40 artifact-like C>T sites (3 reads, one orientation) teach the sample's prior
-    rows = [{"pos": 100 * i + 100, "ref": "C", "alt": "T", "t_ref": 97, "t_alt": 3}
-            for i in range(40)]
+    rows = [
+        {"pos": 100 * i + 100, "ref": "C", "alt": "T", "t_ref": 97, "t_alt": 3} for i in range(40)
+    ]
     real = {"pos": 9000, "ref": "C", "alt": "T", "t_ref": 40, "t_alt": 16}
     art = {"pos": 9500, "ref": "G", "alt": "A", "t_ref": 60, "t_alt": 6}
     orient = orientation_table(
@@ -135,8 +140,9 @@ def test_orientation_biased_c_to_t_is_filtered_in_a_damaged_sample() -> None:
 
 def test_fresh_sample_keeps_one_sided_c_to_t() -> None:
     """Without damage elsewhere the prior is 0: a one-sided real C>T is not an artifact."""
-    rows = [{"pos": 100 * i + 100, "ref": "C", "alt": "T", "t_ref": 30, "t_alt": 10}
-            for i in range(40)]
+    rows = [
+        {"pos": 100 * i + 100, "ref": "C", "alt": "T", "t_ref": 30, "t_alt": 10} for i in range(40)
+    ]
     orient = orientation_table(
         [(r["pos"], "C", "T", 5, 5) for r in rows[1:]] + [(100, "C", "T", 6, 0)]
     )
@@ -173,11 +179,13 @@ def write_vcf(tmp_path: Path, scored: pd.DataFrame) -> Path:
 
 
 def test_vcf_round_trips_through_bcftools(tmp_path: Path) -> None:
-    scored = score(sites([{"t_ref": 40, "t_alt": 12}, {"t_ref": 20, "t_alt": 20, "n_alt": 15}]),
-                   PARAMS)
+    scored = score(
+        sites([{"t_ref": 40, "t_alt": 12}, {"t_ref": 20, "t_alt": 20, "n_alt": 15}]), PARAMS
+    )
     out = write_vcf(tmp_path, scored)
-    view = subprocess.run(["bcftools", "view", str(out)], capture_output=True, text=True,
-                          check=True)
+    view = subprocess.run(
+        ["bcftools", "view", str(out)], capture_output=True, text=True, check=True
+    )
     assert "##FILTER=<ID=orientation" in view.stdout
     body = [line.split("\t") for line in view.stdout.splitlines() if not line.startswith("#")]
     assert [row[6] for row in body] == ["PASS", "germline"]
@@ -201,14 +209,22 @@ def test_empty_result_is_a_valid_vcf_and_empty_maf(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("bcsq", "vtype", "expected"),
     [
-        ("missense|TP53|ENST1|protein_coding|-|175R>175H|524G>A", "SNP",
-         ("TP53", "Missense_Mutation", "p.R175H")),
-        ("stop_gained|RB1|ENST2|protein_coding|+|358R>358*|1072C>T", "SNP",
-         ("RB1", "Nonsense_Mutation", "p.R358*")),
-        ("frameshift|NOTCH1|ENST3|protein_coding|-|100P|299delC", "DEL",
-         ("NOTCH1", "Frame_Shift_Del", "p.P100P")),
-        ("synonymous|SOX2|ENST4|protein_coding|+|10L|30C>T", "SNP",
-         ("SOX2", "Silent", "p.L10=")),
+        (
+            "missense|TP53|ENST1|protein_coding|-|175R>175H|524G>A",
+            "SNP",
+            ("TP53", "Missense_Mutation", "p.R175H"),
+        ),
+        (
+            "stop_gained|RB1|ENST2|protein_coding|+|358R>358*|1072C>T",
+            "SNP",
+            ("RB1", "Nonsense_Mutation", "p.R358*"),
+        ),
+        (
+            "frameshift|NOTCH1|ENST3|protein_coding|-|100P|299delC",
+            "DEL",
+            ("NOTCH1", "Frame_Shift_Del", "p.P100P"),
+        ),
+        ("synonymous|SOX2|ENST4|protein_coding|+|10L|30C>T", "SNP", ("SOX2", "Silent", "p.L10=")),
         ("intron|RB1|ENST2|protein_coding|+", "SNP", ("RB1", "Intron", "")),
         (None, "SNP", ("Unknown", "IGR", "")),
     ],
@@ -228,3 +244,104 @@ def test_callable_intersection() -> None:
     both = intersect(a, b)
     assert list(both["start"]) == [40, 100] and list(both["end"]) == [50, 150]
     assert territory_bp(both) == 60
+
+
+def test_callable_intersection_with_several_overlaps() -> None:
+    a = pd.DataFrame({"chrom": ["c1", "c1", "c2"], "start": [0, 100, 0], "end": [50, 300, 10]})
+    b = pd.DataFrame(
+        {"chrom": ["c1", "c1", "c1", "c2"], "start": [10, 120, 250, 20], "end": [20, 200, 400, 30]}
+    )
+    both = intersect(a, b)
+    assert list(zip(both["start"], both["end"], strict=True)) == [(10, 20), (120, 200), (250, 300)]
+
+
+def test_filter_labels_join_failed_checks_in_order() -> None:
+    checks = {
+        "low_depth": np.array([False, True, True]),
+        "germline": np.array([False, False, True]),
+    }
+    assert list(filter_labels(checks)) == ["PASS", "low_depth", "low_depth;germline"]
+
+
+def test_oxidation_g_to_t_in_one_orientation_is_filtered() -> None:
+    """8-oxoG: G>T in F1R2 (C>A in F2R1) learned like deamination, from the sample itself."""
+    rows = [
+        {"pos": 100 * i + 100, "ref": "G", "alt": "T", "t_ref": 97, "t_alt": 3} for i in range(40)
+    ]
+    real = {"pos": 9000, "ref": "G", "alt": "T", "t_ref": 40, "t_alt": 16}
+    art = {"pos": 9500, "ref": "C", "alt": "A", "t_ref": 60, "t_alt": 6}
+    c_to_t = {"pos": 9700, "ref": "C", "alt": "T", "t_ref": 60, "t_alt": 6}
+    orient = orientation_table(
+        [(r["pos"], "G", "T", 3, 0) for r in rows]
+        + [(9000, "G", "T", 8, 8), (9500, "C", "A", 0, 6), (9700, "C", "T", 6, 0)]
+    )
+    got = score(sites([*rows, real, art, c_to_t]), PARAMS, orientation=orient).set_index("pos")
+    assert got.loc[9000, "filter"] == "PASS"
+    assert "orientation" in got.loc[9500, "filter"]
+    # no deamination in this sample: the one-sided C>T keeps its call
+    assert got.loc[9700, "filter"] == "PASS"
+
+
+def test_scoring_is_vectorised_over_many_sites() -> None:
+    """A large candidate set scores in one call with per-site results in input order."""
+    n = 50_000
+    rows = sites([{"t_ref": 40, "t_alt": 12}])
+    big = Candidates(
+        table=pd.DataFrame(
+            {
+                "chrom": np.repeat(["chr1", "chr2"], n // 2),
+                "pos": np.tile(np.arange(n // 2) * 1000 + 1, 2),
+                "ref": "A",
+                "alt": "G",
+                "is_indel": False,
+                "mqbz": 0.0,
+            }
+        ),
+        t_ref=np.full(n, 40.0),
+        t_alt=np.where(np.arange(n) % 2 == 0, 12.0, 1.0),
+        t_alt_fwd=np.full(n, 6.0),
+        t_alt_rev=np.full(n, 6.0),
+        t_strand_phred=np.zeros(n),
+        t_alt_qsum=np.full(n, 35.0 * 12),
+        n_ref=np.full(n, 30.0),
+        n_alt=np.zeros(n),
+        paired=rows.paired,
+    )
+    got = score(big, PARAMS)
+    assert (got["filter"].to_numpy()[::2] == "PASS").all()
+    assert not (got["filter"].to_numpy()[1::2] == "PASS").any()
+
+
+def test_genome_chunks_cover_the_genome_once_in_order() -> None:
+    contigs = {"a": 1000, "b": 500, "c": 300}
+    chunks = genome_chunks(contigs, 4)
+    sizes = [int((c["end"] - c["start"]).sum()) for c in chunks]
+    assert sum(sizes) == 1800 and max(sizes) - min(sizes) <= 1
+    flat = pd.concat(chunks, ignore_index=True)
+    # contiguous, in contig order: the chunk outputs concatenate into a sorted file
+    for chrom, part in flat.groupby("chrom", sort=False):
+        assert part["start"].iloc[0] == 0 and part["end"].iloc[-1] == contigs[chrom]
+        assert (part["start"].to_numpy()[1:] == part["end"].to_numpy()[:-1]).all()
+    assert list(dict.fromkeys(flat["chrom"])) == ["a", "b", "c"]
+
+
+def test_genome_chunks_of_capture_targets_are_padded_and_merged() -> None:
+    targets = pd.DataFrame(
+        {"chrom": ["a", "a", "b", "zz"], "start": [100, 230, 0, 5], "end": [200, 300, 50, 9]}
+    )
+    (only,) = genome_chunks({"a": 1000, "b": 500}, 1, targets, pad=20)
+    assert only.to_dict("list") == {"chrom": ["a", "b"], "start": [80, 0], "end": [320, 70]}
+
+
+def test_tmb_counts_only_mutations_in_the_callable_territory() -> None:
+    maf = pd.DataFrame(
+        {
+            "Tumor_Sample_Barcode": ["T1"] * 3,
+            "Chromosome": ["c1", "c1", "c2"],
+            "Start_Position": [15, 500, 5],
+            "Variant_Type": ["SNP", "SNP", "DEL"],
+        }
+    )
+    region = pd.DataFrame({"chrom": ["c1", "c2"], "start": [10, 0], "end": [20, 10]})
+    row = tmb_row("T1", maf, 1_000_000, region)
+    assert (row["n_snv"], row["n_indel"], row["tmb_per_mb"]) == (1, 1, 2.0)

@@ -25,6 +25,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scce_genomics.commands.reference_cmds",
     "scce_genomics.commands.compare_cmds",
     "scce_genomics.commands.spectra_cmds",
+    "scce_genomics.commands.report_cmds",
+    "scce_genomics.commands.tissue_qc_cmds",
+    "scce_genomics.commands.cnv_cmds",
 )
 
 

@@ -18,17 +18,42 @@ from scce_genomics.errors import InputError
 __all__ = ["MAF_COLUMNS", "NONSILENT", "classify", "vcf_to_maf"]
 
 MAF_COLUMNS = (
-    "Hugo_Symbol", "Entrez_Gene_Id", "Center", "NCBI_Build", "Chromosome", "Start_Position",
-    "End_Position", "Strand", "Variant_Classification", "Variant_Type", "Reference_Allele",
-    "Tumor_Seq_Allele1", "Tumor_Seq_Allele2", "Tumor_Sample_Barcode",
-    "Matched_Norm_Sample_Barcode", "HGVSp_Short", "Transcript_ID", "t_depth", "t_ref_count",
-    "t_alt_count", "n_depth", "n_ref_count", "n_alt_count", "FILTER",
+    "Hugo_Symbol",
+    "Entrez_Gene_Id",
+    "Center",
+    "NCBI_Build",
+    "Chromosome",
+    "Start_Position",
+    "End_Position",
+    "Strand",
+    "Variant_Classification",
+    "Variant_Type",
+    "Reference_Allele",
+    "Tumor_Seq_Allele1",
+    "Tumor_Seq_Allele2",
+    "Tumor_Sample_Barcode",
+    "Matched_Norm_Sample_Barcode",
+    "HGVSp_Short",
+    "Transcript_ID",
+    "t_depth",
+    "t_ref_count",
+    "t_alt_count",
+    "n_depth",
+    "n_ref_count",
+    "n_alt_count",
+    "FILTER",
 )
 
 #: maftools' default non-synonymous classes (used for driver-gene frequencies).
 NONSILENT = (
-    "Frame_Shift_Del", "Frame_Shift_Ins", "Splice_Site", "Translation_Start_Site",
-    "Nonsense_Mutation", "Nonstop_Mutation", "In_Frame_Del", "In_Frame_Ins",
+    "Frame_Shift_Del",
+    "Frame_Shift_Ins",
+    "Splice_Site",
+    "Translation_Start_Site",
+    "Nonsense_Mutation",
+    "Nonstop_Mutation",
+    "In_Frame_Del",
+    "In_Frame_Ins",
     "Missense_Mutation",
 )
 
@@ -90,10 +115,10 @@ def _alleles(pos: int, ref: str, alt: str) -> tuple[int, int, str, str, str]:
         kind = {1: "SNP", 2: "DNP", 3: "TNP"}.get(len(ref), "ONP")
         return pos, pos + len(ref) - 1, ref, alt, kind
     if len(ref) > len(alt):  # deletion after the shared anchor base
-        deleted = ref[len(alt):]
+        deleted = ref[len(alt) :]
         start = pos + len(alt)
         return start, start + len(deleted) - 1, deleted, "-", "DEL"
-    inserted = alt[len(ref):]
+    inserted = alt[len(ref) :]
     return pos + len(ref) - 1, pos + len(ref), "-", inserted, "INS"
 
 
@@ -115,11 +140,11 @@ def vcf_to_maf(
         if tumor not in vcf.header.samples:
             raise InputError(f"sample {tumor!r} is not in the VCF", vcf_path)
         for rec in vcf:
-            filters = list(rec.filter.keys()) or ["PASS"]
+            filters = [str(f) for f in rec.filter] or ["PASS"]
             if pass_only and filters != ["PASS"]:
                 continue
             alt = (rec.alts or ("",))[0]
-            start, end, ref_allele, tumor_allele, vtype = _alleles(rec.pos, rec.ref, alt)
+            start, end, ref_allele, tumor_allele, vtype = _alleles(rec.pos, rec.ref or "", alt)
             bcsq = rec.info.get("BCSQ")
             text = ",".join(bcsq) if isinstance(bcsq, tuple) else bcsq
             gene, cls, hgvsp, tx = classify(text, vtype)
@@ -128,18 +153,29 @@ def vcf_to_maf(
             n_ad = rec.samples[normal].get("AD") if normal else None
             rows.append(
                 {
-                    "Hugo_Symbol": gene, "Entrez_Gene_Id": 0, "Center": "scce-genomics",
-                    "NCBI_Build": build, "Chromosome": rec.chrom, "Start_Position": start,
-                    "End_Position": end, "Strand": "+", "Variant_Classification": cls,
-                    "Variant_Type": vtype, "Reference_Allele": ref_allele,
-                    "Tumor_Seq_Allele1": ref_allele, "Tumor_Seq_Allele2": tumor_allele,
+                    "Hugo_Symbol": gene,
+                    "Entrez_Gene_Id": 0,
+                    "Center": "scce-genomics",
+                    "NCBI_Build": build,
+                    "Chromosome": rec.chrom,
+                    "Start_Position": start,
+                    "End_Position": end,
+                    "Strand": "+",
+                    "Variant_Classification": cls,
+                    "Variant_Type": vtype,
+                    "Reference_Allele": ref_allele,
+                    "Tumor_Seq_Allele1": ref_allele,
+                    "Tumor_Seq_Allele2": tumor_allele,
                     "Tumor_Sample_Barcode": tumor,
                     "Matched_Norm_Sample_Barcode": normal or "",
-                    "HGVSp_Short": hgvsp, "Transcript_ID": tx,
-                    "t_depth": sum(x or 0 for x in t_ad), "t_ref_count": t_ad[0] or 0,
+                    "HGVSp_Short": hgvsp,
+                    "Transcript_ID": tx,
+                    "t_depth": sum(x or 0 for x in t_ad),
+                    "t_ref_count": t_ad[0] or 0,
                     "t_alt_count": t_ad[1] or 0,
                     "n_depth": sum(x or 0 for x in n_ad) if n_ad else "",
-                    "n_ref_count": n_ad[0] if n_ad else "", "n_alt_count": n_ad[1] if n_ad else "",
+                    "n_ref_count": n_ad[0] if n_ad else "",
+                    "n_alt_count": n_ad[1] if n_ad else "",
                     "FILTER": ";".join(filters),
                 }
             )

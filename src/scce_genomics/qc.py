@@ -62,9 +62,10 @@ def parse_samtools_stats(path: str | Path) -> dict[str, float]:
 
 def parse_mosdepth_summary(path: str | Path) -> tuple[float, float]:
     """Mean depth and total bases over regions (``total_region``), else the whole genome."""
-    table = pd.read_csv(path, sep="\t").set_index("chrom")
-    row = table.loc["total_region"] if "total_region" in table.index else table.loc["total"]
-    return float(row["mean"]), float(row["bases"])
+    table = pd.read_csv(path, sep="\t", dtype={"chrom": str}).set_index("chrom")
+    key = "total_region" if "total_region" in table.index else "total"
+    mean, bases = table.loc[key, ["mean", "bases"]].to_numpy(dtype=float)
+    return float(mean), float(bases)
 
 
 def verdict(

@@ -120,6 +120,9 @@ class CohortSpec:
     #: Plant every somatic variant at one of these VAFs (a copy-neutral tumor whose nested clones
     #: carry the variants; purity = 2 × the highest VAF); empty: purity, clonality and CN decide.
     vaf_bins: tuple[float, ...] = ()
+    #: Fraction of each normal's DNA from another individual (own germline haplotypes drawn
+    #: from a separate generator, so the rest of the cohort is unchanged); 0: none.
+    contaminate_normal: float = 0.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -681,6 +684,27 @@ def _write_vcf(path: Path, genome: SyntheticGenome, rows: list[tuple[Variant, di
     pysam.tabix_index(str(path), preset="vcf", force=True)
 
 
+def _contaminated(
+    own: list[_Source], genome: SyntheticGenome, spec: CohortSpec, patient: int
+) -> list[_Source]:
+    """Mix a normal with another individual's germline haplotypes at ``contaminate_normal``."""
+    frac = spec.contaminate_normal
+    if not 0 < frac < 1:
+        raise InputError("--contaminate-normal must be a fraction in [0, 1)")
+    other = _germline(
+        np.random.default_rng([spec.seed, 7919, patient]), genome, spec.germline_snp_rate
+    )
+    mixed = [_Source(s.haps, {k: v * (1 - frac) for k, v in s.weight.items()}) for s in own]
+    for h in (0, 1):
+        haps = {
+            c.name: _haplotype(c.seq, [v for v in other if v.chrom == c.name and v.hap in (h, 2)])
+            for c in genome.chromosomes
+        }
+        weight = {c.name: np.full(c.length, frac, dtype=np.float32) for c in genome.chromosomes}
+        mixed.append(_Source(haps, weight))
+    return mixed
+
+
 def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
     """Write reference, reads, truth and sample sheets for a cohort; return a summary."""
     outdir = Path(outdir)
@@ -736,6 +760,8 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
         if has_normal:
             normal = f"{patient}N"
             sources = [_Source(normal_haps[h], ones) for h in (0, 1)]
+            if spec.contaminate_normal > 0:
+                sources = _contaminated(sources, genome, spec, p)
             units = _write_reads(
                 rng,
                 genome,

@@ -9,15 +9,18 @@ record. The model follows Mutect's logic with closed-form likelihoods:
   heterozygous; a low NLOD or clear alt reads in the normal mark the site germline.
 * Tumor-only: a germline likelihood ratio between a heterozygous/homozygous germline allele
   fraction (0.5, 1.0) and the clonal somatic fraction expected at the sample's purity.
-* FFPE/oxidation: C>T (G>A) artifacts are carried by one fragment orientation (F1R2 for a
-  reference C, F2R1 for a reference G); the artifact prior is learned per sample from the
-  orientation balance of all C>T candidates, so a fresh sample keeps its C>T calls.
+* FFPE/oxidation: damage sits on one strand of the original fragment, so its alt reads come
+  from one read orientation: C>T (deamination) and G>T (8-oxoG) in F1R2 reads at a reference
+  C/G, their complements G>A/C>A in F2R1. Each class's artifact prior is learned per sample
+  from the orientation balance of its candidates, so a fresh sample keeps its C>T calls.
 
 Every filter is a named VCF FILTER (see :data:`FILTERS`).
 """
 
 from __future__ import annotations
 
+import io
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,14 +32,18 @@ from scipy import stats
 from scce_genomics.errors import InputError
 
 __all__ = [
+    "DAMAGE_CLASSES",
     "FILTERS",
     "Candidates",
     "SomaticParams",
     "artifact_posterior",
     "artifact_prior",
+    "filter_labels",
+    "genome_chunks",
     "load_candidates",
-    "score",
     "log10_binom_lik",
+    "orientation_artifacts",
+    "score",
 ]
 
 #: FILTER id -> description, in the order they are tested.
@@ -51,8 +58,15 @@ FILTERS: dict[str, str] = {
     "near_indel": "SNV within somatic.indel_window bp of a candidate indel",
     "panel_of_normals": "Allele seen in the panel of normals",
     "germline": "Likely germline (normal evidence, or germline-like VAF in tumor-only mode)",
-    "orientation": "C>T/G>A supported by one read orientation (FFPE/oxidation artifact)",
+    "orientation": "C>T/G>A or G>T/C>A carried by one read orientation (FFPE/oxidation artifact)",
 }
+
+
+#: Damage classes: (damaged reference base, base it is read as) on the fragment strand that
+#: read 1 sequences. Alt reads of such an artifact are F1R2 at that reference base and F2R1 at
+#: its complement (deamination C>T | G>A, 8-oxoG oxidation G>T | C>A).
+DAMAGE_CLASSES: dict[str, tuple[str, str]] = {"deamination": ("C", "T"), "oxidation": ("G", "T")}
+_COMPLEMENT = {"A": "T", "C": "G", "G": "C", "T": "A"}
 
 
 @dataclass(frozen=True)
@@ -95,57 +109,75 @@ class Candidates:
         return len(self.table)
 
 
+def _query(path: Path, samples: list[str]) -> str:
+    fmt = "%CHROM\t%POS\t%REF\t%ALT\t%INFO/MQBZ[\t%AD\t%ADF\t%ADR\t%SP\t%QS]\n"
+    cmd = ["bcftools", "query", "-s", ",".join(samples), "-f", fmt, str(path)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise InputError(f"cannot read candidate file: {done.stderr.strip()[-300:]}", path)
+    return done.stdout
+
+
+def _pair(column: pd.Series, index: int) -> np.ndarray:
+    """Element ``index`` of ``ref,alt`` number pairs (missing values count 0)."""
+    part = column.str.split(",").str[index]
+    return pd.to_numeric(part, errors="coerce").fillna(0).to_numpy(dtype=np.float64)
+
+
 def load_candidates(path: str | Path, tumor: str, normal: str | None) -> Candidates:
-    """Read a split (``norm -m -any``) mpileup BCF into arrays for ``tumor`` (and ``normal``)."""
+    """Read a split (``norm -m -any``) mpileup BCF into arrays for ``tumor`` (and ``normal``).
+
+    ``bcftools query`` streams the per-sample fields as text that pandas parses in bulk: a
+    whole-genome candidate set is millions of records, too many for a per-record loop.
+    """
     path = Path(path)
     try:
-        vcf = pysam.VariantFile(str(path))
+        with pysam.VariantFile(str(path)) as vcf:
+            samples = list(vcf.header.samples)
     except (OSError, ValueError) as err:
         raise InputError(f"cannot read candidate file ({err})", path) from None
-    samples = list(vcf.header.samples)
-    for name in [tumor] + ([normal] if normal else []):
+    wanted = [tumor] + ([normal] if normal else [])
+    for name in wanted:
         if name not in samples:
             raise InputError(
                 f"sample {name!r} is not in the candidate file (samples: {', '.join(samples)}); "
                 "the BAM's read-group SM must equal the sample name",
                 path,
             )
-    rows: list[tuple[str, int, str, str, bool, float]] = []
-    counts: list[tuple[int, ...]] = []
-    with vcf:
-        for rec in vcf:
-            alts = rec.alts or ()
-            if len(alts) != 1 or alts[0].startswith("<"):
-                continue
-            t = rec.samples[tumor]
-            n = rec.samples[normal] if normal else None
-            ad, adf, adr, qs = t["AD"], t["ADF"], t["ADR"], t["QS"]
-            n_ad = n["AD"] if n is not None else (0, 0)
-            rows.append(
-                (
-                    rec.chrom,
-                    rec.pos,
-                    rec.ref,
-                    alts[0],
-                    bool(rec.info.get("INDEL", False)),
-                    float(rec.info.get("MQBZ", 0.0) or 0.0),
-                )
-            )
-            counts.append(
-                (
-                    ad[0] or 0,
-                    ad[1] or 0,
-                    adf[1] or 0,
-                    adr[1] or 0,
-                    t["SP"] if t["SP"] is not None else 0,
-                    qs[1] or 0,
-                    n_ad[0] or 0,
-                    n_ad[1] or 0,
-                )
-            )
-    table = pd.DataFrame(rows, columns=["chrom", "pos", "ref", "alt", "is_indel", "mqbz"])
-    arr = np.array(counts, dtype=np.float64).reshape(-1, 8)
-    return Candidates(table, *arr.T, paired=normal is not None)  # type: ignore[arg-type]
+    per_sample = ["AD", "ADF", "ADR", "SP", "QS"]
+    names = ["chrom", "pos", "ref", "alt", "mqbz"] + [
+        f"{f}_{i}" for i in range(len(wanted)) for f in per_sample
+    ]
+    text = _query(path, wanted)
+    raw = (
+        pd.read_csv(io.StringIO(text), sep="\t", header=None, names=names, dtype=str)
+        if text
+        else pd.DataFrame(columns=names, dtype=str)
+    )
+    raw = raw[~raw["alt"].str.contains("[<,]", regex=True, na=True)].reset_index(drop=True)
+    table = pd.DataFrame(
+        {
+            "chrom": raw["chrom"],
+            "pos": raw["pos"].astype(np.int64),
+            "ref": raw["ref"],
+            "alt": raw["alt"],
+            "is_indel": (raw["ref"].str.len() != raw["alt"].str.len()).to_numpy(dtype=bool),
+            "mqbz": pd.to_numeric(raw["mqbz"], errors="coerce").fillna(0.0).to_numpy(),
+        }
+    )
+    zeros = np.zeros(len(raw))
+    return Candidates(
+        table=table,
+        t_ref=_pair(raw["AD_0"], 0),
+        t_alt=_pair(raw["AD_0"], 1),
+        t_alt_fwd=_pair(raw["ADF_0"], 1),
+        t_alt_rev=_pair(raw["ADR_0"], 1),
+        t_strand_phred=pd.to_numeric(raw["SP_0"], errors="coerce").fillna(0).to_numpy(float),
+        t_alt_qsum=_pair(raw["QS_0"], 1),
+        n_ref=_pair(raw["AD_1"], 0) if normal else zeros,
+        n_alt=_pair(raw["AD_1"], 1) if normal else zeros.copy(),
+        paired=normal is not None,
+    )
 
 
 def log10_binom_lik(alt: np.ndarray, ref: np.ndarray, f: np.ndarray, err: np.ndarray) -> np.ndarray:
@@ -167,21 +199,52 @@ def _strand_p(c: Candidates) -> np.ndarray:
     return np.where(one_sided, p, 1.0)
 
 
-def _neighbour_counts(chrom: np.ndarray, pos: np.ndarray, mask: np.ndarray, window: int) -> np.ndarray:
-    """For every site, how many ``mask`` sites (other than itself) lie within ``window`` bp."""
-    out = np.zeros(pos.size, dtype=np.int64)
-    for name in np.unique(chrom):
-        idx = np.nonzero(chrom == name)[0]
-        sel_pos = np.sort(pos[idx][mask[idx]])
-        lo = np.searchsorted(sel_pos, pos[idx] - window, side="left")
-        hi = np.searchsorted(sel_pos, pos[idx] + window, side="right")
-        out[idx] = hi - lo - mask[idx].astype(np.int64)
-    return out
+def _neighbour_counts(
+    chrom: pd.Series | np.ndarray, pos: np.ndarray, mask: np.ndarray, window: int
+) -> np.ndarray:
+    """For every site, how many ``mask`` sites (other than itself) lie within ``window`` bp.
+
+    Chromosomes are laid end to end with a gap wider than the window, so one sorted search
+    covers the genome without a Python loop per chromosome.
+    """
+    if pos.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    codes, _ = pd.factorize(chrom)
+    span = int(pos.max()) + 2 * window + 2
+    key = codes.astype(np.int64) * span + pos.astype(np.int64)
+    selected = np.sort(key[mask])
+    lo = np.searchsorted(selected, key - window, side="left")
+    hi = np.searchsorted(selected, key + window, side="right")
+    return (hi - lo - mask.astype(np.int64)).astype(np.int64)
 
 
-def artifact_prior(
-    c_to_t: np.ndarray, art_alt: np.ndarray, other_alt: np.ndarray
-) -> float:
+def _in_table(table: pd.DataFrame, other: pd.DataFrame) -> np.ndarray:
+    """Whether each (chrom, pos, ref, alt) of ``table`` is in ``other`` (a hash join)."""
+    key = ["chrom", "pos", "ref", "alt"]
+    if other.empty or table.empty:
+        return np.zeros(len(table), dtype=bool)
+    hits = other[key].drop_duplicates().assign(_hit=True)
+    merged = table[key].merge(hits, on=key, how="left")
+    return merged["_hit"].notna().to_numpy()
+
+
+def filter_labels(checks: dict[str, np.ndarray]) -> pd.Categorical[str]:
+    """``;``-joined names of the failed checks per site (``PASS`` if none), without a row loop.
+
+    Each site's failures become a bit mask; only the distinct masks are turned into text, and
+    the column is categorical (codes per site, one string per distinct combination).
+    """
+    names = list(checks)
+    n = len(next(iter(checks.values()))) if names else 0
+    bits = np.zeros(n, dtype=np.int64)
+    for i, name in enumerate(names):
+        bits |= np.asarray(checks[name], dtype=np.int64) << i
+    unique, inverse = np.unique(bits, return_inverse=True)
+    text = [";".join(nm for i, nm in enumerate(names) if (u >> i) & 1) or "PASS" for u in unique]
+    return pd.Categorical.from_codes(inverse.reshape(-1), categories=pd.Index(text))
+
+
+def artifact_prior(c_to_t: np.ndarray, art_alt: np.ndarray, other_alt: np.ndarray) -> float:
     """Fraction of C>T/G>A candidates that are orientation artifacts, learned from the sample.
 
     Real alleles put half their alt reads in each orientation, artifacts all in one: the
@@ -223,31 +286,66 @@ def artifact_posterior(
         return np.zeros_like(alt, dtype=float)
     n = art_alt + other
     log_orient = art_alt * np.log10(1 - leak) + other * np.log10(leak) - n * np.log10(0.5)
-    log_af = (
-        stats.binom.logpmf(alt, depth, rate) / np.log(10) + np.log10(depth + 1)
-    )
+    log_af = stats.binom.logpmf(alt, depth, rate) / np.log(10) + np.log10(depth + 1)
     log_odds = np.log10(prior) - np.log10(1 - prior) + log_orient + log_af
     return 1 / (1 + 10 ** (-np.clip(log_odds, -50, 50)))
+
+
+def orientation_artifacts(
+    table: pd.DataFrame,
+    f1r2: np.ndarray,
+    f2r1: np.ndarray,
+    alt: np.ndarray,
+    depth: np.ndarray,
+) -> np.ndarray:
+    """Posterior of an orientation artifact per site (0 outside the damage classes).
+
+    Each class of :data:`DAMAGE_CLASSES` has its own prior and damage allele fraction, learned
+    from the sample's own candidates, so FFPE deamination and 8-oxoG oxidation are judged
+    separately and a fresh sample keeps its calls.
+    """
+    ref, alt_base = table["ref"], table["alt"]
+    post = np.zeros(len(table))
+    for top_ref, top_alt in DAMAGE_CLASSES.values():
+        top = ((ref == top_ref) & (alt_base == top_alt)).to_numpy(dtype=bool)
+        bottom = ((ref == _COMPLEMENT[top_ref]) & (alt_base == _COMPLEMENT[top_alt])).to_numpy(
+            dtype=bool
+        )
+        damage = top | bottom
+        if not damage.any():
+            continue
+        art_alt = np.where(top, f1r2, np.where(bottom, f2r1, 0.0))
+        other = np.where(top, f2r1, np.where(bottom, f1r2, 0.0))
+        prior = artifact_prior(damage, art_alt, other)
+        rate = _damage_rate(damage, art_alt, other, alt, depth)
+        post = np.where(damage, artifact_posterior(art_alt, other, alt, depth, prior, rate), post)
+    return post
 
 
 def score(
     c: Candidates,
     params: SomaticParams,
-    pon: set[tuple[str, int, str, str]] | None = None,
+    pon: set[tuple[str, int, str, str]] | pd.DataFrame | None = None,
     orientation: pd.DataFrame | None = None,
     purity: float | None = None,
 ) -> pd.DataFrame:
-    """Scores and FILTER per candidate: one row per site, ``filter`` is ``PASS`` or ``;``-joined."""
+    """Scores and FILTER per candidate: one row per site, ``filter`` is ``PASS`` or ``;``-joined.
+
+    ``pon``: panel-of-normals alleles (a set of (chrom, pos, ref, alt) or a table with those
+    columns); ``orientation``: per-site ``f1r2_alt``/``f2r1_alt`` counts (:mod:`orientation`).
+    """
     t = c.table
+    key = ["chrom", "pos", "ref", "alt"]
     depth = c.t_ref + c.t_alt
     vaf = np.where(depth > 0, c.t_alt / np.maximum(depth, 1), 0.0)
     err = _error_rate(c.t_alt, c.t_alt_qsum)
+    zero = np.zeros_like(vaf)
     tlod = log10_binom_lik(c.t_alt, c.t_ref, vaf, err) - log10_binom_lik(
-        c.t_alt, c.t_ref, np.zeros_like(vaf), err
+        c.t_alt, c.t_ref, zero, err
     )
     n_depth = c.n_ref + c.n_alt
     n_err = np.full_like(err, 1e-3)
-    nlod = log10_binom_lik(c.n_alt, c.n_ref, np.zeros_like(vaf), n_err) - log10_binom_lik(
+    nlod = log10_binom_lik(c.n_alt, c.n_ref, zero, n_err) - log10_binom_lik(
         c.n_alt, c.n_ref, np.full_like(vaf, 0.5), n_err
     )
     f_som = np.full_like(vaf, (purity if purity and purity > 0 else params.tumor_only_purity) / 2)
@@ -258,36 +356,24 @@ def score(
     germline_lod = germ_lik - log10_binom_lik(c.t_alt, c.t_ref, f_som, err)
     mean_bq = np.where(c.t_alt > 0, c.t_alt_qsum / np.maximum(c.t_alt, 1), 0.0)
     is_indel = t["is_indel"].to_numpy(dtype=bool)
-    chrom, pos = t["chrom"].to_numpy(), t["pos"].to_numpy(dtype=np.int64)
+    chrom, pos = t["chrom"], t["pos"].to_numpy(dtype=np.int64)
     evidence = (tlod >= params.min_tlod) & (c.t_alt >= params.min_alt_count)
 
     art_post = np.zeros_like(vaf)
     f1r2 = np.zeros_like(vaf)
     f2r1 = np.zeros_like(vaf)
-    if orientation is not None and len(orientation):
-        merged = t[["chrom", "pos", "ref", "alt"]].merge(
-            orientation, on=["chrom", "pos", "ref", "alt"], how="left"
-        )
+    if orientation is not None and len(orientation) and len(t):
+        merged = t[key].merge(orientation, on=key, how="left")
         f1r2 = merged["f1r2_alt"].fillna(0).to_numpy(dtype=float)
         f2r1 = merged["f2r1_alt"].fillna(0).to_numpy(dtype=float)
-        ref, alt = t["ref"].to_numpy(), t["alt"].to_numpy()
-        ct = (ref == "C") & (alt == "T")
-        ga = (ref == "G") & (alt == "A")
-        art_alt = np.where(ct, f1r2, np.where(ga, f2r1, 0.0))
-        other = np.where(ct, f2r1, np.where(ga, f1r2, 0.0))
-        damage = ct | ga
-        prior = artifact_prior(damage, art_alt, other)
-        art_post = np.where(
-            damage,
-            artifact_posterior(art_alt, other, c.t_alt, depth, prior, _damage_rate(
-                damage, art_alt, other, c.t_alt, depth)),
-            0.0,
-        )
+        art_post = orientation_artifacts(t, f1r2, f2r1, c.t_alt, depth)
 
-    pon_hit = np.zeros(len(t), dtype=bool)
-    if pon:
-        keys = zip(t["chrom"], t["pos"], t["ref"], t["alt"], strict=True)
-        pon_hit = np.fromiter((k in pon for k in keys), dtype=bool, count=len(t))
+    if isinstance(pon, pd.DataFrame):
+        pon_hit = _in_table(t, pon)
+    elif pon:
+        pon_hit = _in_table(t, pd.DataFrame(list(pon), columns=key))
+    else:
+        pon_hit = np.zeros(len(t), dtype=bool)
 
     if c.paired:
         germline = (nlod < params.min_nlod) | (
@@ -317,18 +403,78 @@ def score(
         "germline": germline,
         "orientation": art_post > params.max_artifact_posterior,
     }
-    names = np.array(list(checks))
-    matrix = np.column_stack([checks[n] for n in names])
-    filters = [";".join(names[row]) or "PASS" for row in matrix]
-    out = t[["chrom", "pos", "ref", "alt"]].copy()
-    out["filter"] = filters
-    out["tlod"] = np.round(tlod, 3)
-    out["nlod"] = np.round(nlod, 3) if c.paired else np.nan
-    out["germline_lod"] = np.round(germline_lod, 3)
-    out["artifact_posterior"] = np.round(art_post, 4)
-    out["t_ref"], out["t_alt"], out["t_depth"] = c.t_ref, c.t_alt, depth
-    out["n_ref"], out["n_alt"], out["n_depth"] = c.n_ref, c.n_alt, n_depth
-    out["vaf"] = np.round(vaf, 4)
-    out["f1r2_alt"], out["f2r1_alt"] = f1r2, f2r1
-    out["is_indel"] = is_indel
-    return out
+    scores = pd.DataFrame(
+        {
+            "filter": filter_labels(checks),
+            "tlod": np.round(tlod, 3),
+            "nlod": np.round(nlod, 3) if c.paired else np.full_like(vaf, np.nan),
+            "germline_lod": np.round(germline_lod, 3),
+            "artifact_posterior": np.round(art_post, 4),
+            "t_ref": c.t_ref,
+            "t_alt": c.t_alt,
+            "t_depth": depth,
+            "n_ref": c.n_ref,
+            "n_alt": c.n_alt,
+            "n_depth": n_depth,
+            "vaf": np.round(vaf, 4),
+            "f1r2_alt": f1r2,
+            "f2r1_alt": f2r1,
+            "is_indel": is_indel,
+        }
+    )
+    return pd.concat([t[key].reset_index(drop=True), scores], axis=1)
+
+
+def genome_chunks(
+    contigs: dict[str, int], n: int, targets: pd.DataFrame | None = None, pad: int = 100
+) -> list[pd.DataFrame]:
+    """Split the genome (or the padded capture targets) into ``n`` BED tables of equal size.
+
+    The candidate pileup is one single-threaded ``bcftools mpileup``; chunks let it run on
+    as many cores as there are. Chunks follow the contig order, so their outputs concatenate
+    into a sorted file. Intervals are 0-based half-open.
+    """
+    if n < 1:
+        raise InputError("the number of genome chunks must be at least 1")
+    if targets is not None and len(targets):
+        lengths = pd.Series(contigs)
+        t = targets[targets["chrom"].isin(lengths.index)].copy()
+        t["start"] = np.maximum(t["start"].to_numpy() - pad, 0)
+        t["end"] = np.minimum(t["end"].to_numpy() + pad, lengths.loc[t["chrom"]].to_numpy())
+        order = {c: i for i, c in enumerate(contigs)}
+        t = t.assign(_o=t["chrom"].map(order)).sort_values(["_o", "start"])
+        # merge overlaps per contig (targets are few enough for a cumulative-max merge)
+        end_so_far = t.groupby("_o")["end"].cummax().shift(fill_value=-1)
+        new_block = (t["start"] > end_so_far) | (t["_o"] != t["_o"].shift())
+        t["block"] = new_block.cumsum()
+        regions = t.groupby("block").agg(
+            chrom=("chrom", "first"), start=("start", "min"), end=("end", "max")
+        )
+    else:
+        regions = pd.DataFrame({"chrom": list(contigs), "start": 0, "end": list(contigs.values())})
+    regions = regions[regions["end"] > regions["start"]].reset_index(drop=True)
+    chrom = regions["chrom"].to_numpy(dtype=object)
+    start = regions["start"].to_numpy(dtype=np.int64)
+    end = regions["end"].to_numpy(dtype=np.int64)
+    total = int((end - start).sum())
+    n = max(1, min(n, total))
+    cuts = (np.arange(1, n) * total) // n  # genome offsets where a new chunk begins
+    offset = np.concatenate([[0], np.cumsum(end - start)])
+    # split the intervals a cut falls inside, then give every piece its chunk number
+    pieces_chrom, pieces_start, pieces_end = [], [], []
+    for i in range(chrom.size):
+        inside = cuts[(cuts > offset[i]) & (cuts < offset[i + 1])] - offset[i] + start[i]
+        bounds = np.concatenate([[start[i]], inside, [end[i]]])
+        pieces_chrom += [chrom[i]] * (bounds.size - 1)
+        pieces_start.append(bounds[:-1])
+        pieces_end.append(bounds[1:])
+    pieces = pd.DataFrame(
+        {
+            "chrom": pieces_chrom,
+            "start": np.concatenate(pieces_start),
+            "end": np.concatenate(pieces_end),
+        }
+    )
+    piece_offset = np.concatenate([[0], np.cumsum(pieces["end"] - pieces["start"])[:-1]])
+    chunk = np.searchsorted(cuts, piece_offset, side="right")
+    return [pieces[chunk == k].reset_index(drop=True) for k in range(n)]

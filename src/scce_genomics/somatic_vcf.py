@@ -41,19 +41,59 @@ def _header(contigs: dict[str, int], samples: list[str], command: str) -> str:
     lines += [f"##contig=<ID={c},length={n}>" for c, n in contigs.items()]
     lines += ['##FILTER=<ID=PASS,Description="All filters passed">']
     lines += [f'##FILTER=<ID={k},Description="{v}">' for k, v in FILTERS.items()]
-    lines += [
-        f'##INFO=<ID={i},Number={n},Type={t},Description="{d}">' for i, n, t, d in _INFO
-    ]
-    lines += [
-        f'##FORMAT=<ID={i},Number={n},Type={t},Description="{d}">' for i, n, t, d in _FORMAT
-    ]
-    lines.append("#" + "\t".join(["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO",
-                                  "FORMAT", *samples]))
+    lines += [f'##INFO=<ID={i},Number={n},Type={t},Description="{d}">' for i, n, t, d in _INFO]
+    lines += [f'##FORMAT=<ID={i},Number={n},Type={t},Description="{d}">' for i, n, t, d in _FORMAT]
+    lines.append(
+        "#"
+        + "\t".join(
+            ["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", *samples]
+        )
+    )
     return "\n".join(lines) + "\n"
 
 
-def _fmt(value: float) -> str:
-    return "." if not np.isfinite(value) else f"{value:.4g}"
+def _floats(values: pd.Series | np.ndarray) -> np.ndarray:
+    """``%.4g`` text per value, ``.`` for missing (object array, for vectorised joins)."""
+    arr = np.asarray(values, dtype=float)
+    text = np.char.mod("%.4g", arr).astype(object)
+    text[~np.isfinite(arr)] = "."
+    return text
+
+
+def _ints(values: pd.Series | np.ndarray) -> np.ndarray:
+    return np.asarray(values, dtype=float).astype(np.int64).astype(str).astype(object)
+
+
+def _records(df: pd.DataFrame, normal: bool) -> np.ndarray:
+    """VCF body lines (no newline), built column-wise: a candidate set has millions of rows."""
+    tab = "\t"
+    info = (
+        "SOMATIC;TLOD=" + _floats(df["tlod"]) + ";NLOD=" + _floats(df["nlod"])
+        + ";GERMQ=" + _floats(df["germline_lod"]) + ";ARTP=" + _floats(df["artifact_posterior"])
+    )  # fmt: skip
+    tumor = (
+        "0/1:" + _ints(df["t_ref"]) + "," + _ints(df["t_alt"]) + ":" + _floats(df["vaf"]) + ":"
+        + _ints(df["t_depth"]) + ":" + _ints(df["f1r2_alt"]) + ":" + _ints(df["f2r1_alt"])
+    )  # fmt: skip
+    line = (
+        df["chrom"].to_numpy(dtype=object) + tab + _ints(df["pos"]) + tab + "." + tab
+        + df["ref"].to_numpy(dtype=object) + tab + df["alt"].to_numpy(dtype=object) + tab + "."
+        + tab + df["filter"].astype(str).to_numpy(dtype=object) + tab + info + tab
+        + "GT:AD:AF:DP:F1R2:F2R1" + tab + tumor
+    )  # fmt: skip
+    if normal:
+        n_depth = df["n_depth"].to_numpy(dtype=float)
+        n_af = np.divide(
+            df["n_alt"].to_numpy(dtype=float),
+            n_depth,
+            out=np.full(n_depth.size, np.nan),
+            where=n_depth > 0,
+        )
+        line = line + tab + (
+            "0/0:" + _ints(df["n_ref"]) + "," + _ints(df["n_alt"]) + ":" + _floats(n_af) + ":"
+            + _ints(n_depth) + ":.:."
+        )  # fmt: skip
+    return np.asarray(line, dtype=object)
 
 
 def write_somatic_vcf(
@@ -69,29 +109,13 @@ def write_somatic_vcf(
     df = scored.assign(_o=scored["chrom"].map(order)).sort_values(["_o", "pos"], kind="stable")
     samples = [tumor] + ([normal] if normal else [])
     out = Path(out)
-    lines = []
-    for row in df.itertuples(index=False):
-        info = (
-            f"SOMATIC;TLOD={_fmt(row.tlod)};NLOD={_fmt(row.nlod)};"
-            f"GERMQ={_fmt(row.germline_lod)};ARTP={_fmt(row.artifact_posterior)}"
-        )
-        t_fmt = (
-            f"0/1:{int(row.t_ref)},{int(row.t_alt)}:{_fmt(row.vaf)}:{int(row.t_depth)}:"
-            f"{int(row.f1r2_alt)}:{int(row.f2r1_alt)}"
-        )
-        cols = [row.chrom, str(row.pos), ".", row.ref, row.alt, ".", row.filter, info,
-                "GT:AD:AF:DP:F1R2:F2R1", t_fmt]
-        if normal:
-            n_af = row.n_alt / row.n_depth if row.n_depth else float("nan")
-            cols.append(
-                f"0/0:{int(row.n_ref)},{int(row.n_alt)}:{_fmt(n_af)}:{int(row.n_depth)}:.:."
-            )
-        lines.append("\t".join(cols))
+    lines = _records(df, bool(normal)) if len(df) else np.array([], dtype=object)
     with atomic_path(out) as tmp:
         plain = tmp.with_name(tmp.name + ".vcf")
         with atomic_open(plain) as handle:
             handle.write(_header(contigs, samples, command))
-            handle.writelines(line + "\n" for line in lines)
+            if len(lines):
+                handle.write("\n".join(lines.tolist()) + "\n")
         pysam.tabix_compress(str(plain), str(tmp), force=True)
         plain.unlink()
     pysam.tabix_index(str(out), preset="vcf", force=True)

@@ -45,6 +45,15 @@ ALL_SAMPLES = list(SAMPLES["sample"])
 TARGETS_BED = config.get("targets", "")
 
 
+# Jobs too small to be worth a cluster job run on the submit host under --executor slurm (each
+# stage may add its own `localrules:` line; they accumulate). Heavier per-sample steps are bound
+# into fewer cluster jobs by the `groups:` of profiles/slurm (docs/cluster.md).
+localrules:
+    all,
+    reference_faidx,
+    qc_table,
+
+
 wildcard_constraints:
     sample="|".join(ALL_SAMPLES) or "NONE",
     unit="[A-Za-z0-9][A-Za-z0-9_.-]*",
@@ -67,7 +76,7 @@ def matched_normal(tumor):
 def all_targets():
     """Final outputs of every stage (each stage file defines <stage>_targets())."""
     targets = []
-    for name in ("qc", "somatic", "cnv", "spectra", "compare", "report"):
+    for name in ("qc", "qc_tissue", "somatic", "cnv", "spectra", "compare", "report"):
         func = globals().get(f"{name}_targets")
         if func is not None:
             targets += func()

@@ -4,14 +4,18 @@
 CMP = config.get("comparison", {})
 CMP_VERDICT = CMP.get("verdict", {})
 CMP_POSTERIOR = CMP.get("posterior", {})
-CMP_REFERENCES = CMP.get(
-    "references",
-    [
-        "resources/references/ESCC",
-        "resources/references/EAC",
-        "resources/references/SCLC",
-    ],
-)
+CMP_REFERENCES = [
+    # relative paths name folders of the run directory if they exist, else shipped ones
+    r if os.path.isabs(r) or os.path.exists(r) else os.path.join(workflow.basedir, r)
+    for r in CMP.get(
+        "references",
+        [
+            "resources/references/ESCC",
+            "resources/references/EAC",
+            "resources/references/SCLC",
+        ],
+    )
+]
 CMP_HUMAN = config["reference"]["build"] in ("GRCh37", "GRCh38")
 
 

@@ -3,6 +3,8 @@
 # annotation, MAF per tumor and for the cohort, TMB per callable megabase.
 
 SOMATIC = config["somatic"]
+# Genome chunks of the candidate pileup (one single-threaded bcftools mpileup each).
+SOMATIC_CHUNKS = [f"{i:03d}" for i in range(SOMATIC.get("scatter", 1))]
 
 
 def somatic_targets():
@@ -35,32 +37,72 @@ def identity_gate(wildcards):
     return []
 
 
-rule somatic_candidates:
+rule somatic_chunks:
+    input:
+        fai=out("reference/genome.fa.fai"),
+        targets=[TARGETS_BED] if TARGETS_BED else [],
+    output:
+        expand(out("somatic/chunks/{chunk}.bed"), chunk=SOMATIC_CHUNKS),
+    log:
+        out("logs/somatic/chunks.log"),
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        n=len(SOMATIC_CHUNKS),
+        targets=f"--targets {TARGETS_BED}" if TARGETS_BED else "",
+    shell:
+        "scce-genomics somatic-chunks --fai {input.fai} --n {params.n} {params.targets} "
+        "--out {output} 2> {log}"
+
+
+rule somatic_candidates_chunk:
     input:
         unpack(somatic_bams),
         fasta=out("reference/genome.fa"),
         fai=out("reference/genome.fa.fai"),
+        bed=out("somatic/chunks/{chunk}.bed"),
     output:
-        bcf=out("somatic/candidates/{tumor}.bcf"),
-        csi=out("somatic/candidates/{tumor}.bcf.csi"),
+        temp(out("somatic/candidates/{tumor}/{chunk}.bcf")),
+    log:
+        out("logs/somatic/candidates/{tumor}.{chunk}.log"),
+    wildcard_constraints:
+        tumor="|".join(TUMORS) or "NONE",
+        chunk=r"\d+",
+    resources:
+        mem_mb=2000,
+        runtime=240,
     params:
         bams=lambda wc, input: " ".join(
             input[k] for k in ("tumor", "normal") if k in input.keys()
         ),
         mpileup=SOMATIC["mpileup_extra"],
         min_alt=SOMATIC["candidate_min_alt"],
-    log:
-        out("logs/somatic/candidates/{tumor}.log"),
-    resources:
-        mem_mb=2000,
-        runtime=240,
     shell:
-        "(bcftools mpileup -f {input.fasta} "
+        "(bcftools mpileup -f {input.fasta} -R {input.bed} "
         "-a FORMAT/AD,FORMAT/ADF,FORMAT/ADR,FORMAT/DP,FORMAT/SP,FORMAT/QS "
         "{params.mpileup} -Ou {params.bams} "
         "| bcftools norm -f {input.fasta} -m -any -Ou "
-        "| bcftools view -i 'ALT!=\"<*>\" && FMT/AD[0:1]>={params.min_alt}' -Ob -o {output.bcf} "
-        "&& bcftools index -f {output.bcf}) 2> {log}"
+        "| bcftools view -i 'ALT!=\"<*>\" && FMT/AD[0:1]>={params.min_alt}' -Ob "
+        "-o {output}) 2> {log}"
+
+
+rule somatic_candidates:
+    input:
+        expand(out("somatic/candidates/{{tumor}}/{chunk}.bcf"), chunk=SOMATIC_CHUNKS),
+    output:
+        bcf=out("somatic/candidates/{tumor}.bcf"),
+        csi=out("somatic/candidates/{tumor}.bcf.csi"),
+    log:
+        out("logs/somatic/candidates/{tumor}.log"),
+    wildcard_constraints:
+        tumor="|".join(TUMORS) or "NONE",
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    shell:
+        "(bcftools concat -Ob -o {output.bcf} {input} && bcftools index -f {output.bcf}) "
+        "2> {log}"
 
 
 rule somatic_pon:
@@ -71,14 +113,14 @@ rule somatic_pon:
     output:
         vcf=out("somatic/pon.vcf.gz"),
         tbi=out("somatic/pon.vcf.gz.tbi"),
-    params:
-        mpileup=SOMATIC["mpileup_extra"],
-        min_normals=min(SOMATIC["pon_min_normals"], max(1, len(NORMALS))),
     log:
         out("logs/somatic/pon.log"),
     resources:
         mem_mb=2000,
         runtime=240,
+    params:
+        mpileup=SOMATIC["mpileup_extra"],
+        min_normals=min(SOMATIC["pon_min_normals"], max(1, len(NORMALS))),
     shell:
         "(bcftools mpileup -f {input.fasta} -a FORMAT/AD {params.mpileup} -Ou {input.bams} "
         "| bcftools norm -f {input.fasta} -m -any -Ou "
@@ -96,20 +138,22 @@ rule somatic_call:
     output:
         vcf=temp(out("somatic/raw/{tumor}.vcf.gz")),
         tbi=temp(out("somatic/raw/{tumor}.vcf.gz.tbi")),
-    params:
-        normal=lambda wc: matched_normal(wc.tumor),
-        pon=lambda wc, input: f"--pon {input.pon}" if input.pon else "",
-        purity=lambda wc: SAMPLES.loc[wc.tumor, "purity"],
-        thresholds=json.dumps(SOMATIC["thresholds"]),
     log:
         out("logs/somatic/call/{tumor}.log"),
     resources:
         mem_mb=4000,
         runtime=120,
+    params:
+        normal=lambda wc: matched_normal(wc.tumor),
+        pon=lambda wc, input: f"--pon {input.pon}" if input.pon else "",
+        purity=lambda wc: SAMPLES.loc[wc.tumor, "purity"],
+        thresholds=json.dumps(SOMATIC["thresholds"]),
+        mpileup=SOMATIC["mpileup_extra"],
     shell:
         "scce-genomics somatic-call --candidates {input.bcf} --tumor {wildcards.tumor} "
         "--tumor-bam {input.tumor} --normal '{params.normal}' --fasta {input.fasta} "
         "{params.pon} --purity {params.purity} --params '{params.thresholds}' "
+        "--mpileup-extra '{params.mpileup}' "
         "--out {output.vcf} 2> {log}"
 
 
@@ -141,14 +185,14 @@ rule somatic_maf:
         build=out("reference/build.txt"),
     output:
         out("somatic/{tumor}.maf"),
-    params:
-        normal=lambda wc: matched_normal(wc.tumor),
-        build=config["reference"]["build"],
     log:
         out("logs/somatic/maf/{tumor}.log"),
     resources:
         mem_mb=1000,
         runtime=30,
+    params:
+        normal=lambda wc: matched_normal(wc.tumor),
+        build=config["reference"]["build"],
     shell:
         "scce-genomics somatic-maf --vcf {input.vcf} --tumor {wildcards.tumor} "
         "--normal '{params.normal}' --build {params.build} --out {output} 2> {log}"
@@ -160,6 +204,12 @@ rule callable_regions:
         bai=out("bam/{sample}.bam.bai"),
     output:
         out("somatic/callable/{sample}.quantized.bed.gz"),
+    log:
+        out("logs/somatic/callable/{sample}.log"),
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=60,
     params:
         prefix=lambda wc: out(f"somatic/callable/{wc.sample}"),
         min_depth=lambda wc: (
@@ -167,12 +217,6 @@ rule callable_regions:
             if SAMPLES.loc[wc.sample, "type"] == "tumor"
             else SOMATIC["thresholds"].get("min_normal_depth", 8)
         ),
-    log:
-        out("logs/somatic/callable/{sample}.log"),
-    threads: 2
-    resources:
-        mem_mb=2000,
-        runtime=60,
     shell:
         "MOSDEPTH_Q0=NO_COVERAGE MOSDEPTH_Q1=LOW MOSDEPTH_Q2=CALLABLE "
         "mosdepth -t {threads} -n --fast-mode --quantize 0:1:{params.min_depth}: "
@@ -184,7 +228,9 @@ def callable_args():
     for tumor in TUMORS:
         files = [out(f"somatic/callable/{tumor}.quantized.bed.gz")]
         if matched_normal(tumor):
-            files.append(out(f"somatic/callable/{matched_normal(tumor)}.quantized.bed.gz"))
+            files.append(
+                out(f"somatic/callable/{matched_normal(tumor)}.quantized.bed.gz")
+            )
         items.append(f"{tumor}={','.join(files)}")
     return " ".join(items)
 
@@ -192,7 +238,9 @@ def callable_args():
 rule somatic_cohort:
     input:
         mafs=expand(out("somatic/{tumor}.maf"), tumor=TUMORS),
-        callable=expand(out("somatic/callable/{sample}.quantized.bed.gz"), sample=ALL_SAMPLES),
+        callable=expand(
+            out("somatic/callable/{sample}.quantized.bed.gz"), sample=ALL_SAMPLES
+        ),
     output:
         maf=report(
             out("somatic/cohort.maf"),
@@ -204,15 +252,15 @@ rule somatic_cohort:
             caption="../report/somatic_tmb.rst",
             category="2. Somatic mutations",
         ),
-    params:
-        tumors=TUMORS,
-        callable=callable_args(),
-        targets=f"--targets {TARGETS_BED}" if TARGETS_BED else "",
     log:
         out("logs/somatic/cohort.log"),
     resources:
         mem_mb=2000,
         runtime=30,
+    params:
+        tumors=TUMORS,
+        callable=callable_args(),
+        targets=f"--targets {TARGETS_BED}" if TARGETS_BED else "",
     shell:
         "scce-genomics somatic-cohort --maf {input.mafs} --tumors {params.tumors} "
         "--callable {params.callable} {params.targets} --out-maf {output.maf} "

@@ -75,6 +75,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="comma-separated VAFs (e.g. 0.03,0.05,0.1,0.2,0.4): plant every somatic variant at "
         "one of them, in equal numbers, on a copy-neutral tumor (for benchmarks)",
     )
+    p.add_argument(
+        "--contaminate-normal",
+        type=float,
+        default=d.contaminate_normal,
+        metavar="FRACTION",
+        help="mix each normal with another individual's germline DNA at this fraction",
+    )
     p.set_defaults(func=run)
 
 
@@ -96,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         region=args.region,
         arms=args.arms,
         vaf_bins=_floats(args.vaf_bins, "--vaf-bins"),
+        contaminate_normal=args.contaminate_normal,
     )
     summary = simulate_cohort(args.outdir, spec)
     print(json.dumps({"samples": [s["sample"] for s in summary["samples"]]}))

@@ -1,0 +1,166 @@
+"""Sex check and the one stored-tissue QC table (identity, contamination, damage, purity, sex).
+
+The table is what a reader checks before trusting a tumor's calls: a swapped or contaminated
+pair, heavy FFPE deamination or oxidation, a tumor with little tumor content.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pysam
+
+__all__ = ["cohort_flags", "grade", "sex_check", "tissue_qc_table"]
+
+_X = ("chrX", "X")
+_Y = ("chrY", "Y")
+
+
+def sex_check(bam: str | Path, sheet_sex: str = "") -> dict[str, Any]:
+    """Sex from X and Y read density relative to the autosomes (index statistics only).
+
+    Female: X ~ autosomes, Y ~ 0; male: X ~ half, Y > 0. NA, with the reason, when the reference
+    has no X/Y contig (e.g. the synthetic genome).
+    """
+    with pysam.AlignmentFile(str(bam)) as aln:
+        stats = {s.contig: s.mapped for s in aln.get_index_statistics()}
+        lengths = dict(zip(aln.references, aln.lengths, strict=True))
+    x = next((c for c in _X if c in lengths), None)
+    y = next((c for c in _Y if c in lengths), None)
+    result: dict[str, Any] = {"sheet_sex": sheet_sex or "NA"}
+    if x is None:
+        result.update(inferred_sex="NA", sex_check="NA", reason="reference has no X chromosome")
+        return result
+    auto = [c for c in lengths if c not in _X + _Y and stats.get(c, 0) > 0]
+    auto_density = sum(stats[c] for c in auto) / max(sum(lengths[c] for c in auto), 1)
+    if auto_density == 0:
+        result.update(inferred_sex="NA", sex_check="NA", reason="no autosomal reads")
+        return result
+    x_ratio = stats.get(x, 0) / lengths[x] / auto_density
+    y_ratio = stats.get(y, 0) / lengths[y] / auto_density if y else float("nan")
+    if x_ratio > 0.8 and (y is None or y_ratio < 0.1):
+        inferred = "female"
+    elif x_ratio < 0.7 and (y is None or y_ratio > 0.1):
+        inferred = "male"
+    else:
+        inferred = "ambiguous"
+    check = "NA" if not sheet_sex else ("pass" if inferred == sheet_sex else "fail")
+    result.update(
+        x_ratio=round(x_ratio, 3),
+        y_ratio=round(y_ratio, 3) if y else None,
+        inferred_sex=inferred,
+        sex_check=check,
+        reason="" if y else "no Y chromosome in the reference; X ratio only",
+    )
+    return result
+
+
+def grade(value: float, warn: float, fail: float) -> str:
+    """pass/warn/fail for a metric where larger is worse; NA for a missing value."""
+    if value is None or not np.isfinite(value):
+        return "NA"
+    return "fail" if value >= fail else ("warn" if value >= warn else "pass")
+
+
+def cohort_flags(cohort: str | Path, names: pd.Index) -> pd.DataFrame:
+    """Per sample: the other samples whose genotypes contradict the sheet, and a verdict.
+
+    ``duplicate_patient:X`` (X of another patient shares this sample's genotype) and
+    ``mismatch_within_patient:X`` (X of the same patient does not) both fail the sample.
+    """
+    pairs = pd.read_csv(cohort, sep="\t", dtype=str, keep_default_na=False)
+    flags: dict[str, list[str]] = {str(n): [] for n in names}
+    tested: set[str] = set()
+    for a, b, flag in pairs[["sample_a", "sample_b", "flag"]].itertuples(index=False):
+        if flag == "NA":
+            continue
+        tested.update((a, b))
+        if flag != "ok":
+            flags.setdefault(a, []).append(f"{flag}:{b}")
+            flags.setdefault(b, []).append(f"{flag}:{a}")
+    out = pd.DataFrame(index=names)
+    out["genotype_flags"] = [";".join(flags.get(str(n), [])) for n in names]
+    out["cohort_verdict"] = [
+        ("fail" if flags.get(str(n)) else "pass") if n in tested else "NA" for n in names
+    ]
+    return out
+
+
+def _read_json(paths: list[str]) -> list[dict[str, Any]]:
+    return [json.loads(Path(p).read_text()) for p in paths]
+
+
+def tissue_qc_table(
+    samples: pd.DataFrame,
+    identity: list[str],
+    contamination: list[str],
+    damage: list[str],
+    purity: list[str],
+    sex: list[str],
+    thresholds: dict[str, Any],
+    cnv_summary: str = "",
+    cohort: str = "",
+) -> pd.DataFrame:
+    """One row per sample; tumors carry their pair's identity verdict and purity estimates."""
+    table = samples[["sample", "patient", "type", "tissue"]].copy().set_index("sample")
+    table["identity_verdict"] = "NA"
+    for rec in _read_json(identity):
+        table.loc[rec["tumor"], "matched_normal"] = rec["normal"]
+        table.loc[rec["tumor"], "identity_concordance"] = rec["concordance"]
+        table.loc[rec["tumor"], "identity_sites"] = rec["n_sites"]
+        table.loc[rec["tumor"], "identity_verdict"] = rec["verdict"]
+    if cohort:
+        table = table.join(cohort_flags(cohort, table.index))
+    cont = pd.concat([pd.read_csv(p, sep="\t") for p in contamination]) if contamination else None
+    if cont is not None and len(cont):
+        cont = cont.set_index("sample")
+        table["contamination"] = cont["contamination"].reindex(table.index)
+        table["contamination_se"] = cont["se"].reindex(table.index)
+    else:
+        table["contamination"] = np.nan
+    c = thresholds["contamination"]
+    table["contamination_verdict"] = [
+        grade(v, c["warn"], c["fail"]) for v in table["contamination"]
+    ]
+    for p in damage:
+        d = pd.read_csv(p, sep="\t")
+        name = str(d["sample"].iloc[0])
+        for sub, key in (("C>T", "ct"), ("G>T", "gt")):
+            row = d[d["substitution"] == sub].iloc[0]
+            table.loc[name, f"{key}_artifact_rate"] = float(row["artifact_rate"])
+            table.loc[name, f"{key}_orientation_bias"] = float(row["orientation_bias"])
+    ct, gt = thresholds["deamination"], thresholds["oxidation"]
+    table["ct_verdict"] = [grade(v, ct["warn"], ct["fail"]) for v in table["ct_artifact_rate"]]
+    table["gt_verdict"] = [grade(v, gt["warn"], gt["fail"]) for v in table["gt_artifact_rate"]]
+    for rec in _read_json(purity):
+        table.loc[rec["sample"], "purity_early"] = rec["purity_estimate"]
+    if "purity_early" not in table:
+        table["purity_early"] = np.nan
+    table["purity_sheet"] = samples.set_index("sample")["purity"].reindex(table.index)
+    table["purity_cnv"] = np.nan
+    if cnv_summary and Path(cnv_summary).is_file():
+        cnv = pd.read_csv(cnv_summary, sep="\t").set_index("sample")
+        table["purity_cnv"] = cnv["purity"].reindex(table.index)
+    for p in sex:
+        rec = json.loads(Path(p).read_text())
+        table.loc[rec["sample"], "inferred_sex"] = rec["inferred_sex"]
+        table.loc[rec["sample"], "sex_check"] = rec["sex_check"]
+        table.loc[rec["sample"], "sex_reason"] = rec.get("reason", "")
+    verdicts = [str(c) for c in table.columns if str(c).endswith("_verdict")] + (
+        ["sex_check"] if sex else []
+    )
+    rank = {"pass": 0, "NA": 0, "warn": 1, "fail": 2}
+    worst = table[verdicts].fillna("NA").map(lambda v: rank.get(str(v), 0)).max(axis=1)
+    table["tissue_verdict"] = worst.map({0: "pass", 1: "warn", 2: "fail"})
+    if "identity_sites" in table:
+        table["identity_sites"] = table["identity_sites"].astype("Int64")
+    digits = {"artifact_rate": 6, "orientation_bias": 3, "contamination": 5, "purity": 3}
+    for col in table.columns:
+        for suffix, n in digits.items():
+            if suffix in str(col) and pd.api.types.is_float_dtype(table[col]):
+                table[col] = table[col].round(n)
+    return table.reset_index()

@@ -1,0 +1,121 @@
+"""Every rule tells a cluster what it needs, and the profiles name rules that exist.
+
+A rule without ``mem_mb``/``runtime`` gets a site's defaults on SLURM: too little memory kills
+it, too short a runtime cancels it hours in. The workflow is parsed (all rules, not only the
+ones a given config's DAG reaches), so rules added by any stage later are checked too.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import REPO, write_config
+
+#: Rules that only collect targets (no job is run for them).
+NORUN = {"all"}
+PROFILES = sorted((REPO / "profiles").glob("*/config.yaml"))
+
+
+@pytest.fixture(scope="module")
+def parsed(tiny_cohort: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Rules of the parsed workflow: name -> declared resources, threads, localrule flag."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import (
+        ConfigSettings,
+        OutputSettings,
+        ResourceSettings,
+        StorageSettings,
+    )
+
+    workdir = tmp_path_factory.mktemp("parse")
+    config = write_config(workdir / "config.yaml", tiny_cohort, workdir / "results")
+    with SnakemakeApi(OutputSettings(quiet={"all"})) as api:  # type: ignore[arg-type]
+        workflow_api = api.workflow(
+            resource_settings=ResourceSettings(),
+            config_settings=ConfigSettings(configfiles=[config]),
+            storage_settings=StorageSettings(),
+            snakefile=REPO / "Snakefile",
+            workdir=workdir,
+        )
+        workflow = workflow_api._workflow
+        rules = {
+            rule.name: {
+                "resources": dict(rule.resources),
+                "threads": rule.resources["_cores"],
+                "norun": rule.norun,
+            }
+            for rule in workflow.rules
+        }
+        local = set(workflow._localrules)
+    # The public CLI lists the same rules: guards against the private API changing under us.
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    listed = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
+        + ["--configfile", str(config), "--list-rules"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return {"rules": rules, "local": local, "listed": set(listed)}
+
+
+def test_parser_sees_every_rule(parsed: dict[str, Any]) -> None:
+    assert set(parsed["rules"]) == parsed["listed"]
+    assert len(parsed["rules"]) >= 10
+
+
+def test_every_rule_declares_memory_and_runtime(parsed: dict[str, Any]) -> None:
+    missing = [
+        f"{name}: {', '.join(key for key in ('mem_mb', 'runtime') if key not in rule['resources'])}"
+        for name, rule in parsed["rules"].items()
+        if name not in NORUN and not {"mem_mb", "runtime"} <= set(rule["resources"])
+    ]
+    assert not missing, "rules without `resources: mem_mb=..., runtime=...`: " + "; ".join(missing)
+
+
+def test_declared_resources_are_positive(parsed: dict[str, Any]) -> None:
+    bad = []
+    for name, rule in parsed["rules"].items():
+        for key in ("mem_mb", "runtime", "disk_mb"):
+            value = rule["resources"].get(key)
+            value = getattr(value, "value", value)  # snakemake wraps values in Resource()
+            if isinstance(value, int | float) and value <= 0:
+                bad.append(f"{name}.{key}={value}")
+        threads = getattr(rule["threads"], "value", rule["threads"])
+        if isinstance(threads, int) and threads < 1:
+            bad.append(f"{name}.threads={threads}")
+    assert not bad
+
+
+def test_localrules_exist_and_are_small(parsed: dict[str, Any]) -> None:
+    local = parsed["local"]
+    assert {"all", "qc_table"} <= local
+    assert local <= set(parsed["rules"])
+    for name in local - NORUN:
+        threads = parsed["rules"][name]["threads"]
+        assert getattr(threads, "value", threads) == 1, f"local rule {name} is multi-threaded"
+
+
+@pytest.mark.parametrize("profile", PROFILES, ids=lambda p: p.parent.name)
+def test_profiles_name_existing_rules(profile: Path, parsed: dict[str, Any]) -> None:
+    settings = yaml.safe_load(profile.read_text())
+    named = set(settings.get("groups") or {})
+    named |= set(settings.get("set-resources") or {})
+    named |= set(settings.get("set-threads") or {})
+    unknown = named - set(parsed["rules"])
+    assert not unknown, f"{profile} names rules the workflow lacks: {sorted(unknown)}"
+    if settings.get("executor") == "slurm":
+        assert "slurm_partition" in settings["default-resources"]
+
+
+def test_profiles_exist() -> None:
+    assert {p.parent.name for p in PROFILES} >= {"slurm", "slurm-local", "local"}

@@ -1,0 +1,147 @@
+"""Candidate pileup and read-orientation counts on small constructed BAMs."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pysam
+import pytest
+
+from scce_genomics.orientation import orientation_counts
+from scce_genomics.somatic import SomaticParams, load_candidates, score
+
+LENGTH, READ, FRAGMENT = 1000, 50, 150
+C_SITE, G_SITE, T_SITE = 500, 700, 300  # 0-based positions of a C, a G and a T
+
+
+def reference(tmp_path: Path) -> tuple[Path, str]:
+    rng = np.random.default_rng(7)
+    seq = list("".join(rng.choice(list("ACGT"), LENGTH)))
+    seq[C_SITE], seq[G_SITE], seq[T_SITE] = "C", "G", "T"
+    text = "".join(seq)
+    fasta = tmp_path / "ref.fa"
+    fasta.write_text(">chr1\n" + "\n".join(text[i : i + 60] for i in range(0, LENGTH, 60)) + "\n")
+    pysam.faidx(str(fasta))
+    return fasta, text
+
+
+def write_bam(
+    path: Path, sample: str, seq: str, fragments: list[tuple[int, bool, dict[int, str]]]
+) -> Path:
+    """Fragments (start, read-1-forward?, {position: base}) as proper pairs, sorted + indexed."""
+    header = {
+        "HD": {"VN": "1.6", "SO": "unsorted"},
+        "SQ": [{"SN": "chr1", "LN": LENGTH}],
+        "RG": [{"ID": sample, "SM": sample}],
+    }
+    unsorted = path.with_suffix(".unsorted.bam")
+    with pysam.AlignmentFile(str(unsorted), "wb", header=header) as bam:
+        for i, (start, r1_forward, edits) in enumerate(fragments):
+            frag = list(seq[start : start + FRAGMENT])
+            for pos, base in edits.items():
+                frag[pos - start] = base
+            left, right = start, start + FRAGMENT - READ
+            for mate in (1, 2):
+                forward = r1_forward if mate == 1 else not r1_forward
+                pos = left if forward else right
+                read = pysam.AlignedSegment()
+                read.query_name = f"f{i}"
+                read.query_sequence = "".join(frag[pos - start : pos - start + READ])
+                read.flag = 1 | 2 | (64 if mate == 1 else 128) | (0 if forward else 16)
+                read.flag |= 32 if forward else 0  # mate reverse
+                read.reference_id = 0
+                read.reference_start = pos
+                read.mapping_quality = 60
+                read.cigarstring = f"{READ}M"
+                read.next_reference_id = 0
+                read.next_reference_start = right if forward else left
+                read.template_length = FRAGMENT if forward else -FRAGMENT
+                read.query_qualities = pysam.qualitystring_to_array("I" * READ)
+                read.set_tag("RG", sample)
+                bam.write(read)
+    pysam.sort("-o", str(path), str(unsorted))
+    pysam.index(str(path))
+    return path
+
+
+def fragments_over(site: int, n: int, r1_forward: bool | None, base: str | None, seed: int):
+    """``n`` fragments whose left read covers ``site`` (alternating orientation when None)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        start = site - int(rng.integers(5, READ - 5))
+        forward = (i % 2 == 0) if r1_forward is None else r1_forward
+        out.append((start, forward, {site: base} if base else {}))
+    return out
+
+
+@pytest.fixture(scope="module")
+def pileup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("pileup")
+    fasta, seq = reference(tmp)
+    tumor = (
+        fragments_over(C_SITE, 8, True, "T", 1)  # C>T only in F1R2 fragments: damage-like
+        + fragments_over(C_SITE, 20, None, None, 2)
+        + fragments_over(G_SITE, 10, None, "A", 3)  # G>A in both orientations: real
+        + fragments_over(G_SITE, 20, None, None, 4)
+        + fragments_over(T_SITE, 10, None, "G", 5)  # T>G: not a damage class
+        + fragments_over(T_SITE, 20, None, None, 6)
+    )
+    normal = (
+        fragments_over(C_SITE, 25, None, None, 7)
+        + fragments_over(G_SITE, 25, None, None, 8)
+        + fragments_over(T_SITE, 25, None, None, 9)
+    )
+    t_bam = write_bam(tmp / "T1.bam", "T1", seq, tumor)
+    n_bam = write_bam(tmp / "N1.bam", "N1", seq, normal)
+    bcf = tmp / "cand.bcf"
+    # the workflow's candidate command (rule somatic_candidates)
+    subprocess.run(
+        f"bcftools mpileup -f {fasta} -a FORMAT/AD,FORMAT/ADF,FORMAT/ADR,FORMAT/DP,FORMAT/SP,"
+        f"FORMAT/QS -d 10000 -q 20 -Q 20 -Ou {t_bam} {n_bam} "
+        f"| bcftools norm -f {fasta} -m -any -Ou "
+        f"| bcftools view -i 'ALT!=\"<*>\" && FMT/AD[0:1]>=2' -Ob -o {bcf}",
+        shell=True, check=True, capture_output=True,
+    )  # fmt: skip
+    return {"fasta": fasta, "tumor": t_bam, "normal": n_bam, "bcf": bcf}
+
+
+def test_candidates_load_per_sample_counts(pileup: dict[str, Path]) -> None:
+    cand = load_candidates(pileup["bcf"], "T1", "N1")
+    got = cand.table.assign(t_alt=cand.t_alt, t_ref=cand.t_ref, n_ref=cand.n_ref)
+    got = got.set_index("pos")
+    assert set(got.index) == {C_SITE + 1, G_SITE + 1, T_SITE + 1}
+    assert got.loc[C_SITE + 1, ["ref", "alt"]].tolist() == ["C", "T"]
+    assert got.loc[C_SITE + 1, "t_alt"] == 8 and got.loc[C_SITE + 1, "t_ref"] == 20
+    assert got.loc[G_SITE + 1, "n_ref"] == 25
+    tumor_only = load_candidates(pileup["bcf"], "T1", None)
+    assert not tumor_only.paired and (tumor_only.n_alt == 0).all()
+
+
+def test_unknown_sample_is_a_clear_error(pileup: dict[str, Path]) -> None:
+    from scce_genomics.errors import InputError
+
+    with pytest.raises(InputError, match="read-group SM"):
+        load_candidates(pileup["bcf"], "T9", None)
+
+
+def test_orientation_counts_split_fragments(pileup: dict[str, Path]) -> None:
+    cand = load_candidates(pileup["bcf"], "T1", "N1")
+    counts = orientation_counts(pileup["tumor"], pileup["fasta"], cand.table).set_index("pos")
+    assert T_SITE + 1 not in counts.index  # T>G cannot be an orientation artifact
+    c_site = counts.loc[C_SITE + 1]
+    assert (c_site["f1r2_alt"], c_site["f2r1_alt"]) == (8, 0)
+    assert c_site["f1r2_ref"] + c_site["f2r1_ref"] == 20
+    g_site = counts.loc[G_SITE + 1]
+    assert (g_site["f1r2_alt"], g_site["f2r1_alt"]) == (5, 5)
+
+
+def test_orientation_feeds_the_model(pileup: dict[str, Path]) -> None:
+    """Orientation counts reach the scored sites; a G>A seen in both orientations is kept."""
+    cand = load_candidates(pileup["bcf"], "T1", "N1")
+    counts = orientation_counts(pileup["tumor"], pileup["fasta"], cand.table)
+    scored = score(cand, SomaticParams(min_tlod=0), orientation=counts).set_index("pos")
+    assert (scored.loc[C_SITE + 1, "f1r2_alt"], scored.loc[C_SITE + 1, "f2r1_alt"]) == (8, 0)
+    assert scored.loc[G_SITE + 1, "artifact_posterior"] < 0.5

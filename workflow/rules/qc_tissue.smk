@@ -1,0 +1,296 @@
+# Stored-tissue QC: tumor/normal identity, contamination, FFPE/oxidation damage, early purity,
+# sex check, and one table (qc/tissue_qc.tsv). The identity JSON gates the somatic stage.
+
+TQC = config.get("tissue_qc", {})
+TQC_SITES = TQC.get("sites_vcf", "")
+PATIENTS = list(dict.fromkeys(SAMPLES["patient"]))
+
+
+wildcard_constraints:
+    patient="|".join(PATIENTS) or "NONE",
+    tumor="|".join(TUMORS) or "NONE",
+
+
+localrules:
+    tissue_identity,
+    tissue_sex,
+    tissue_cohort_sites,
+    tissue_qc_table,
+
+
+def patient_samples(patient):
+    """The patient's samples, normal first (the genotype reference)."""
+    rows = SAMPLES[SAMPLES["patient"] == patient].sort_values("type", ascending=True)
+    return list(rows["sample"])
+
+
+def genotype_reference(patient):
+    """The normal whose genotypes define the sites, or the first tumor when tumor-only."""
+    normals = [s for s in patient_samples(patient) if s in NORMALS]
+    return normals[0] if normals else patient_samples(patient)[0]
+
+
+def patient_of(sample):
+    return SAMPLES.loc[sample, "patient"]
+
+
+rule tissue_sites:
+    input:
+        bam=lambda wc: out(f"bam/{genotype_reference(wc.patient)}.bam"),
+        ref=out("reference/genome.fa"),
+        fai=out("reference/genome.fa.fai"),
+    output:
+        out("qc/tissue/{patient}.sites.vcf.gz"),
+    log:
+        out("logs/tissue_sites/{patient}.log"),
+    resources:
+        mem_mb=1000,
+        runtime=120,
+    params:
+        targets=f"-T {TARGETS_BED}" if TARGETS_BED else "",
+    shell:
+        "(bcftools mpileup -f {input.ref} -a AD,ADF,ADR -d 1000 {params.targets} -Ou "
+        "{input.bam} | bcftools call -mv -Ou | bcftools view -v snps -m2 -M2 -Oz "
+        "-o {output} && bcftools index -t {output}) 2> {log}"
+
+
+rule tissue_genotype:
+    input:
+        bams=lambda wc: [out(f"bam/{s}.bam") for s in patient_samples(wc.patient)],
+        sites=TQC_SITES or out("qc/tissue/{patient}.sites.vcf.gz"),
+        ref=out("reference/genome.fa"),
+    output:
+        out("qc/tissue/{patient}.genotypes.vcf.gz"),
+    log:
+        out("logs/tissue_genotype/{patient}.log"),
+    resources:
+        mem_mb=1000,
+        runtime=120,
+    shell:
+        "bcftools mpileup -f {input.ref} -a AD -d 1000 -T {input.sites} -Oz -o {output} "
+        "{input.bams} 2> {log}"
+
+
+rule tissue_identity_metrics:
+    input:
+        genotypes=lambda wc: out(f"qc/tissue/{patient_of(wc.tumor)}.genotypes.vcf.gz"),
+        sites=lambda wc: TQC_SITES
+        or out(f"qc/tissue/{patient_of(wc.tumor)}.sites.vcf.gz"),
+    output:
+        out("qc/identity/{tumor}.concordance.json"),
+    log:
+        out("logs/tissue_identity/{tumor}.metrics.log"),
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        normal=lambda wc: matched_normal(wc.tumor),
+        depth=TQC.get("min_depth", 10),
+        conc=TQC.get("min_concordance", 0.8),
+    shell:
+        "scce-genomics tissue-identity --genotypes {input.genotypes} --sites {input.sites} "
+        "--tumor {wildcards.tumor} --normal {params.normal} --min-depth {params.depth} "
+        "--min-concordance {params.conc} --out {output} 2> {log}"
+
+
+# The gate the somatic stage takes as input: fails (message in the log and on stderr) when the
+# tumor and its normal are two individuals, so that pair stops and the others go on.
+rule tissue_identity:
+    input:
+        out("qc/identity/{tumor}.concordance.json"),
+    output:
+        out("qc/identity/{tumor}.json"),
+    log:
+        out("logs/tissue_identity/{tumor}.log"),
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        warn="--warn-only" if TQC.get("identity_warn_only", False) else "",
+    shell:
+        "scce-genomics tissue-identity-gate --metrics {input} {params.warn} --out {output} "
+        "2> {log} || (cat {log} >&2; exit 1)"
+
+
+rule tissue_cohort_sites:
+    input:
+        TQC_SITES or expand(out("qc/tissue/{patient}.sites.vcf.gz"), patient=PATIENTS),
+    output:
+        out("qc/identity/cohort_sites.tsv"),
+    log:
+        out("logs/tissue_cohort_sites.log"),
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "(for f in {input}; do bcftools query -f '%CHROM\\t%POS\\n' $f; done "
+        "| sort -k1,1 -k2,2n -u > {output}) 2> {log}"
+
+
+rule tissue_cohort_genotype:
+    input:
+        bams=expand(out("bam/{sample}.bam"), sample=ALL_SAMPLES),
+        sites=out("qc/identity/cohort_sites.tsv"),
+        ref=out("reference/genome.fa"),
+    output:
+        out("qc/identity/cohort.genotypes.vcf.gz"),
+    log:
+        out("logs/tissue_cohort_genotype.log"),
+    resources:
+        mem_mb=2000,
+        runtime=240,
+    shell:
+        "bcftools mpileup -f {input.ref} -a AD -d 1000 -T {input.sites} -Oz -o {output} "
+        "{input.bams} 2> {log}"
+
+
+rule tissue_cohort:
+    input:
+        genotypes=out("qc/identity/cohort.genotypes.vcf.gz"),
+        samples=config["samples"],
+    output:
+        report(
+            out("qc/identity/cohort.tsv"),
+            caption="../report/qc_tissue_cohort.rst",
+            category="1. Quality control",
+        ),
+    log:
+        out("logs/tissue_cohort.log"),
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        depth=TQC.get("min_depth", 10),
+        conc=TQC.get("min_concordance", 0.8),
+    shell:
+        "scce-genomics tissue-cohort --genotypes {input.genotypes} --samples {input.samples} "
+        "--min-depth {params.depth} --max-concordance {params.conc} --out {output} 2> {log}"
+
+
+rule tissue_contamination:
+    input:
+        genotypes=out("qc/tissue/{patient}.genotypes.vcf.gz"),
+        sites=TQC_SITES or out("qc/tissue/{patient}.sites.vcf.gz"),
+    output:
+        out("qc/contamination/{patient}.tsv"),
+    log:
+        out("logs/tissue_contamination/{patient}.log"),
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        samples=lambda wc: patient_samples(wc.patient),
+        ref=lambda wc: genotype_reference(wc.patient),
+        depth=TQC.get("min_depth", 10),
+        # own private SNPs: population ALT frequency ~0; user sites without INFO/AF: 0.5
+        af=0.5 if TQC_SITES else 0.0,
+        err=TQC.get("error_rate", 0.0005),
+    shell:
+        "scce-genomics tissue-contamination --genotypes {input.genotypes} --sites {input.sites} "
+        "--samples {params.samples} --genotype-from {params.ref} --min-depth {params.depth} "
+        "--default-af {params.af} --error-rate {params.err} --out {output} 2> {log}"
+
+
+rule tissue_purity:
+    input:
+        genotypes=lambda wc: out(f"qc/tissue/{patient_of(wc.tumor)}.genotypes.vcf.gz"),
+        sites=lambda wc: TQC_SITES
+        or out(f"qc/tissue/{patient_of(wc.tumor)}.sites.vcf.gz"),
+    output:
+        out("qc/purity/{tumor}.json"),
+    log:
+        out("logs/tissue_purity/{tumor}.log"),
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        ref=lambda wc: genotype_reference(patient_of(wc.tumor)),
+        depth=TQC.get("min_depth", 10),
+        window=TQC.get("purity_window", 30),
+    shell:
+        "scce-genomics tissue-purity --genotypes {input.genotypes} --sites {input.sites} "
+        "--tumor {wildcards.tumor} --genotype-from {params.ref} --min-depth {params.depth} "
+        "--window {params.window} --out {output} 2> {log}"
+
+
+rule tissue_damage:
+    input:
+        bam=out("bam/{sample}.bam"),
+        bai=out("bam/{sample}.bam.bai"),
+        ref=out("reference/genome.fa"),
+        fai=out("reference/genome.fa.fai"),
+    output:
+        out("qc/damage/{sample}.tsv"),
+    log:
+        out("logs/tissue_damage/{sample}.log"),
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        reads=TQC.get("damage_max_reads", 200000),
+        bq=TQC.get("damage_min_base_quality", 20),
+    shell:
+        "scce-genomics tissue-damage --bam {input.bam} --fasta {input.ref} "
+        "--sample {wildcards.sample} --max-reads {params.reads} --min-base-quality {params.bq} "
+        "--out {output} 2> {log}"
+
+
+rule tissue_sex:
+    input:
+        bam=out("bam/{sample}.bam"),
+        bai=out("bam/{sample}.bam.bai"),
+    output:
+        out("qc/sex/{sample}.json"),
+    log:
+        out("logs/tissue_sex/{sample}.log"),
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        sex=lambda wc: SAMPLES.loc[wc.sample, "sex"] or "",
+    shell:
+        "scce-genomics tissue-sex --bam {input.bam} --sample {wildcards.sample} "
+        "--sheet-sex '{params.sex}' --out {output} 2> {log}"
+
+
+rule tissue_qc_table:
+    input:
+        samples=config["samples"],
+        identity=[
+            out(f"qc/identity/{t}.concordance.json")
+            for t in TUMORS
+            if matched_normal(t)
+        ],
+        cohort=out("qc/identity/cohort.tsv"),
+        contamination=expand(out("qc/contamination/{patient}.tsv"), patient=PATIENTS),
+        damage=expand(out("qc/damage/{sample}.tsv"), sample=ALL_SAMPLES),
+        purity=expand(out("qc/purity/{tumor}.json"), tumor=TUMORS),
+        sex=expand(out("qc/sex/{sample}.json"), sample=ALL_SAMPLES),
+        cnv=[out("cnv/summary.tsv")] if "cnv_targets" in globals() else [],
+    output:
+        report(
+            out("qc/tissue_qc.tsv"),
+            caption="../report/qc_tissue_table.rst",
+            category="1. Quality control",
+        ),
+    log:
+        out("logs/tissue_qc_table.log"),
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        thresholds=json.dumps(TQC),
+        cnv=lambda wc, input: f"--cnv-summary {input.cnv}" if input.cnv else "",
+    shell:
+        "scce-genomics tissue-qc-table --samples {input.samples} --identity {input.identity} "
+        "--contamination {input.contamination} --damage {input.damage} "
+        "--purity {input.purity} --sex {input.sex} --cohort {input.cohort} {params.cnv} "
+        "--thresholds '{params.thresholds}' --out {output} 2> {log}"
+
+
+def qc_tissue_targets():
+    return (
+        [out("qc/tissue_qc.tsv"), out("qc/identity/cohort.tsv")]
+        + [out(f"qc/identity/{t}.json") for t in TUMORS if matched_normal(t)]
+        + expand(out("qc/damage/{sample}.tsv"), sample=ALL_SAMPLES)
+    )

@@ -1,0 +1,69 @@
+# The run's self-contained HTML report (results/report/report.html, tables beside it as TSV) and
+# the versions of the tools the run used. The report waits for the final outputs of every stage
+# in the workflow and says what could not be computed for the ones that are absent.
+
+REPORT_CONFIG_JSON = json.dumps(config, default=str)
+
+
+def report_stage_inputs(wildcards):
+    """Final outputs of every other stage that is part of the workflow (<stage>_targets())."""
+    inputs = []
+    for name, func in list(globals().items()):
+        if (
+            name.endswith("_targets")
+            and name not in ("report_targets", "all_targets")
+            and callable(func)
+        ):
+            inputs += [p for p in func() if not str(p).startswith(out("report/"))]
+    return sorted(set(inputs))
+
+
+rule versions:
+    output:
+        report(
+            out("report/versions.tsv"),
+            caption="../report/report_versions.rst",
+            category="6. Report",
+        ),
+    log:
+        out("logs/report/versions.log"),
+    resources:
+        mem_mb=500,
+        runtime=5,
+    shell:
+        "scce-genomics versions --out {output} > {log} 2>&1"
+
+
+rule report_html:
+    input:
+        stages=report_stage_inputs,
+        versions=out("report/versions.tsv"),
+        samples=config["samples"],
+    output:
+        html=report(
+            out("report/report.html"),
+            caption="../report/report_html.rst",
+            category="6. Report",
+        ),
+        tables=directory(out("report/tables")),
+    log:
+        out("logs/report/report.log"),
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    params:
+        results=lambda wildcards, output: os.path.dirname(os.path.dirname(output.html)),
+        config=REPORT_CONFIG_JSON,
+    shell:
+        "MPLBACKEND=Agg scce-genomics report --results {params.results} "
+        "--config-json {params.config:q} --samples {input.samples} --out {output.html} "
+        "> {log} 2>&1"
+
+
+def report_targets():
+    return [out("report/report.html"), out("report/versions.tsv")]
+
+
+localrules:
+    versions,
+    report_html,
