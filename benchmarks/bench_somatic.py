@@ -11,6 +11,7 @@ the model's throughput on synthetic candidate arrays.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import subprocess
 import sys
@@ -82,7 +83,8 @@ def normalised(vcf: Path, fasta: Path, out: Path) -> pd.DataFrame:
         for rec in handle:
             alt = rec.alts[0]
             filt = ";".join(rec.filter.keys()) or "PASS"
-            vaf = rec.info["VAF"] if "VAF" in rec.info else np.nan
+            # pysam: .get() raises for a key the header lacks (calls have no VAF)
+            vaf = rec.info["VAF"] if "VAF" in rec.info else np.nan  # noqa: SIM401
             if len(rec.ref) == len(alt) > 1:
                 for i, (r, a) in enumerate(zip(rec.ref, alt, strict=True)):
                     rows.append((rec.chrom, rec.pos + i, r, a, filt, vaf))
@@ -104,7 +106,7 @@ def score_sample(truth: pd.DataFrame, calls: pd.DataFrame, sample: str) -> pd.Da
     for vtype in ("SNV", "indel"):
         t = merged[merged["type"] == vtype]
         f = fp[fp["type"] == vtype]
-        for lo, hi in zip(BINS[:-1], BINS[1:], strict=True):
+        for lo, hi in itertools.pairwise(BINS):
             sel = t[(t["vaf"] >= lo) & (t["vaf"] < hi)]
             rows.append(
                 {
@@ -151,6 +153,14 @@ def ffpe_removal(truth: pd.DataFrame, calls: pd.DataFrame) -> dict[str, float]:
         "true_CT": len(real),
         "true_CT_lost": float((real["filter"] == "orientation").mean()) if len(real) else 0.0,
     }
+
+
+def missed_by(truth: pd.DataFrame, calls: pd.DataFrame) -> dict[str, int]:
+    """Why true variants were missed: each filter they failed (or no candidate at all)."""
+    key = ["chrom", "pos", "ref", "alt"]
+    merged = truth[key].merge(calls[[*key, "filter"]], on=key, how="left")
+    missed = merged[merged["filter"] != "PASS"]["filter"].fillna("no_candidate")
+    return missed.str.split(";").explode().value_counts().to_dict()
 
 
 def throughput(n: int = 1_000_000) -> float:
@@ -216,7 +226,7 @@ def main() -> None:
     tumor_only.loc[tumor_only["type"] == "normal", "patient"] = "PANEL_" + tumor_only["patient"]
     tumor_only_sheet = workdir / "samples_tumor_only.tsv"
     tumor_only.to_csv(tumor_only_sheet, sep="\t", index=False)
-    tables, ffpe = [], []
+    tables, ffpe, reasons = [], [], []
     for mode, samples in (("paired", cohort / "samples.tsv"), ("tumor_only", tumor_only_sheet)):
         t0 = time.perf_counter()
         results = run_workflow(cohort, workdir, samples, mode)
@@ -233,6 +243,7 @@ def main() -> None:
             table = score_sample(truth, calls, tumor)
             table.insert(0, "mode", mode)
             tables.append(table)
+            reasons.append({"mode": mode, "sample": tumor, **missed_by(truth, calls)})
             tissue = sheet.set_index("sample").loc[tumor, "tissue"]
             ffpe.append(
                 {"mode": mode, "sample": tumor, "tissue": tissue, **ffpe_removal(truth, calls)}
@@ -241,6 +252,8 @@ def main() -> None:
     result = pd.concat(tables, ignore_index=True)
     print("\nRecall and precision by truth VAF bin (FP and precision on the 'all' rows)")
     print(result.to_string(index=False))
+    print("\nFilters failed by missed true variants (a variant can fail several)")
+    print(pd.DataFrame(reasons).fillna(0).to_string(index=False))
     print("\nFFPE orientation filter")
     print(pd.DataFrame(ffpe).to_string(index=False))
     summary = result[result["vaf_bin"] == "all"].groupby(["mode", "type"])[["TP", "FP", "FN"]].sum()
@@ -254,6 +267,13 @@ def main() -> None:
     for mode, part in high.groupby("mode"):
         tp, fn = part["TP"].sum(), part["FN"].sum()
         print(f"SNV recall at VAF >= 0.10 ({mode}): {tp / (tp + fn):.3f}")
+    if {"paired", "tumor_only"} <= set(summary.index.get_level_values("mode")):
+        for vtype in ("SNV", "indel"):
+            loss = (
+                summary.loc[("paired", vtype), "precision"]
+                - summary.loc[("tumor_only", vtype), "precision"]
+            )
+            print(f"{vtype} precision loss, tumor-only with PoN vs tumor-normal: {loss:.3f}")
     print(f"\nScoring throughput: {throughput():,.0f} candidate sites/s")
 
 

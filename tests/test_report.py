@@ -377,6 +377,9 @@ def test_complete_run_renders_every_section(tmp_path: Path) -> None:
     assert set(not_computed["status"]) == {"not run"}
     tables = {p.stem for p in (results / "report/tables").glob("*.tsv")}
     assert {"samples", "qc_table", "tumour_summary", "compare_summary", "oncoplot_matrix"} <= tables
+    verdicts = pd.read_csv(results / "report/tables/verdict_by_family.tsv", sep="\t")
+    assert list(verdicts["family"]) == ["SBS96 spectrum", "driver genes"]
+    assert list(verdicts["verdict"].fillna("NA")) == ["ESCC-like", "NA"]
     summary = pd.read_csv(results / "report/tables/tumour_summary.tsv", sep="\t")
     assert list(summary["SNV"]) == [40, 50]
     assert list(summary["driver mutations"]) == [2, 2]

@@ -75,14 +75,20 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def on_slurm(config: Path, workdir: Path, *targets: str) -> subprocess.CompletedProcess[str]:
-    """Run ``targets`` through the local cluster's profile (jobs capped at 2 CPUs)."""
+    """Run ``targets`` through the local cluster's profile.
+
+    Jobs (and group jobs, via --cores) ask for one CPU, so two run side by side on a 2-CPU
+    node, and their results must still equal the local run's with 2 threads.
+    """
     return snakemake(
         config,
         workdir,
         "--profile",
         str(REPO / "profiles" / "slurm-local"),
         "--max-threads",
-        "2",
+        "1",
+        "--cores",
+        "1",
         *targets,
         check=False,
     )
@@ -139,8 +145,7 @@ def test_failing_rule_surfaces_with_log(slurm_cluster: None, cohort: Path, tmp_p
     proc = on_slurm(config, tmp_path, str(outdir / "qc" / "units" / f"{sample}.{unit}.reads.json"))
 
     assert proc.returncode != 0
-    assert "Error in rule check_reads" in proc.stderr or "Error in group" in proc.stderr
-    assert "FAILED" in proc.stderr  # the plugin's "SLURM-job ... FAILED"
+    assert "Error in rule check_reads" in proc.stderr
     rule_log = outdir / "logs" / "check_reads" / f"{sample}.{unit}.log"
     assert str(rule_log) in proc.stderr
     assert "bad_R1.fastq.gz" in rule_log.read_text()

@@ -345,3 +345,19 @@ def test_tmb_counts_only_mutations_in_the_callable_territory() -> None:
     region = pd.DataFrame({"chrom": ["c1", "c2"], "start": [10, 0], "end": [20, 10]})
     row = tmb_row("T1", maf, 1_000_000, region)
     assert (row["n_snv"], row["n_indel"], row["tmb_per_mb"]) == (1, 1, 2.0)
+
+
+def test_damage_artifacts_do_not_make_a_cluster() -> None:
+    """FFPE artifacts near a real SNV are filtered themselves but do not cluster it out."""
+    rows = [
+        {"pos": 100 * i + 100, "ref": "C", "alt": "T", "t_ref": 97, "t_alt": 3} for i in range(40)
+    ]
+    real = {"pos": 9000, "ref": "A", "alt": "G", "t_ref": 40, "t_alt": 16}
+    near = [{"pos": p, "ref": "C", "alt": "T", "t_ref": 60, "t_alt": 6} for p in (9010, 9020)]
+    orient = orientation_table(
+        [(r["pos"], "C", "T", 3, 0) for r in rows]
+        + [(9010, "C", "T", 6, 0), (9020, "C", "T", 6, 0)]
+    )
+    got = score(sites([*rows, real, *near]), PARAMS, orientation=orient).set_index("pos")
+    assert got.loc[9000, "filter"] == "PASS"
+    assert all("orientation" in got.loc[p, "filter"] for p in (9010, 9020))

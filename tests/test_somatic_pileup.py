@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pysam
 import pytest
 
@@ -145,3 +146,48 @@ def test_orientation_feeds_the_model(pileup: dict[str, Path]) -> None:
     scored = score(cand, SomaticParams(min_tlod=0), orientation=counts).set_index("pos")
     assert (scored.loc[C_SITE + 1, "f1r2_alt"], scored.loc[C_SITE + 1, "f2r1_alt"]) == (8, 0)
     assert scored.loc[G_SITE + 1, "artifact_posterior"] < 0.5
+
+
+@pytest.mark.parametrize("empty", [False, True])
+def test_cli_chain_from_candidates_to_tmb(
+    pileup: dict[str, Path], tmp_path: Path, empty: bool
+) -> None:
+    """somatic-call -> csq -> somatic-maf -> somatic-cohort, also with no candidate at all."""
+    from scce_genomics.cli import main
+
+    fasta, bcf = pileup["fasta"], pileup["bcf"]
+    if empty:
+        bcf = tmp_path / "empty.bcf"
+        subprocess.run(
+            ["bcftools", "view", "-i", "POS<0", "-Ob", "-o", str(bcf), str(pileup["bcf"])],
+            check=True,
+        )
+    raw, ann = tmp_path / "raw.vcf.gz", tmp_path / "T1.vcf.gz"
+    argv = ["somatic-call", "--candidates", str(bcf), "--tumor", "T1", "--normal", "N1"]
+    argv += ["--tumor-bam", str(pileup["tumor"]), "--fasta", str(fasta), "--out", str(raw)]
+    argv += ["--params", '{"min_tlod": 0}']
+    assert main(argv) == 0
+    gff = tmp_path / "genes.gff3"
+    gff.write_text("##gff-version 3\n")
+    subprocess.run(
+        ["bcftools", "csq", "-f", str(fasta), "-g", str(gff), "--local-csq", "-p", "a",
+         "-Oz", "-o", str(ann), str(raw)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    maf = tmp_path / "T1.maf"
+    assert main(["somatic-maf", "--vcf", str(ann), "--tumor", "T1", "--normal", "N1",
+                 "--out", str(maf)]) == 0  # fmt: skip
+    bed = tmp_path / "callable.bed"
+    bed.write_text(f"chr1\t0\t{LENGTH}\tCALLABLE\n")
+    cohort, tmb = tmp_path / "cohort.maf", tmp_path / "tmb.tsv"
+    argv = ["somatic-cohort", "--maf", str(maf), "--tumors", "T1", "--callable", f"T1={bed}"]
+    assert main([*argv, "--out-maf", str(cohort), "--out-tmb", str(tmb)]) == 0
+    table = pd.read_csv(tmb, sep="\t")
+    calls = pd.read_csv(cohort, sep="\t")
+    assert "Variant_Classification" in calls.columns
+    expected = 0 if empty else len(calls)
+    assert calls.empty if empty else len(calls) == 3  # the three planted alleles
+    assert table.loc[0, "n_snv"] + table.loc[0, "n_indel"] == expected
+    assert table.loc[0, "tmb_per_mb"] == pytest.approx(expected / (LENGTH / 1e6))
+    view = subprocess.run(["bcftools", "view", "-H", str(ann)], capture_output=True, text=True)
+    assert view.returncode == 0 and (view.stdout == "") == empty

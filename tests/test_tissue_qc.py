@@ -16,7 +16,7 @@ from scce_genomics.contamination import contamination_estimate, early_purity
 from scce_genomics.damage import artifact_table, count_oriented
 from scce_genomics.identity import SiteCounts, cohort_concordance, identity_check
 from scce_genomics.simulate import CohortSpec, simulate_cohort
-from scce_genomics.tissue_qc import cohort_flags
+from scce_genomics.tissue_qc import cohort_flags, purity_comparison, sex_check
 
 
 def _individual(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -250,7 +250,7 @@ def test_simulated_normal_contamination_brings_the_other_allele(tmp_path: Path) 
             patients=1,
             profiles=("flat",),
             tumor_only=0,
-            scale=1 / 5000,
+            scale=1 / 2000,
             tumor_depth=1,
             normal_depth=10,
             units_per_sample=1,
@@ -262,3 +262,54 @@ def test_simulated_normal_contamination_brings_the_other_allele(tmp_path: Path) 
         fractions.append(_ref_fraction_at_hom_alt(tmp_path / str(frac)))
     assert fractions[0] < 0.03
     assert 0.2 < fractions[1] < 0.4
+
+
+def test_purity_comparison_sets_early_next_to_cnv(tmp_path: Path) -> None:
+    sheet = pd.DataFrame(
+        {
+            "sample": ["T1", "N1", "T2"],
+            "type": ["tumor", "normal", "tumor"],
+            "purity": [0.6, "", ""],
+        }
+    )
+    (tmp_path / "T1.json").write_text(json.dumps({"sample": "T1", "purity_estimate": 0.5}))
+    (tmp_path / "T2.json").write_text(json.dumps({"sample": "T2", "purity_estimate": None}))
+    cnv = tmp_path / "summary.tsv"
+    cnv.write_text("sample\tpurity\tpurity_source\nT1\t0.62\tfit\nT2\t0.4\tfit\n")
+    table = purity_comparison(sheet, [str(tmp_path / f"T{i}.json") for i in (1, 2)], cnv)
+    table = table.set_index("sample")
+    assert list(table.index) == ["T1", "T2"]
+    assert table.loc["T1", "early_minus_cnv"] == pytest.approx(-0.12)
+    assert np.isnan(table.loc["T2", "purity_early"]) and table.loc["T2", "purity_cnv"] == 0.4
+
+
+def _sex_bam(tmp: Path, name: str, per_kb: dict[str, float]) -> Path:
+    """Unpaired reads at a given density per kb on chr1/chrX/chrY (each 100 kb)."""
+    contigs = ["chr1", "chrX", "chrY"]
+    sq = [{"SN": c, "LN": 100_000} for c in contigs]
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": sq}
+    bam = tmp / f"{name}.bam"
+    with pysam.AlignmentFile(str(bam), "wb", header=header) as out:
+        for ref_id, contig in enumerate(contigs):
+            for i, pos in enumerate(np.linspace(0, 99_800, int(per_kb[contig] * 100)).astype(int)):
+                a = pysam.AlignedSegment()
+                a.query_name = f"{contig}_{i}"
+                a.query_sequence = "A" * 50
+                a.reference_id, a.reference_start, a.mapping_quality = ref_id, int(pos), 60
+                a.cigartuples = [(0, 50)]
+                a.query_qualities = pysam.qualitystring_to_array("I" * 50)
+                out.write(a)
+    pysam.index(str(bam))
+    return bam
+
+
+def test_sex_check_from_x_and_y_density(tmp_path: Path) -> None:
+    female = _sex_bam(tmp_path, "f", {"chr1": 10, "chrX": 10, "chrY": 0})
+    male = _sex_bam(tmp_path, "m", {"chr1": 10, "chrX": 5, "chrY": 4})
+    assert sex_check(female, "female")["sex_check"] == "pass"
+    res = sex_check(male, "female")
+    assert res["inferred_sex"] == "male" and res["sex_check"] == "fail"
+    bed = tmp_path / "t.bed"
+    bed.write_text("chr1\t0\t100000\n")  # a panel without X targets says nothing about sex
+    res = sex_check(male, "female", bed)
+    assert res["sex_check"] == "NA" and res["reason"] == "targets do not cover X"

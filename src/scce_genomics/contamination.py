@@ -71,7 +71,13 @@ def contamination_estimate(
     minor, d, q = minor[informative], d[informative], q[informative]
     denom = float((d * q).sum())
     if denom == 0:
-        return {"sample": sample, "n_sites": 0, "contamination": float("nan"), "se": float("nan")}
+        return {
+            "sample": sample,
+            "genotype_from": genotype_from,
+            "n_sites": 0,
+            "contamination": float("nan"),
+            "se": float("nan"),
+        }
     est = max(0.0, float((minor - error_rate * d).sum()) / denom)
     se = float(np.sqrt(max(minor.sum(), 1))) / denom
     return {

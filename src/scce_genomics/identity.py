@@ -81,7 +81,9 @@ def read_site_counts(genotypes: str | Path, sites: str | Path | None = None) -> 
     import pysam
 
     known = _read_sites(sites) if sites else None
+    verbosity = pysam.set_verbosity(0)  # an unindexed VCF read front to back is no error
     vcf = pysam.VariantFile(str(genotypes))
+    pysam.set_verbosity(verbosity)
     samples = list(vcf.header.samples)
     if "AD" not in vcf.header.formats:
         raise InputError("genotype VCF lacks FORMAT/AD; run bcftools mpileup -a AD", genotypes)

@@ -1034,6 +1034,7 @@ def _comparison(b: _Builder, sheet: pd.DataFrame) -> str:
             f'<div class="verdict {cls}" id="overall-verdict">Overall: <b>'
             f"{_esc(verdict)}</b></div><p>Family verdicts — {_esc(reason)}</p>"
         )
+        parts.append(b.guarded(sec, "verdict by family", _verdict_by_family, b, summary))
         long_cols = [
             c for c in ("ci_method", "typicality_method", "verdict_rule") if c in summary.columns
         ]
@@ -1081,6 +1082,27 @@ def _comparison(b: _Builder, sheet: pd.DataFrame) -> str:
         )
     )
     return "\n".join(parts)
+
+
+def _verdict_by_family(b: _Builder, summary: pd.DataFrame) -> str:
+    """One row per feature family: its verdict and the statistics of the target reference."""
+    fam = summary[summary["family"].astype(str) != "overall"]
+    target = fam[fam["reference"].astype(str) == b.target]
+    if target.empty:
+        return ""
+    cols = {"family": "family", "verdict": "verdict", "closest": "closest reference",
+            "closest_support": "support (closest)", "similarity": f"similarity to {b.target}",
+            "ci_low": "CI low", "ci_high": "CI high", "p_typical": f"p_typical ({b.target})",
+            "verdict_reason": "why", "reason": "note"}  # fmt: skip
+    table = target[[c for c in cols if c in target.columns]].rename(columns=cols)
+    return b.table(
+        table,
+        "verdict_by_family",
+        f"The verdict of each feature family with the statistics behind it for {_esc(b.target)}: "
+        "similarity with its bootstrap CI, the reference that is closest and how often the "
+        "bootstrap agrees (support), and the typicality p value. The full table (every "
+        "reference) follows.",
+    )
 
 
 def _cohort_spectra(b: _Builder) -> str:

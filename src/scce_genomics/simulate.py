@@ -760,7 +760,7 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
         if has_normal:
             normal = f"{patient}N"
             sources = [_Source(normal_haps[h], ones) for h in (0, 1)]
-            if spec.contaminate_normal > 0:
+            if spec.contaminate_normal:
                 sources = _contaminated(sources, genome, spec, p)
             units = _write_reads(
                 rng,

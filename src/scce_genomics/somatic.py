@@ -384,6 +384,8 @@ def score(
         germline = germline_lod > params.min_germline_lod
         low_depth = depth < params.min_depth
 
+    # damage artifacts are not events: an FFPE sample has one every few hundred bases
+    evidence &= art_post <= params.max_artifact_posterior
     near_indel = (~is_indel) & (
         _neighbour_counts(chrom, pos, is_indel & evidence, params.indel_window) > 0
     )

@@ -14,26 +14,34 @@ import numpy as np
 import pandas as pd
 import pysam
 
-__all__ = ["cohort_flags", "grade", "sex_check", "tissue_qc_table"]
+__all__ = ["cohort_flags", "grade", "purity_comparison", "sex_check", "tissue_qc_table"]
 
 _X = ("chrX", "X")
 _Y = ("chrY", "Y")
 
 
-def sex_check(bam: str | Path, sheet_sex: str = "") -> dict[str, Any]:
+def sex_check(bam: str | Path, sheet_sex: str = "", targets: str | Path = "") -> dict[str, Any]:
     """Sex from X and Y read density relative to the autosomes (index statistics only).
 
-    Female: X ~ autosomes, Y ~ 0; male: X ~ half, Y > 0. NA, with the reason, when the reference
-    has no X/Y contig (e.g. the synthetic genome).
+    Female: X ~ autosomes, Y ~ 0; male: X ~ half, Y > 0. With a targets BED the density is per
+    targeted base. NA, with the reason, when the reference (or the targets) has no X (e.g. the
+    synthetic genome).
     """
     with pysam.AlignmentFile(str(bam)) as aln:
         stats = {s.contig: s.mapped for s in aln.get_index_statistics()}
         lengths = dict(zip(aln.references, aln.lengths, strict=True))
+    result: dict[str, Any] = {"sheet_sex": sheet_sex or "NA"}
+    has_x = any(c in lengths for c in _X)
+    if targets:
+        bed = pd.read_csv(targets, sep="\t", header=None, usecols=[0, 1, 2], comment="#")
+        bed[0] = bed[0].astype(str)
+        per_contig = (bed[2] - bed[1]).groupby(bed[0]).sum()
+        lengths = {str(c): int(n) for c, n in per_contig.items()}
     x = next((c for c in _X if c in lengths), None)
     y = next((c for c in _Y if c in lengths), None)
-    result: dict[str, Any] = {"sheet_sex": sheet_sex or "NA"}
     if x is None:
-        result.update(inferred_sex="NA", sex_check="NA", reason="reference has no X chromosome")
+        reason = "targets do not cover X" if has_x else "reference has no X chromosome"
+        result.update(inferred_sex="NA", sex_check="NA", reason=reason)
         return result
     auto = [c for c in lengths if c not in _X + _Y and stats.get(c, 0) > 0]
     auto_density = sum(stats[c] for c in auto) / max(sum(lengths[c] for c in auto), 1)
@@ -163,4 +171,27 @@ def tissue_qc_table(
         for suffix, n in digits.items():
             if suffix in str(col) and pd.api.types.is_float_dtype(table[col]):
                 table[col] = table[col].round(n)
+    return table.reset_index()
+
+
+def purity_comparison(
+    samples: pd.DataFrame, purity: list[str], cnv_summary: str | Path
+) -> pd.DataFrame:
+    """Early (germline-imbalance) purity next to the CNV stage's purity and the sheet's.
+
+    The CNV fit uses every segment and supersedes the early estimate; a large difference says
+    one of them misread the tumor (e.g. no clonal one-copy loss for the early estimate).
+    """
+    tumors = samples.loc[samples["type"] == "tumor", "sample"].tolist()
+    table = pd.DataFrame(index=pd.Index(tumors, name="sample"))
+    table["purity_sheet"] = samples.set_index("sample")["purity"].reindex(table.index)
+    table["purity_early"] = np.nan
+    for rec in _read_json(purity):
+        if rec["sample"] in table.index and rec.get("purity_estimate") is not None:
+            table.loc[rec["sample"], "purity_early"] = float(rec["purity_estimate"])
+    cnv = pd.read_csv(cnv_summary, sep="\t", dtype={"sample": str}).set_index("sample")
+    table["purity_cnv"] = cnv["purity"].reindex(table.index)
+    source = cnv["purity_source"] if "purity_source" in cnv else pd.Series(dtype=str)
+    table["purity_cnv_source"] = source.reindex(table.index).fillna("NA")
+    table["early_minus_cnv"] = (table["purity_early"] - table["purity_cnv"]).round(3)
     return table.reset_index()

@@ -13,6 +13,7 @@ wildcard_constraints:
 
 localrules:
     tissue_identity,
+    tissue_purity_compare,
     tissue_sex,
     tissue_cohort_sites,
     tissue_qc_table,
@@ -248,9 +249,10 @@ rule tissue_sex:
         runtime=5,
     params:
         sex=lambda wc: SAMPLES.loc[wc.sample, "sex"] or "",
+        targets=f"--targets {TARGETS_BED}" if TARGETS_BED else "",
     shell:
         "scce-genomics tissue-sex --bam {input.bam} --sample {wildcards.sample} "
-        "--sheet-sex '{params.sex}' --out {output} 2> {log}"
+        "--sheet-sex '{params.sex}' {params.targets} --out {output} 2> {log}"
 
 
 rule tissue_qc_table:
@@ -266,7 +268,6 @@ rule tissue_qc_table:
         damage=expand(out("qc/damage/{sample}.tsv"), sample=ALL_SAMPLES),
         purity=expand(out("qc/purity/{tumor}.json"), tumor=TUMORS),
         sex=expand(out("qc/sex/{sample}.json"), sample=ALL_SAMPLES),
-        cnv=[out("cnv/summary.tsv")] if "cnv_targets" in globals() else [],
     output:
         report(
             out("qc/tissue_qc.tsv"),
@@ -280,17 +281,38 @@ rule tissue_qc_table:
         runtime=10,
     params:
         thresholds=json.dumps(TQC),
-        cnv=lambda wc, input: f"--cnv-summary {input.cnv}" if input.cnv else "",
     shell:
         "scce-genomics tissue-qc-table --samples {input.samples} --identity {input.identity} "
         "--contamination {input.contamination} --damage {input.damage} "
-        "--purity {input.purity} --sex {input.sex} --cohort {input.cohort} {params.cnv} "
+        "--purity {input.purity} --sex {input.sex} --cohort {input.cohort} "
         "--thresholds '{params.thresholds}' --out {output} 2> {log}"
 
 
+# Reconciliation with the CNV stage's purity: a separate table, so that the tissue QC verdict
+# never waits for CNV calling.
+rule tissue_purity_compare:
+    input:
+        samples=config["samples"],
+        purity=expand(out("qc/purity/{tumor}.json"), tumor=TUMORS),
+        cnv=out("cnv/summary.tsv"),
+    output:
+        out("qc/purity/purity_comparison.tsv"),
+    log:
+        out("logs/tissue_purity_compare.log"),
+    resources:
+        mem_mb=500,
+        runtime=5,
+    shell:
+        "scce-genomics tissue-purity-compare --samples {input.samples} --purity {input.purity} "
+        "--cnv-summary {input.cnv} --out {output} 2> {log}"
+
+
 def qc_tissue_targets():
+    """Tissue QC outputs; the purity comparison only when the CNV stage is in the workflow."""
+    cnv = [out("qc/purity/purity_comparison.tsv")] if "cnv_targets" in globals() else []
     return (
         [out("qc/tissue_qc.tsv"), out("qc/identity/cohort.tsv")]
         + [out(f"qc/identity/{t}.json") for t in TUMORS if matched_normal(t)]
         + expand(out("qc/damage/{sample}.tsv"), sample=ALL_SAMPLES)
+        + cnv
     )

@@ -22,7 +22,7 @@ from scce_genomics.identity import (
     read_site_counts,
 )
 from scce_genomics.samples import load_samples
-from scce_genomics.tissue_qc import sex_check, tissue_qc_table
+from scce_genomics.tissue_qc import purity_comparison, sex_check, tissue_qc_table
 
 __all__ = ["add_commands"]
 
@@ -79,6 +79,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="JSON")
     p.set_defaults(func=run_purity)
 
+    p = sub.add_parser(
+        "tissue-purity-compare", help="early purity next to the CNV stage's and the sheet's"
+    )
+    p.add_argument("--samples", required=True)
+    p.add_argument("--purity", nargs="*", default=[], help="JSONs of tissue-purity")
+    p.add_argument("--cnv-summary", required=True, help="cnv/summary.tsv")
+    p.add_argument("--out", required=True, help="TSV")
+    p.set_defaults(func=run_purity_compare)
+
     p = sub.add_parser("tissue-damage", help="FFPE/oxidation artifact rates by read orientation")
     p.add_argument("--bam", required=True)
     p.add_argument("--fasta", required=True)
@@ -92,6 +101,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bam", required=True)
     p.add_argument("--sample", required=True)
     p.add_argument("--sheet-sex", default="")
+    p.add_argument("--targets", default="", help="targets BED (density per targeted base)")
     p.add_argument("--out", required=True, help="JSON")
     p.set_defaults(func=run_sex)
 
@@ -162,6 +172,12 @@ def run_purity(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_purity_compare(args: argparse.Namespace) -> int:
+    table = purity_comparison(load_samples(args.samples), args.purity, args.cnv_summary)
+    write_tsv(table, args.out)
+    return 0
+
+
 def run_damage(args: argparse.Namespace) -> int:
     counts, n = count_oriented(args.bam, args.fasta, args.max_reads, args.min_base_quality)
     write_tsv(artifact_table(counts, args.sample, n), args.out)
@@ -169,7 +185,7 @@ def run_damage(args: argparse.Namespace) -> int:
 
 
 def run_sex(args: argparse.Namespace) -> int:
-    res = sex_check(args.bam, args.sheet_sex)
+    res = sex_check(args.bam, args.sheet_sex, args.targets)
     res["sample"] = args.sample
     _dump(res, args.out)
     return 0
