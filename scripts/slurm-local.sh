@@ -40,8 +40,12 @@ die() {
   exit 1
 }
 
-alive() { # alive PIDFILE -> 0 if the process named in PIDFILE runs
-  [[ -s $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null
+alive() { # alive PIDFILE -> 0 if the daemon named in PIDFILE runs (not a reused pid)
+  local pid name
+  [[ -s $1 ]] || return 1
+  pid=$(cat "$1")
+  name=$(basename "$1" .pid)
+  [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$name" ]]
 }
 
 cluster_answers() {

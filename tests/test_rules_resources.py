@@ -57,8 +57,11 @@ def parsed(tiny_cohort: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
     # The public CLI lists the same rules: guards against the private API changing under us.
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     listed = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
-        + ["--configfile", str(config), "--list-rules"],
+        [
+            sys.executable,
+            *("-m", "snakemake", "-s", str(REPO / "Snakefile")),
+            *("--configfile", str(config), "--list-rules"),
+        ],
         cwd=workdir,
         env=env,
         capture_output=True,
