@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from scce_genomics.genome import Gene
-from scce_genomics.maf import MAF_COLUMNS, NONSILENT, vcf_to_maf
+from scce_genomics.maf import MAF_COLUMNS, NON_SILENT, vcf_to_maf
 from scce_genomics.simulate import _gff_lines
 from scce_genomics.somatic import Candidates, SomaticParams, score
 from scce_genomics.somatic_vcf import write_somatic_vcf
@@ -104,7 +104,7 @@ def test_csq_reads_the_simulator_gff3_and_maf_classes(tmp_path: Path) -> None:
     assert deletion["Variant_Classification"] == "Frame_Shift_Del"
     assert deletion["Reference_Allele"] == seq[116] and deletion["Tumor_Seq_Allele2"] == "-"
     assert deletion["Start_Position"] == deletion["End_Position"] == 117
-    assert set(maf["Variant_Classification"]) - {"IGR", "Intron", "Silent"} <= set(NONSILENT)
+    assert set(maf["Variant_Classification"]) - {"IGR", "Intron", "Silent"} <= set(NON_SILENT)
     assert (maf["t_alt_count"] == 12).all() and (maf["n_depth"] == 30).all()
 
 

@@ -15,7 +15,7 @@ import pysam
 
 from scce_genomics.errors import InputError
 
-__all__ = ["MAF_COLUMNS", "NONSILENT", "classify", "vcf_to_maf"]
+__all__ = ["MAF_COLUMNS", "NON_SILENT", "classify", "vcf_to_maf"]
 
 MAF_COLUMNS = (
     "Hugo_Symbol",
@@ -45,7 +45,7 @@ MAF_COLUMNS = (
 )
 
 #: maftools' default non-synonymous classes (used for driver-gene frequencies).
-NONSILENT = (
+NON_SILENT: tuple[str, ...] = (
     "Frame_Shift_Del",
     "Frame_Shift_Ins",
     "Splice_Site",

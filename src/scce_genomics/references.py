@@ -29,6 +29,7 @@ import yaml
 from scce_genomics.cosmic import SBS96_CHANNELS
 from scce_genomics.errors import InputError
 from scce_genomics.fileio import atomic_open, write_tsv
+from scce_genomics.maf import NON_SILENT
 
 __all__ = [
     "ARM_CALLS",
@@ -57,18 +58,6 @@ __all__ = [
     "write_reference",
 ]
 
-#: maftools' default non-synonymous classes (``mafCompare``/``oncoplot``): what "non-silent" means.
-NON_SILENT: tuple[str, ...] = (
-    "Frame_Shift_Del",
-    "Frame_Shift_Ins",
-    "Splice_Site",
-    "Translation_Start_Site",
-    "Nonsense_Mutation",
-    "Nonstop_Mutation",
-    "In_Frame_Del",
-    "In_Frame_Ins",
-    "Missense_Mutation",
-)
 
 #: Focal genes tracked in every profile (amplified oncogenes and deleted suppressors of ESCC,
 #: EAC and SCLC); the same 29 genes as the source's focal table.

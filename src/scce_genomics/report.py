@@ -27,6 +27,7 @@ import yaml
 from scce_genomics import __version__
 from scce_genomics.errors import InputError
 from scce_genomics.fileio import atomic_open, write_tsv
+from scce_genomics.maf import NON_SILENT
 from scce_genomics.references import resources_dir
 from scce_genomics.report_plots import (
     figure_to_data_uri,
@@ -54,12 +55,6 @@ DEFAULT_DRIVERS: tuple[str, ...] = (
     "FAT1", "ZNF750", "EP300", "CREBBP", "TP63", "SOX2", "CCND1", "EGFR", "ERBB2", "FGFR1", "MYC",
     "MYCL", "MYCN", "KRAS", "PTEN", "FHIT", "ATM", "BRCA2", "KEAP1", "ARID1A", "FBXW7", "SMAD4",
     "MDM2", "CCNE1",
-)  # fmt: skip
-
-#: maftools' non-synonymous classes (a driver "mutation" is one of these).
-NON_SILENT: tuple[str, ...] = (
-    "Frame_Shift_Del", "Frame_Shift_Ins", "Splice_Site", "Translation_Start_Site",
-    "Nonsense_Mutation", "Nonstop_Mutation", "In_Frame_Del", "In_Frame_Ins", "Missense_Mutation",
 )  # fmt: skip
 
 _STAGE_OF = {
