@@ -3,15 +3,16 @@ SHELL := /bin/bash
 VENV := .venv/bin
 CORES ?= $(shell nproc)
 
-.PHONY: setup demo demo-data test lint clean
+.PHONY: setup demo test lint clean
 
 setup:
 	@scripts/setup.sh
 
-demo-data: setup
+# Deterministic from the seed; written once, so re-running the demo resumes instead of redoing.
+demo/data/units.tsv: | setup
 	$(VENV)/scce-genomics simulate --outdir demo/data --seed 7
 
-demo: demo-data
+demo: setup demo/data/units.tsv
 	PATH=$(CURDIR)/.venv/bin:$$PATH $(VENV)/snakemake --configfile config/demo/config.yaml \
 	  --cores $(CORES) --rerun-incomplete
 	@echo "Report: results/demo/report/report.html"
