@@ -40,7 +40,7 @@ def make_results(
 ) -> tuple[Path, Path]:
     """A results folder in the stages' contract formats; returns (results, samples.tsv).
 
-    ``tumors`` maps tumour → patient; a normal ``<patient>N`` in ``normals`` pairs it. Tumours in
+    ``tumors`` maps tumor → patient; a normal ``<patient>N`` in ``normals`` pairs it. Tumors in
     ``zero`` have no somatic mutation. Only the ``stages`` listed leave outputs.
     """
     rng = np.random.default_rng(seed)
@@ -356,18 +356,18 @@ def test_complete_run_renders_every_section(tmp_path: Path) -> None:
     page, not_computed = _build(results, samples)
     for sid in ("not-computed", "overview", "samples", "comparison", "methods"):
         assert f'<section id="{sid}">' in page
-    # per tumour: CNV plot, SBS96, exposures; cohort: spectra, exposures, oncoplot, forest, arms
+    # per tumor: CNV plot, SBS96, exposures; cohort: spectra, exposures, oncoplot, forest, arms
     images = _images(page)
     assert len(images) == 2 * 3 + 5
     assert all(img.startswith(b"\x89PNG") for img in images)
     # self-contained: nothing fetched from elsewhere
     assert not re.search(r'(src|href)="(https?:)?//', page)
     assert "<link" not in page and "<script src" not in page
-    assert "tumour–normal (P1N)" in page and "tumour-only" in page
+    assert "tumor–normal (P1N)" in page and "tumor-only" in page
     assert 'id="overall-verdict"' in page and "ESCC-like" in page
     # exactly the outputs this hand-made run lacks are listed as missing
     assert set(not_computed["item"]) == {
-        "FFPE damage and tumour/normal identity",
+        "FFPE damage and tumor/normal identity",
         "MultiQC report",
         "software versions",
         "signature-group tests",
@@ -376,11 +376,11 @@ def test_complete_run_renders_every_section(tmp_path: Path) -> None:
     }
     assert set(not_computed["status"]) == {"not run"}
     tables = {p.stem for p in (results / "report/tables").glob("*.tsv")}
-    assert {"samples", "qc_table", "tumour_summary", "compare_summary", "oncoplot_matrix"} <= tables
+    assert {"samples", "qc_table", "tumor_summary", "compare_summary", "oncoplot_matrix"} <= tables
     verdicts = pd.read_csv(results / "report/tables/verdict_by_family.tsv", sep="\t")
     assert list(verdicts["family"]) == ["SBS96 spectrum", "driver genes"]
     assert list(verdicts["verdict"].fillna("NA")) == ["ESCC-like", "NA"]
-    summary = pd.read_csv(results / "report/tables/tumour_summary.tsv", sep="\t")
+    summary = pd.read_csv(results / "report/tables/tumor_summary.tsv", sep="\t")
     assert list(summary["SNV"]) == [40, 50]
     assert list(summary["driver mutations"]) == [2, 2]
     # the long method column is stated once, not repeated per row, but kept in the TSV
@@ -388,11 +388,11 @@ def test_complete_run_renders_every_section(tmp_path: Path) -> None:
     assert "test" in full.columns and page.count("Fisher exact, two-sided") < len(full) + 3
 
 
-def test_tumour_only_single_sample(tmp_path: Path) -> None:
+def test_tumor_only_single_sample(tmp_path: Path) -> None:
     results, samples = make_results(tmp_path, {"T1": "P9"}, stages=("somatic", "cnv"))
     page, not_computed = _build(results, samples)
-    assert "tumour-only" in page
-    assert "<b>1</b>tumours" in page and "<b>0</b>tumour–normal pairs" in page
+    assert "tumor-only" in page
+    assert "<b>1</b>tumors" in page and "<b>0</b>tumor–normal pairs" in page
     missing = not_computed[not_computed["status"] == "not run"]
     reasons = " ".join(missing["reason"])
     assert "spectra/SBS96.tsv is missing" in reasons
@@ -405,7 +405,7 @@ def test_tumour_only_single_sample(tmp_path: Path) -> None:
     assert (results / "report/tables/drivers_T1.tsv").is_file()
 
 
-def test_zero_mutation_tumour_says_what_is_missing(tmp_path: Path) -> None:
+def test_zero_mutation_tumor_says_what_is_missing(tmp_path: Path) -> None:
     results, samples = make_results(tmp_path, {"A1T": "A1", "Z1T": "Z1"}, zero=("Z1T",))
     page, not_computed = _build(results, samples)
     z = not_computed[not_computed["section"] == "Per sample: Z1T"].set_index("item")
@@ -413,7 +413,7 @@ def test_zero_mutation_tumour_says_what_is_missing(tmp_path: Path) -> None:
     assert "no single-base substitution" in z.loc["SBS96 spectrum", "reason"]
     assert "no SBS to fit" in z.loc["signature exposures", "reason"]
     assert not not_computed["section"].eq("Per sample: A1T").any()
-    summary = pd.read_csv(results / "report/tables/tumour_summary.tsv", sep="\t")
+    summary = pd.read_csv(results / "report/tables/tumor_summary.tsv", sep="\t")
     assert summary.set_index("sample").loc["Z1T", "SNV"] == 0
     assert summary.set_index("sample").loc["Z1T", "top signatures"] == "none"
     assert "Z1T" in page and "A1T" in page
@@ -526,10 +526,10 @@ def test_maf_comment_lines_and_no_sample_sheet(tmp_path: Path) -> None:
     maf.write_text("#version 2.4\n" + maf.read_text())
     out = results / "report/report.html"
     build_report(results, out, samples=None)
-    summary = pd.read_csv(results / "report/tables/tumour_summary.tsv", sep="\t")
+    summary = pd.read_csv(results / "report/tables/tumor_summary.tsv", sep="\t")
     assert summary.loc[0, "SNV"] == 40
     not_computed = pd.read_csv(results / "report/tables/not_computed.tsv", sep="\t")
-    assert "tumour–normal pairing" in set(not_computed["item"])
+    assert "tumor–normal pairing" in set(not_computed["item"])
     assert "unknown (no sample sheet)" in out.read_text()
 
 
@@ -540,7 +540,7 @@ def test_tissue_qc_joins_the_qc_table(tmp_path: Path) -> None:
                        "identity_verdict": ["pass", "NA"], "tissue_verdict": ["warn", "pass"]}),
          results / "qc/tissue_qc.tsv")  # fmt: skip
     _, not_computed = _build(results, samples)
-    assert "FFPE damage and tumour/normal identity" not in set(not_computed["item"])
+    assert "FFPE damage and tumor/normal identity" not in set(not_computed["item"])
     qc = pd.read_csv(results / "report/tables/qc_table.tsv", sep="\t").set_index("sample")
     assert qc.loc["P1T", "ct_artifact_rate"] == pytest.approx(0.004)
     assert qc.loc["P1T", "tissue_verdict"] == "warn"

@@ -120,7 +120,7 @@ def test_report_renders_in_a_browser(tmp_path: Path) -> None:
     build_report(results, report, config=cfg, samples=samples)
     dom = _open(report, tmp_path, ARTIFACTS / "report_handmade.png")
     images = int(dom.check["data-images"] or 0)
-    assert images >= 10  # two tumours × 3 per-sample plots, cohort plots
+    assert images >= 10  # two tumors × 3 per-sample plots, cohort plots
     assert dom.sections["samples"]["img"] >= 6
     assert dom.sections["comparison"]["img"] >= 4
     assert dom.sections["comparison"]["table"] >= 3

@@ -10,7 +10,7 @@ Per sample, three numbers guard against over-reading small biopsies:
 * ``percentile_<ref>``: where the sample's cosine to the reference profile falls among the
   reference's own samples downsampled (multinomially) to the sample's mutation count and scored
   against the leave-one-out reference profile — a 40-mutation biopsy is judged against
-  40-mutation draws, not against 4,000-mutation tumours;
+  40-mutation draws, not against 4,000-mutation tumors;
 * ``posterior_<ref>``: posterior probability (equal priors) under a kernel likelihood, the mean
   over the reference's samples of the multinomial likelihood of the sample's counts given that
   reference sample's spectrum smoothed toward the reference profile by ``smoothing`` pseudo

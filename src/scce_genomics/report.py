@@ -4,7 +4,7 @@ The report is read by two people: a researcher who wants the answer (is the coho
 which drivers, which signatures) and a reviewer who wants to check how it was reached. So it
 embeds every figure (base64 PNG) and style, needs no network, writes every table it shows as a
 TSV next to it, and says for every piece it could not compute what was missing and why (a stage
-that did not run, an empty output, a tumour without mutations), instead of failing.
+that did not run, an empty output, a tumor without mutations), instead of failing.
 """
 
 from __future__ import annotations
@@ -69,9 +69,9 @@ _STAGE_OF = {
 }
 
 _STATISTICS_TEXT = """
-<p><b>Signature exposures.</b> Each tumour's SBS96 catalogue is fitted by non-negative least
+<p><b>Signature exposures.</b> Each tumor's SBS96 catalogue is fitted by non-negative least
 squares to COSMIC signatures chosen by forward/backward selection on the reconstruction cosine.
-95% intervals come from a multinomial bootstrap of the tumour's own mutations, refitted with the
+95% intervals come from a multinomial bootstrap of the tumor's own mutations, refitted with the
 same signatures. Assumes mutations are independent draws from a mixture of the fitted
 signatures; with few mutations (flag <code>low_mutation_count</code>) the intervals are wide and
 exposures should not be read alone.</p>
@@ -434,7 +434,7 @@ def _sample_sheet(builder: _Builder, samples_path: str | Path | None) -> pd.Data
         return pd.DataFrame(columns=["sample", "patient", "type", "tissue"])
     builder.issue(
         "Cohort overview",
-        "tumour–normal pairing",
+        "tumor–normal pairing",
         "not available",
         "no sample sheet was given (--samples): samples are taken from qc/qc_table.tsv and "
         "their patients are unknown.",
@@ -447,7 +447,7 @@ def _sample_sheet(builder: _Builder, samples_path: str | Path | None) -> pd.Data
 
 
 def _pairing(sheet: pd.DataFrame) -> pd.Series:
-    """'tumour–normal (N)', 'tumour-only' or 'normal of T1, T2' per sample."""
+    """'tumor–normal (N)', 'tumor-only' or 'normal of T1, T2' per sample."""
     out = pd.Series("", index=sheet["sample"].astype(str), dtype=object)
     if sheet.empty:
         return out
@@ -455,12 +455,12 @@ def _pairing(sheet: pd.DataFrame) -> pd.Series:
         return pd.Series("unknown (no sample sheet)", index=out.index, dtype=object)
     pairs = tumor_normal_pairs(sheet)
     for tumor, normal in zip(pairs["tumor"], pairs["normal"], strict=True):
-        out[tumor] = f"tumour–normal ({normal})" if normal else "tumour-only"
+        out[tumor] = f"tumor–normal ({normal})" if normal else "tumor-only"
     for normal, group in pairs[pairs["normal"] != ""].groupby("normal"):
         out[str(normal)] = "normal of " + ", ".join(group["tumor"])
     for sample in sheet.loc[sheet["type"] == "normal", "sample"]:
         if not out[sample]:
-            out[sample] = "normal without tumour"
+            out[sample] = "normal without tumor"
     return out
 
 
@@ -486,8 +486,8 @@ def _tissue_qc_tables(builder: _Builder) -> list[tuple[str, pd.DataFrame]]:
 def _overview(b: _Builder, sheet: pd.DataFrame, pairing: pd.Series) -> str:
     parts = ["<h2>Cohort overview</h2>"]
     tumors = sheet.loc[sheet["type"] == "tumor", "sample"].astype(str).tolist()
-    n_to = sum(1 for t in tumors if pairing.get(t) == "tumour-only")
-    n_pairs = sum(1 for t in tumors if str(pairing.get(t, "")).startswith("tumour–normal"))
+    n_to = sum(1 for t in tumors if pairing.get(t) == "tumor-only")
+    n_pairs = sum(1 for t in tumors if str(pairing.get(t, "")).startswith("tumor–normal"))
     unknown = any(str(pairing.get(t, "")).startswith("unknown") for t in tumors)
     tissues = (
         ", ".join(f"{k}: {v}" for k, v in sheet["tissue"].astype(str).value_counts().items())
@@ -497,9 +497,9 @@ def _overview(b: _Builder, sheet: pd.DataFrame, pairing: pd.Series) -> str:
     parts.append(
         '<div class="cards">'
         f"<div class='card'><b>{len(sheet)}</b>samples</div>"
-        f"<div class='card'><b>{len(tumors)}</b>tumours</div>"
-        f"<div class='card'><b>{'?' if unknown else n_pairs}</b>tumour–normal pairs</div>"
-        f"<div class='card'><b>{'?' if unknown else n_to}</b>tumour-only</div>"
+        f"<div class='card'><b>{len(tumors)}</b>tumors</div>"
+        f"<div class='card'><b>{'?' if unknown else n_pairs}</b>tumor–normal pairs</div>"
+        f"<div class='card'><b>{'?' if unknown else n_to}</b>tumor-only</div>"
         f"<div class='card'><b>{_esc(tissues)}</b>tissue</div></div>"
     )
     if sheet.empty:
@@ -558,7 +558,7 @@ def _overview(b: _Builder, sheet: pd.DataFrame, pairing: pd.Series) -> str:
             parts.append(
                 b.issue(
                     "Cohort overview",
-                    "FFPE damage and tumour/normal identity",
+                    "FFPE damage and tumor/normal identity",
                     "not run",
                     "no tissue-QC table (a qc/*.tsv with a sample column other than "
                     "qc_table.tsv) found.",
@@ -633,7 +633,7 @@ def _per_sample(b: _Builder, sheet: pd.DataFrame, pairing: pd.Series) -> str:
     parts = ["<h2>Per sample</h2>"]
     tumors = sheet.loc[sheet["type"] == "tumor", "sample"].astype(str).tolist()
     if not tumors:
-        parts.append(b.issue(sec, "tumour results", "not available", "the cohort has no tumour."))
+        parts.append(b.issue(sec, "tumor results", "not available", "the cohort has no tumor."))
         return "\n".join(parts)
     maf_cols = ["Hugo_Symbol", "Variant_Classification", "Variant_Type", "Tumor_Sample_Barcode"]
     maf, maf_note = b.read("somatic/cohort.maf", sec, "somatic mutations", maf_cols)
@@ -662,8 +662,8 @@ def _per_sample(b: _Builder, sheet: pd.DataFrame, pairing: pd.Series) -> str:
     parts.append(
         b.table(
             summary,
-            "tumour_summary",
-            "One row per tumour: mutation counts from <code>somatic/cohort.maf</code>"
+            "tumor_summary",
+            "One row per tumor: mutation counts from <code>somatic/cohort.maf</code>"
             ", TMB from <code>somatic/tmb.tsv</code>, purity/ploidy/fraction of "
             "genome altered from <code>cnv/summary.tsv</code>, the three largest "
             "signature exposures and the per-sample closest reference by SBS96 "
@@ -672,7 +672,7 @@ def _per_sample(b: _Builder, sheet: pd.DataFrame, pairing: pd.Series) -> str:
         )
     )
     parts.append(
-        "<p>Tumours: "
+        "<p>Tumors: "
         + " · ".join(f'<a href="#sample-{_slug(t)}">{_esc(t)}</a>' for t in tumors)
         + "</p>"
     )
@@ -693,7 +693,7 @@ def _per_sample(b: _Builder, sheet: pd.DataFrame, pairing: pd.Series) -> str:
                         s,
                         "somatic mutations",
                         "none found",
-                        "no somatic mutation passed the filters in this tumour; "
+                        "no somatic mutation passed the filters in this tumor; "
                         "its spectrum and signature exposures cannot be computed.",
                     )
                 )
@@ -745,7 +745,7 @@ def _per_sample(b: _Builder, sheet: pd.DataFrame, pairing: pd.Series) -> str:
                     s,
                     "SBS96 spectrum",
                     "not computed",
-                    "the tumour has no column in spectra/SBS96.tsv.",
+                    "the tumor has no column in spectra/SBS96.tsv.",
                 )
             )
         elif float(pd.to_numeric(sbs96[t], errors="coerce").fillna(0).sum()) == 0:
@@ -754,7 +754,7 @@ def _per_sample(b: _Builder, sheet: pd.DataFrame, pairing: pd.Series) -> str:
                     s,
                     "SBS96 spectrum",
                     "not computed",
-                    "no single-base substitution in this tumour.",
+                    "no single-base substitution in this tumor.",
                 )
             )
         else:
@@ -928,7 +928,7 @@ def _sample_exposures(b: _Builder, sample: str, exposures: pd.DataFrame | None, 
         mine[col] = pd.to_numeric(mine[col], errors="coerce")
     n_mut = pd.to_numeric(mine.get("n_mutations", pd.Series(dtype=float)), errors="coerce")
     if n_mut.notna().any() and float(n_mut.max()) == 0:
-        return b.issue(s, "signature exposures", "not computed", "the tumour has no SBS to fit.")
+        return b.issue(s, "signature exposures", "not computed", "the tumor has no SBS to fit.")
     shown = mine[(mine["exposure"].fillna(0) > 0) | (mine["ci_high"].fillna(0) > 0)]
     if shown.empty:
         return b.issue(s, "signature exposures", "not computed", "every exposure is zero or NA.")
@@ -987,7 +987,7 @@ def _sample_similarity(b: _Builder, sample: str, similarity: pd.DataFrame | None
         b.table(
             long,
             f"similarity_{sample}",
-            "Cosine of the tumour's SBS96 with each reference profile (converted to "
+            "Cosine of the tumor's SBS96 with each reference profile (converted to "
             "the cohort's trinucleotide abundance), its percentile among reference "
             "samples downsampled to the same count, the posterior of each reference "
             "and the bootstrap support. Method: " + _esc(row.get("method", "NA")),
@@ -1123,9 +1123,7 @@ def _cohort_spectra(b: _Builder) -> str:
             "not computed",
             "the cohort has no single-base substitution.",
         )
-    profiles = {
-        f"cohort (pooled, n = {int(pooled.sum()):,} SBS, {matrix.shape[1]} tumours)": pooled
-    }
+    profiles = {f"cohort (pooled, n = {int(pooled.sum()):,} SBS, {matrix.shape[1]} tumors)": pooled}
     missing = []
     for ref in _reference_dirs(b):
         prof = _optional_table(ref / "sbs96_profile.tsv")
@@ -1184,13 +1182,13 @@ def _cohort_exposures(b: _Builder) -> str:
     if rows and exposures is not None:
         table = pd.DataFrame(rows).T
         fig = plot_exposure_bars(
-            table, "Signature fractions: tumours, pooled cohort and reference means"
+            table, "Signature fractions: tumors, pooled cohort and reference means"
         )
         parts.append(
             b.figure(
                 figure_to_data_uri(fig),
                 "signature fractions",
-                "Fraction of each tumour's SBS attributed to each COSMIC "
+                "Fraction of each tumor's SBS attributed to each COSMIC "
                 "signature, beside the mean fraction in each reference "
                 "(reference attributions: SigProfiler, COSMIC v3.0 names).",
             )
@@ -1252,10 +1250,10 @@ def _oncoplot(b: _Builder, sheet: pd.DataFrame) -> str:
         return text + (
             f"<p>No gene of the driver list ({len(genes)} genes, config "
             "<code>report.drivers</code>) is mutated (non-silent) or amplified/deeply "
-            "deleted in any tumour.</p>"
+            "deleted in any tumor.</p>"
         )
     hit = ((cells != "") | (cnv != "")).loc[keep]
-    # most altered genes first; tumours sorted by their alterations in that gene order
+    # most altered genes first; tumors sorted by their alterations in that gene order
     order = sorted(tumors, key=lambda t: tuple(-hit[t].to_numpy(dtype=int)))
     fig = plot_oncoplot(cells.loc[keep, order], cnv.loc[keep, order])
     mut_arr = cells.loc[keep, order].to_numpy(dtype=str)
@@ -1268,7 +1266,7 @@ def _oncoplot(b: _Builder, sheet: pd.DataFrame) -> str:
         + b.figure(
             figure_to_data_uri(fig),
             "oncoplot of driver genes",
-            "Genes of the driver list altered in at least one tumour: non-silent mutations "
+            "Genes of the driver list altered in at least one tumor: non-silent mutations "
             "(inner bar, by class; several in one gene: Multi_Hit) from "
             "<code>somatic/cohort.maf</code>, amplification and deep deletion (full cell) from "
             "<code>cnv/gene_calls.tsv</code>.",

@@ -317,7 +317,7 @@ def plot_oncoplot(cells: pd.DataFrame, cnv: pd.DataFrame | None = None) -> Figur
     ax.set_yticklabels(genes[::-1], fontsize=8, style="italic")
     ax.set_xticks(np.arange(len(samples)) + 0.5)
     ax.set_xticklabels(samples, rotation=90, fontsize=8)
-    ax.set_xlabel("tumour (right: % altered)")
+    ax.set_xlabel("tumor (right: % altered)")
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
     ax.tick_params(length=0)

@@ -174,10 +174,10 @@ def _vcf_header(path: Path) -> tuple[int, list[str], dict[str, str]]:
 
 
 def sample_name_of(path: str | Path) -> str:
-    """The tumour sample of a somatic VCF: ``##tumor_sample``, the only sample, or the file stem.
+    """The tumor sample of a somatic VCF: ``##tumor_sample``, the only sample, or the file stem.
 
-    Multi-sample VCFs (tumour + normal) without ``##tumor_sample`` fall back to the file stem,
-    which in this workflow is the tumour name (``somatic/{tumor}.vcf.gz``).
+    Multi-sample VCFs (tumor + normal) without ``##tumor_sample`` fall back to the file stem,
+    which in this workflow is the tumor name (``somatic/{tumor}.vcf.gz``).
     """
     path = Path(path)
     _, samples, meta = _vcf_header(path)
@@ -326,7 +326,7 @@ def build_catalogs(
     pass_only: bool = True,
     doublets_in_sbs: bool = False,
 ) -> Catalogs:
-    """SBS96, DBS78 and ID83 count matrices for a cohort of single-tumour somatic VCFs.
+    """SBS96, DBS78 and ID83 count matrices for a cohort of single-tumor somatic VCFs.
 
     Two adjacent SNVs of one sample (separate records or one MNV record) form a doublet counted
     in DBS78, as in SigProfilerMatrixGenerator; runs of three or more are MNVs. By default a

@@ -23,7 +23,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     g = p.add_argument_group("cohort (contract files; any may be omitted)")
     g.add_argument("--name", default="cohort", help="cohort label in tables and plots")
-    g.add_argument("--samples", help="tumour sample list (one per line, or TSV with 'sample')")
+    g.add_argument("--samples", help="tumor sample list (one per line, or TSV with 'sample')")
     g.add_argument("--sbs96", help="spectra/SBS96.tsv")
     g.add_argument("--id83", help="spectra/ID83.tsv")
     g.add_argument("--dbs78", help="spectra/DBS78.tsv")

@@ -12,9 +12,9 @@ __all__ = ["add_commands"]
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("spectra", help="SBS96/SBS6/DBS78/ID83 matrices from somatic VCFs")
-    p.add_argument("--vcf", action="append", required=True, help="somatic VCF (repeat per tumour)")
+    p.add_argument("--vcf", action="append", required=True, help="somatic VCF (repeat per tumor)")
     p.add_argument(
-        "--name", action="append", help="sample name per --vcf (default: VCF tumour sample)"
+        "--name", action="append", help="sample name per --vcf (default: VCF tumor sample)"
     )
     p.add_argument("--fasta", required=True, help="reference FASTA (faidx-indexed)")
     p.add_argument("--outdir", required=True, help="writes SBS96/SBS6/DBS78/ID83/skipped .tsv")
