@@ -5,7 +5,7 @@
    posterior; "uncertain" below the posterior threshold) and as cohorts of 5, 10 and 30 drawn
    from the held-out samples (where that many exist): the closest reference of the SBS96 and
    signature families and the overall verdict (ESCC-like / not / inconclusive).
-2. Simulated genomes: each simulated tumour takes the signature mix of a held-out reference
+2. Simulated genomes: each simulated tumor takes the signature mix of a held-out reference
    sample (COSMIC v3.4 GRCh37 genome signatures, ~50× the exome mutation count, capped at
    20,000) and, where the reference has copy-number data, the arm events of a held-out ESCC
    sample or arm events drawn from the EAC frequencies; the cohort's opportunity is GRCh37
@@ -92,7 +92,7 @@ def cohort_calls(
 def simulate_genomes(
     ref: CohortData, held: set[str], rng: np.random.Generator, sigs: pd.DataFrame
 ) -> CohortData:
-    """Genome-like tumours from held-out samples' signature mixes and copy-number events."""
+    """Genome-like tumors from held-out samples' signature mixes and copy-number events."""
     names = sorted(held & set(ref.exposures.index)) if ref.exposures is not None else []
     counts = {}
     exposures = {}

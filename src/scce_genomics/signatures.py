@@ -36,7 +36,7 @@ __all__ = [
     "select_signatures",
 ]
 
-#: Signatures seen in oesophageal (ESCC/EAC) and lung (SCLC) tumors, plus FFPE/culture noise.
+#: Signatures seen in esophageal (ESCC/EAC) and lung (SCLC) tumors, plus FFPE/culture noise.
 DEFAULT_CANDIDATES: tuple[str, ...] = (
     "SBS1",
     "SBS2",

@@ -1,4 +1,4 @@
-# Mutation spectra (SBS96/SBS6/DBS78/ID83) of every tumour, COSMIC signature exposures with
+# Mutation spectra (SBS96/SBS6/DBS78/ID83) of every tumor, COSMIC signature exposures with
 # bootstrap CIs, and their plots. Consumes the somatic stage's PASS calls.
 
 
