@@ -13,7 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import pandas as pd
 
@@ -49,6 +49,22 @@ def atomic_open(path: str | Path) -> Iterator[IO[str]]:
         else:
             with open(tmp, "w") as handle:
                 yield handle
+
+
+def is_gzip(path: str | Path) -> bool:
+    """True when the file starts with the gzip magic bytes (gzip and bgzip alike)."""
+    with open(path, "rb") as probe:
+        return probe.read(2) == b"\x1f\x8b"
+
+
+def open_text(path: str | Path) -> IO[str]:
+    """Open a plain or gzipped file for reading text: inputs arrive either way."""
+    return gzip.open(path, "rt") if is_gzip(path) else open(path)
+
+
+def open_binary(path: str | Path) -> IO[bytes]:
+    """Open a plain or gzipped file for reading bytes."""
+    return cast(IO[bytes], gzip.open(path, "rb")) if is_gzip(path) else open(path, "rb")
 
 
 def write_tsv(df: pd.DataFrame, path: str | Path, index: bool = False) -> None:

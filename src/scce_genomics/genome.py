@@ -10,7 +10,6 @@ for every caller, though, so :func:`genome_from_fasta` takes real human sequence
 
 from __future__ import annotations
 
-import gzip
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from scce_genomics.errors import InputError
+from scce_genomics.fileio import open_binary
 
 __all__ = [
     "CODE",
@@ -207,10 +207,8 @@ for _i, _b in enumerate("ACGT"):
 
 def _read_fasta(path: Path) -> dict[str, np.ndarray]:
     """All records of a FASTA (plain or gzipped) as base codes."""
-    with open(path, "rb") as handle:
-        gz = handle.read(2) == b"\x1f\x8b"
     try:
-        with gzip.open(path, "rb") if gz else open(path, "rb") as handle:
+        with open_binary(path) as handle:
             data = handle.read()
     except (OSError, EOFError) as err:
         raise InputError(f"cannot read FASTA ({err})", path) from None

@@ -14,20 +14,15 @@ from pathlib import Path
 import pysam
 
 from scce_genomics.errors import InputError
+from scce_genomics.fileio import open_binary
 
 __all__ = ["check_bam", "check_fastq_pair"]
-
-
-def _open(path: Path):  # type: ignore[no-untyped-def]
-    with open(path, "rb") as handle:
-        magic = handle.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
 
 
 def _records(path: Path):  # type: ignore[no-untyped-def]
     """Yield (record number, name) for each FASTQ record, checking the 4-line layout."""
     try:
-        with _open(path) as handle:
+        with open_binary(path) as handle:
             number = 0
             while True:
                 lines = list(itertools.islice(handle, 4))

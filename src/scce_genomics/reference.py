@@ -7,7 +7,6 @@ checked and harmonised once here.
 
 from __future__ import annotations
 
-import gzip
 import re
 import shutil
 from collections.abc import Iterable, Mapping
@@ -18,7 +17,7 @@ import pandas as pd
 import pysam
 
 from scce_genomics.errors import InputError
-from scce_genomics.fileio import atomic_open, atomic_path
+from scce_genomics.fileio import atomic_open, atomic_path, open_text
 
 __all__ = [
     "BUILD_CHR1_LENGTH",
@@ -39,12 +38,6 @@ __all__ = [
 BUILD_CHR1_LENGTH = {"GRCh37": 249_250_621, "GRCh38": 248_956_422}
 
 
-def _open_text(path: Path):  # type: ignore[no-untyped-def]
-    with open(path, "rb") as handle:
-        magic = handle.read(2)
-    return gzip.open(path, "rt") if magic == b"\x1f\x8b" else open(path)
-
-
 def fasta_contigs(path: str | Path) -> dict[str, int]:
     """Contig names and lengths of a FASTA (plain or gzipped), checking it is well formed."""
     path = Path(path)
@@ -53,7 +46,7 @@ def fasta_contigs(path: str | Path) -> dict[str, int]:
     contigs: dict[str, int] = {}
     name: str | None = None
     try:
-        with _open_text(path) as handle:
+        with open_text(path) as handle:
             for number, line in enumerate(handle, start=1):
                 if line.startswith(">"):
                     name = line[1:].split()[0] if line[1:].strip() else ""
@@ -278,7 +271,7 @@ def reference_build(fasta: str | Path, max_scan_bytes: int = 64 << 20) -> BuildE
     if fasta.stat().st_size <= max_scan_bytes:
         if not contigs:
             contigs = dict(fasta_contigs(fasta))
-        with _open_text(fasta) as handle:
+        with open_text(fasta) as handle:
             named += [line[1:].strip() for line in handle if line.startswith(">")]
     elif not contigs:
         return None
@@ -298,7 +291,7 @@ def bam_build(bam: str | Path) -> BuildEvidence:
 
 def _bed_contigs(path: Path) -> list[str]:
     names: dict[str, None] = {}
-    with _open_text(path) as handle:
+    with open_text(path) as handle:
         for line in handle:
             if line.strip() and not line.startswith(("#", "track", "browser")):
                 names[line.split("\t", 1)[0].strip()] = None
@@ -430,7 +423,7 @@ def prepare_reference(
     outdir = Path(outdir)
     contigs = fasta_contigs(fasta)
     if build in CHROMOSOME_LENGTHS:
-        with _open_text(Path(fasta)) as handle:
+        with open_text(Path(fasta)) as handle:
             named = [line[1:].strip() for line in handle if line.startswith(">")]
         seen = detect_build(dict(contigs), named, [Path(fasta).name], source=str(fasta))
         if seen.known and seen.build != build:
@@ -442,7 +435,7 @@ def prepare_reference(
     gff3 = Path(gff3)
     if not gff3.is_file():
         raise InputError("GFF3 annotation not found; check reference.gff3 in the config", gff3)
-    with _open_text(gff3) as handle:
+    with open_text(gff3) as handle:
         first = handle.readline()
     if not first.startswith("##gff-version 3"):
         raise InputError("not a GFF3 file: the first line must be '##gff-version 3'", gff3, 1)
@@ -459,9 +452,9 @@ def prepare_reference(
         "arms": outdir / "arms.tsv",
         "build": outdir / "build.txt",
     }
-    with atomic_path(out["fasta"]) as tmp, _open_text(Path(fasta)) as src, open(tmp, "w") as dst:
+    with atomic_path(out["fasta"]) as tmp, open_text(Path(fasta)) as src, open(tmp, "w") as dst:
         shutil.copyfileobj(src, dst)
-    with atomic_path(out["gff3"]) as tmp, _open_text(gff3) as src, open(tmp, "w") as dst:
+    with atomic_path(out["gff3"]) as tmp, open_text(gff3) as src, open(tmp, "w") as dst:
         shutil.copyfileobj(src, dst)
     with atomic_open(out["arms"]) as handle:
         table.to_csv(handle, sep="\t", index=False)

@@ -10,9 +10,8 @@ N, or whose REF disagrees with the FASTA are skipped and counted, never fatal.
 
 from __future__ import annotations
 
-import gzip
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import pysam
 
 from scce_genomics.cosmic import BASES, SBS6_CHANNELS, SBS96_CHANNELS
 from scce_genomics.errors import InputError
-from scce_genomics.fileio import write_tsv
+from scce_genomics.fileio import is_gzip, open_text, write_tsv
 
 __all__ = [
     "DBS78_CHANNELS",
@@ -142,21 +141,13 @@ def sbs6_from_sbs96(sbs96: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- VCF input
 
 
-def _open_text(path: Path) -> Iterable[str]:
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt")
-    return open(path)
-
-
 def _vcf_header(path: Path) -> tuple[int, list[str], dict[str, str]]:
     """Number of header lines, sample column names and ``##key=value`` metadata."""
     if not path.is_file():
         raise InputError("VCF not found", path)
     meta: dict[str, str] = {}
     n = 0
-    handle = _open_text(path)
+    handle = open_text(path)
     try:
         for line in handle:
             n += 1
@@ -169,7 +160,7 @@ def _vcf_header(path: Path) -> tuple[int, list[str], dict[str, str]]:
                 return n, cols[9:], meta
             raise InputError("not a VCF: no #CHROM header line before the records", path, n)
     finally:
-        handle.close()  # type: ignore[attr-defined]
+        handle.close()
     raise InputError("not a VCF: no #CHROM header line", path)
 
 
@@ -210,7 +201,7 @@ def read_vcf_variants(path: str | Path, pass_only: bool = True) -> tuple[pd.Data
             usecols=[0, 1, 3, 4, 6],
             names=["chrom", "pos", "ref", "alt", "filter"],
             dtype={"chrom": str, "pos": np.int64, "ref": str, "alt": str, "filter": str},
-            compression="gzip" if _is_gzip(path) else None,
+            compression="gzip" if is_gzip(path) else None,
             keep_default_na=False,
             na_filter=False,
             engine="c",
@@ -229,11 +220,6 @@ def read_vcf_variants(path: str | Path, pass_only: bool = True) -> tuple[pd.Data
         table = table.assign(alt=table["alt"].str.split(",")).explode("alt")
     table = table.assign(ref=table["ref"].str.upper(), alt=table["alt"].str.upper())
     return table.reset_index(drop=True), n_filtered
-
-
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as probe:
-        return probe.read(2) == b"\x1f\x8b"
 
 
 # ----------------------------------------------------------------------------- classification
