@@ -55,10 +55,8 @@ def write_config(path: Path, cohort: Path, outdir: Path, **extra: object) -> Pat
     return path
 
 
-def snakemake(
-    config: Path, workdir: Path, *args: str, check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    """Run the workflow with ``config`` in ``workdir`` (2 cores), capturing its output."""
+def snakemake_command(config: Path, *args: str) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that run the workflow with ``config`` on 2 cores."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("MPLBACKEND", "Agg")
@@ -74,6 +72,14 @@ def snakemake(
         "2",
         *args,
     ]
+    return cmd, env
+
+
+def snakemake(
+    config: Path, workdir: Path, *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run the workflow with ``config`` in ``workdir`` (2 cores), capturing its output."""
+    cmd, env = snakemake_command(config, *args)
     proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, check=False)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stderr[-6000:]}")

@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pandas as pd
 import pysam
 import pytest
 
-from conftest import REPO, snakemake, write_config
+from conftest import snakemake, snakemake_command, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -133,19 +132,7 @@ def test_killed_run_resumes_without_half_outputs(tiny_cohort: Path, tmp_path: Pa
     units[units["sample"] == "P1N"].to_csv(data / "units.tsv", sep="\t", index=False)
     results = tmp_path / "results"
     config = write_config(tmp_path / "c.yaml", data, results)
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(REPO / "Snakefile"),
-        "--configfile",
-        str(config),
-        "--cores",
-        "2",
-        str(results / "qc/qc_table.tsv"),
-    ]
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
+    cmd, env = snakemake_command(config, str(results / "qc/qc_table.tsv"))
     proc = subprocess.Popen(
         cmd,
         cwd=tmp_path,
