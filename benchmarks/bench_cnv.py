@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scce_genomics.purity import fit_purity_ploidy
+from scce_genomics.cnv.purity import fit_purity_ploidy
 
 ROOT = Path(__file__).resolve().parents[1]
 

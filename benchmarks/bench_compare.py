@@ -23,16 +23,16 @@ import time
 import numpy as np
 import pandas as pd
 
-from scce_genomics.compare import CompareConfig, compare_summary
-from scce_genomics.compare_spectra import per_sample_spectra
-from scce_genomics.cosmic import SBS96_CHANNELS, cosmic_signatures
-from scce_genomics.references import (
+from scce_genomics.compare.references import (
     CohortData,
     load_reference,
     opportunity,
     resources_dir,
     subset_cohort,
 )
+from scce_genomics.compare.run import CompareConfig, compare_summary
+from scce_genomics.compare.spectra import per_sample_spectra
+from scce_genomics.cosmic import SBS96_CHANNELS, cosmic_signatures
 
 NAMES = ("ESCC", "EAC", "SCLC")
 SIZES = (5, 10, 30)

@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from scce_genomics.simulate import CohortSpec, simulate_cohort
+from scce_genomics.simulate.cohort import CohortSpec, simulate_cohort
 
 REPO = Path(__file__).resolve().parents[1]
 HG38 = REPO / "resources/real/hg38_chr21_22-23Mb/hg38_chr21_22000000_23000000.fasta"

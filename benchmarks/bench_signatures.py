@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scce_genomics.signatures import (
+from scce_genomics.signatures.fit import (
     DEFAULT_CANDIDATES,
     FitSettings,
     cosine,

@@ -24,8 +24,8 @@ import pandas as pd
 import pysam
 import yaml
 
-from scce_genomics.simulate import CohortSpec, simulate_cohort
-from scce_genomics.somatic import Candidates, SomaticParams, score
+from scce_genomics.simulate.cohort import CohortSpec, simulate_cohort
+from scce_genomics.somatic.model import Candidates, SomaticParams, score
 
 REPO = Path(__file__).resolve().parents[1]
 BINS = (0.0, 0.05, 0.10, 0.20, 0.40, 1.01)

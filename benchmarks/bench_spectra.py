@@ -10,6 +10,7 @@ extra "MNS" class that we do not copy).
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,8 +19,11 @@ import numpy as np
 import pandas as pd
 import pysam
 
-from scce_genomics.spectra import build_catalogs
-from scce_genomics.spectra_oracle import spmg_available, spmg_catalogs
+from scce_genomics.spectra.catalogues import build_catalogs
+
+# The SigProfilerMatrixGenerator oracle is test support, kept with the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from spectra_oracle import spmg_available, spmg_catalogs
 
 NEXT = np.frombuffer(b"CGTA", dtype=np.uint8)  # A->C, C->G, G->T, T->A (plus a random shift)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from scce_genomics.contamination import contamination_estimate
-from scce_genomics.damage import artifact_table, count_oriented
-from scce_genomics.identity import identity_check, read_site_counts
+from scce_genomics.tissue.contamination import contamination_estimate
+from scce_genomics.tissue.damage import artifact_table, count_oriented
+from scce_genomics.tissue.identity import identity_check, read_site_counts
 
 
 def sh(cmd: str) -> None:

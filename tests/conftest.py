@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scce_genomics.simulate import CohortSpec, simulate_cohort
+from scce_genomics.simulate.cohort import CohortSpec, simulate_cohort
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ import pysam
 import pytest
 
 from scce_genomics.errors import InputError
-from scce_genomics.reference import (
+from scce_genomics.reference.prepare import (
     CHROMOSOME_LENGTHS,
     bam_build,
     check_build_consistency,

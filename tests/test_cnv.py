@@ -9,10 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scce_genomics.arms import ArmThresholds, arm_calls
-from scce_genomics.cn48 import CN48_CHANNELS, classify_cn48, cn48_matrix, major_minor_from_cnvkit
-from scce_genomics.cnv import gene_calls, read_genes, summarise_cohort
-from scce_genomics.purity import center_shift, expected_log2, fit_purity_ploidy
+from scce_genomics.cnv.arms import ArmThresholds, arm_calls
+from scce_genomics.cnv.cn48 import (
+    CN48_CHANNELS,
+    classify_cn48,
+    cn48_matrix,
+    major_minor_from_cnvkit,
+)
+from scce_genomics.cnv.purity import center_shift, expected_log2, fit_purity_ploidy
+from scce_genomics.cnv.summary import gene_calls, read_genes, summarise_cohort
 
 ARMS = pd.DataFrame(
     {"chrom": ["c1", "c1"], "arm": ["1p", "1q"], "start": [0, 60_000], "end": [50_000, 150_000]}

@@ -9,9 +9,14 @@ import pandas as pd
 import pytest
 
 from scce_genomics.cli import main
-from scce_genomics.compare import CompareConfig, compare_summary
-from scce_genomics.compare_spectra import per_sample_spectra
-from scce_genomics.references import CohortData, load_reference, resources_dir, subset_cohort
+from scce_genomics.compare.references import (
+    CohortData,
+    load_reference,
+    resources_dir,
+    subset_cohort,
+)
+from scce_genomics.compare.run import CompareConfig, compare_summary
+from scce_genomics.compare.spectra import per_sample_spectra
 
 FAMS = ("SBS96 spectrum", "signatures", "driver genes", "arm CNV", "focal CNV")
 

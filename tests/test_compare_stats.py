@@ -9,7 +9,7 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import Table2x2
 from statsmodels.stats.multitest import multipletests
 
-from scce_genomics.compare_stats import (
+from scce_genomics.compare.stats import (
     bh_adjust,
     cosine,
     fisher_2x2,

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scce_genomics.genome import Gene
-from scce_genomics.maf import MAF_COLUMNS, NON_SILENT, vcf_to_maf
-from scce_genomics.simulate import _gff_lines
-from scce_genomics.somatic import Candidates, SomaticParams, score
-from scce_genomics.somatic_vcf import write_somatic_vcf
+from scce_genomics.simulate.cohort import _gff_lines
+from scce_genomics.simulate.genome import Gene
+from scce_genomics.somatic.maf import MAF_COLUMNS, NON_SILENT, vcf_to_maf
+from scce_genomics.somatic.model import Candidates, SomaticParams, score
+from scce_genomics.somatic.vcf import write_somatic_vcf
 
 # A + strand gene with two coding exons (0-based half-open) and codons we can reason about:
 # ATG GAA TGG CTG AAA ... TAA

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from scce_genomics.errors import InputError
-from scce_genomics.qc import parse_samtools_stats, qc_table, verdict
+from scce_genomics.qc.table import parse_samtools_stats, qc_table, verdict
 
 THRESHOLDS = {
     "min_mean_coverage": {"warn": 20, "fail": 8},

@@ -6,8 +6,8 @@ from pathlib import Path
 import pysam
 import pytest
 
+from scce_genomics.align.reads import check_bam, check_fastq_pair
 from scce_genomics.errors import InputError
-from scce_genomics.reads import check_bam, check_fastq_pair
 
 
 def fastq(path: Path, names: list[str], gz: bool = True) -> Path:

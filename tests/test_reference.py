@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from scce_genomics.errors import InputError
-from scce_genomics.reference import fasta_contigs, harmonise_contig, prepare_reference
+from scce_genomics.reference.prepare import fasta_contigs, harmonise_contig, prepare_reference
 
 GFF = "##gff-version 3\n"
 

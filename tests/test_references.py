@@ -12,9 +12,7 @@ import pandas as pd
 import pytest
 
 from scce_genomics.cli import main
-from scce_genomics.compare_stats import cosine_matrix
-from scce_genomics.errors import InputError
-from scce_genomics.references import (
+from scce_genomics.compare.references import (
     arm_frequencies,
     count_trinucleotides,
     gene_frequencies,
@@ -24,6 +22,8 @@ from scce_genomics.references import (
     read_sbs96,
     resources_dir,
 )
+from scce_genomics.compare.stats import cosine_matrix
+from scce_genomics.errors import InputError
 
 REFS = resources_dir() / "references"
 SOURCE = REFS / "source"

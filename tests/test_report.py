@@ -12,8 +12,8 @@ import pytest
 
 from scce_genomics.cli import main
 from scce_genomics.cosmic import SBS96_CHANNELS
-from scce_genomics.report import build_report, load_config
-from scce_genomics.versions import collect_versions
+from scce_genomics.report.build import build_report, load_config
+from scce_genomics.report.versions import collect_versions
 
 REPO = Path(__file__).resolve().parents[1]
 ALL_STAGES = ("somatic", "cnv", "spectra", "compare")

@@ -16,7 +16,7 @@ from pathlib import Path
 import matplotlib.image
 import pytest
 
-from scce_genomics.report import build_report
+from scce_genomics.report.build import build_report
 from test_report import REPO, make_results
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ from scipy.optimize import nnls
 
 from scce_genomics.cli import main
 from scce_genomics.errors import InputError
-from scce_genomics.signatures import (
+from scce_genomics.signatures.fit import (
     FitSettings,
     _batched_refit,
     cosine,
@@ -20,7 +20,7 @@ from scce_genomics.signatures import (
     load_signatures,
     resolve_candidates,
 )
-from scce_genomics.spectra_plots import SBS6_COLOURS, plot_exposures, plot_sbs96
+from scce_genomics.spectra.plots import SBS6_COLOURS, plot_exposures, plot_sbs96
 
 MIX = {"SBS1": 0.15, "SBS2": 0.2, "SBS13": 0.2, "SBS4": 0.45}
 

@@ -10,7 +10,7 @@ import pysam
 import pytest
 
 from scce_genomics.cli import main
-from scce_genomics.simulate import CohortSpec, simulate_cohort
+from scce_genomics.simulate.cohort import CohortSpec, simulate_cohort
 
 SMALL = CohortSpec(
     patients=2,

@@ -12,8 +12,8 @@ import pytest
 
 from scce_genomics.cli import main
 from scce_genomics.errors import InputError
-from scce_genomics.genome import DECODE, genome_from_fasta
-from scce_genomics.simulate import CohortSpec, simulate_cohort
+from scce_genomics.simulate.cohort import CohortSpec, simulate_cohort
+from scce_genomics.simulate.genome import DECODE, genome_from_fasta
 
 REPO = Path(__file__).resolve().parents[1]
 HG38 = REPO / "resources/real/hg38_chr21_22-23Mb/hg38_chr21_22000000_23000000.fasta"

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, snakemake, write_config
-from scce_genomics.simulate import CohortSpec, simulate_cohort
+from scce_genomics.simulate.cohort import CohortSpec, simulate_cohort
 
 pytestmark = [pytest.mark.slurm, pytest.mark.workflow]
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pysam
 import pytest
 
-from scce_genomics.maf import classify, vcf_to_maf
-from scce_genomics.somatic import (
+from scce_genomics.somatic.maf import classify, vcf_to_maf
+from scce_genomics.somatic.model import (
     Candidates,
     SomaticParams,
     artifact_posterior,
@@ -20,8 +20,8 @@ from scce_genomics.somatic import (
     log10_binom_lik,
     score,
 )
-from scce_genomics.somatic_vcf import write_somatic_vcf
-from scce_genomics.tmb import intersect, territory_bp, tmb_row
+from scce_genomics.somatic.tmb import intersect, territory_bp, tmb_row
+from scce_genomics.somatic.vcf import write_somatic_vcf
 
 PARAMS = SomaticParams()
 

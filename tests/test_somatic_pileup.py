@@ -10,8 +10,8 @@ import pandas as pd
 import pysam
 import pytest
 
-from scce_genomics.orientation import orientation_counts
-from scce_genomics.somatic import SomaticParams, load_candidates, score
+from scce_genomics.somatic.model import SomaticParams, load_candidates, score
+from scce_genomics.somatic.orientation import orientation_counts
 
 LENGTH, READ, FRAGMENT = 1000, 50, 150
 C_SITE, G_SITE, T_SITE = 500, 700, 300  # 0-based positions of a C, a G and a T

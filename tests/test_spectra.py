@@ -13,7 +13,7 @@ import pytest
 
 from scce_genomics.cli import main
 from scce_genomics.cosmic import SBS96_CHANNELS
-from scce_genomics.spectra import (
+from scce_genomics.spectra.catalogues import (
     DBS78_CHANNELS,
     ID83_CHANNELS,
     build_catalogs,
@@ -21,7 +21,7 @@ from scce_genomics.spectra import (
     sample_name_of,
     trinucleotide_opportunities,
 )
-from scce_genomics.spectra_oracle import spmg_available, spmg_catalogs
+from spectra_oracle import spmg_available, spmg_catalogs
 
 HEADER = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{name}\n"
 

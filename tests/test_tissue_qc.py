@@ -12,11 +12,11 @@ import pysam
 import pytest
 
 from scce_genomics.cli import main
-from scce_genomics.contamination import contamination_estimate, early_purity
-from scce_genomics.damage import artifact_table, count_oriented
-from scce_genomics.identity import SiteCounts, cohort_concordance, identity_check
-from scce_genomics.simulate import CohortSpec, simulate_cohort
-from scce_genomics.tissue_qc import cohort_flags, purity_comparison, sex_check
+from scce_genomics.simulate.cohort import CohortSpec, simulate_cohort
+from scce_genomics.tissue.contamination import contamination_estimate, early_purity
+from scce_genomics.tissue.damage import artifact_table, count_oriented
+from scce_genomics.tissue.identity import SiteCounts, cohort_concordance, identity_check
+from scce_genomics.tissue.table import cohort_flags, purity_comparison, sex_check
 
 
 def _individual(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -17,18 +17,25 @@ from scce_genomics.errors import InputError
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
 COMMAND_MODULES: tuple[str, ...] = (
-    "scce_genomics.commands.setup_cmds",
-    "scce_genomics.commands.simulate_cmds",
-    "scce_genomics.commands.align_cmds",
-    "scce_genomics.commands.qc_cmds",
-    "scce_genomics.commands.somatic_cmds",
-    "scce_genomics.commands.reference_cmds",
-    "scce_genomics.commands.compare_cmds",
-    "scce_genomics.commands.spectra_cmds",
-    "scce_genomics.commands.report_cmds",
-    "scce_genomics.commands.tissue_qc_cmds",
-    "scce_genomics.commands.cnv_cmds",
+    "scce_genomics.simulate.cli",
+    "scce_genomics.reference.cli",
+    "scce_genomics.align.cli",
+    "scce_genomics.qc.cli",
+    "scce_genomics.tissue.cli",
+    "scce_genomics.somatic.cli",
+    "scce_genomics.cnv.cli",
+    "scce_genomics.spectra.cli",
+    "scce_genomics.signatures.cli",
+    "scce_genomics.compare.references_cli",
+    "scce_genomics.compare.cli",
+    "scce_genomics.report.cli",
 )
+
+
+def _check_tools(args: argparse.Namespace) -> int:
+    from scce_genomics.tools import check_tools
+
+    return 1 if check_tools(verbose=True) else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    tools = sub.add_parser("check-tools", help="check that the command-line tools are installed")
+    tools.set_defaults(func=_check_tools)
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_commands(sub)
     return parser

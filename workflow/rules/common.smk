@@ -5,7 +5,7 @@ import os
 from snakemake.utils import validate
 
 from scce_genomics.errors import InputError
-from scce_genomics.reference import check_build_consistency
+from scce_genomics.reference.prepare import check_build_consistency
 from scce_genomics.samples import load_samples, load_units, tumor_normal_pairs
 
 validate(config, schema="../schemas/config.schema.yaml")

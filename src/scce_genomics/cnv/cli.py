@@ -1,0 +1,166 @@
+"""Copy-number commands: purity/ploidy fit for CNVkit ``call`` and the cohort summaries."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+import numpy as np
+
+from scce_genomics.cnv.arms import ArmThresholds
+from scce_genomics.cnv.purity import center_shift, fit_purity_ploidy
+from scce_genomics.cnv.summary import (
+    DEFAULT_DRIVERS,
+    GeneThresholds,
+    SummaryConfig,
+    read_cnvkit,
+    summarise_cohort,
+    write_purity_json,
+)
+from scce_genomics.errors import InputError
+from scce_genomics.fileio import atomic_open
+
+__all__ = ["add_commands"]
+
+
+def _optional_float(text: str) -> float:
+    """Sheet values: empty, NA or nan mean unknown."""
+    if text.strip().lower() in ("", "na", "nan", "none"):
+        return math.nan
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    return value
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("cnv-purity", help="purity/ploidy grid fit on CNVkit segments")
+    p.add_argument("--cns", required=True, help="CNVkit segments (.cns) before calling")
+    p.add_argument("--sample", required=True)
+    p.add_argument("--sheet-purity", type=_optional_float, default=math.nan)
+    p.add_argument("--sigma", type=float, default=0.05, help="segment log2 noise of the fit")
+    p.add_argument("--penalty", type=float, default=0.5, help="per copy changed (weighted)")
+    p.add_argument("--max-cn", type=int, default=12)
+    p.add_argument("--min-altered-fraction", type=float, default=0.02)
+    p.add_argument("--out", required=True, help="JSON: purity, ploidy, source, center shift")
+    p.add_argument("--out-args", required=True, help="arguments for cnvkit.py call")
+    p.set_defaults(func=run_purity)
+
+    p = sub.add_parser("cnv-summarise", help="arm/gene calls, seg, CN48, summary of a cohort")
+    p.add_argument("--cns", nargs="+", required=True, help="CNVkit .call.cns per sample")
+    p.add_argument("--cnr", nargs="*", default=[], help="CNVkit .cnr per sample (same order)")
+    p.add_argument("--purity", nargs="*", default=[], help="cnv-purity JSON per sample")
+    p.add_argument("--arms", required=True, help="reference/arms.tsv")
+    p.add_argument("--gff3", required=True, help="reference/genes.gff3")
+    p.add_argument("--drivers", default=",".join(DEFAULT_DRIVERS), help="comma-separated")
+    p.add_argument("--arm-by", choices=("log2", "cn"), default="log2")
+    p.add_argument("--arm-log2", type=float, default=0.2)
+    p.add_argument("--arm-cn-delta", type=float, default=0.5)
+    p.add_argument("--min-arm-covered", type=float, default=0.5)
+    p.add_argument("--min-arm-event", type=float, default=0.5, help="arm share altered")
+    p.add_argument("--gene-by", choices=("log2", "cn"), default="cn")
+    p.add_argument(
+        "--gene-log2",
+        default="1.0,0.3,-0.3,-1.1",
+        help="amp,gain,loss,deep_del log2 thresholds",
+    )
+    p.add_argument("--gene-cn", default="5,3,1,0", help="amp>=,gain>=,loss<=,deep_del<= CN")
+    p.add_argument("--gene-max-bin-distance", type=int, default=50_000)
+    p.add_argument("--fga-log2", type=float, default=0.2)
+    p.add_argument("--min-genome-fraction", type=float, default=0.5)
+    for name in ("arms", "genes", "seg", "cn48", "summary"):
+        p.add_argument(f"--out-{name}", required=True)
+    p.set_defaults(func=run_summarise)
+
+
+def run_purity(args: argparse.Namespace) -> int:
+    seg = read_cnvkit(args.cns)
+    length = (seg["end"] - seg["start"]).to_numpy(np.float64)
+    sheet = args.sheet_purity if math.isfinite(args.sheet_purity) else None
+    if sheet is not None and not 0 < sheet <= 1:
+        raise InputError(f"sheet purity {sheet} of {args.sample} is outside (0, 1]")
+    fit = fit_purity_ploidy(
+        seg["log2"].to_numpy(np.float64),
+        length,
+        sheet,
+        sigma=args.sigma,
+        penalty=args.penalty,
+        max_cn=args.max_cn,
+        min_altered_fraction=args.min_altered_fraction,
+    )
+    shift = center_shift(fit.purity, fit.psi) if math.isfinite(fit.purity) else 0.0
+    write_purity_json(
+        args.out,
+        {
+            "sample": args.sample,
+            "purity": round(fit.purity, 3),
+            "source": fit.source,
+            "ploidy": round(fit.ploidy, 3),
+            "psi": round(fit.psi, 3),
+            "center_shift": round(shift, 4),
+            "score": round(fit.score, 4),
+            "note": fit.note,
+        },
+    )
+    with atomic_open(args.out_args) as handle:
+        if math.isfinite(fit.purity):
+            handle.write(f"--purity {fit.purity:.3f} --center-at {shift:.4f}\n")
+        else:
+            handle.write("\n")
+    return 0
+
+
+def _four(text: str, what: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 4:
+        raise InputError(f"{what} needs four comma-separated numbers (amp,gain,loss,deep_del)")
+    return values
+
+
+def run_summarise(args: argparse.Namespace) -> int:
+    amp, gain, loss, deep = _four(args.gene_log2, "--gene-log2")
+    amp_cn, gain_cn, loss_cn, deep_cn = _four(args.gene_cn, "--gene-cn")
+    config = SummaryConfig(
+        arms=ArmThresholds(
+            log2=args.arm_log2,
+            cn_delta=args.arm_cn_delta,
+            by=args.arm_by,
+            min_covered_fraction=args.min_arm_covered,
+            min_event_fraction=args.min_arm_event,
+        ),
+        genes=GeneThresholds(
+            by=args.gene_by,
+            amp_log2=amp,
+            gain_log2=gain,
+            loss_log2=loss,
+            deep_del_log2=deep,
+            amp_min_cn=amp_cn,
+            gain_min_cn=gain_cn,
+            loss_max_cn=loss_cn,
+            deep_del_max_cn=deep_cn,
+            max_bin_distance=args.gene_max_bin_distance,
+        ),
+        drivers=tuple(d.strip() for d in args.drivers.split(",") if d.strip()),
+        fga_log2=args.fga_log2,
+        min_genome_fraction=args.min_genome_fraction,
+    )
+    summarise_cohort(
+        args.cns,
+        args.arms,
+        args.gff3,
+        {
+            "arms": args.out_arms,
+            "genes": args.out_genes,
+            "seg": args.out_seg,
+            "cn48": args.out_cn48,
+            "summary": args.out_summary,
+        },
+        bins=args.cnr,
+        purities=args.purity,
+        config=config,
+    )
+    return 0

@@ -1,0 +1,92 @@
+"""``scce-genomics compare``: the cohort versus ESCC (and contrast) reference profiles."""
+
+from __future__ import annotations
+
+import argparse
+
+from scce_genomics.compare.references import load_reference
+from scce_genomics.compare.run import (
+    CompareConfig,
+    cohort_from_dir,
+    load_cohort,
+    read_sample_list,
+    run_comparison,
+)
+from scce_genomics.compare.verdict import VerdictRule
+
+__all__ = ["add_commands"]
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "compare", help="compare the cohort's spectra, signatures, genes and CNV with references"
+    )
+    g = p.add_argument_group("cohort (contract files; any may be omitted)")
+    g.add_argument("--name", default="cohort", help="cohort label in tables and plots")
+    g.add_argument("--samples", help="tumor sample list (one per line, or TSV with 'sample')")
+    g.add_argument("--sbs96", help="spectra/SBS96.tsv")
+    g.add_argument("--id83", help="spectra/ID83.tsv")
+    g.add_argument("--dbs78", help="spectra/DBS78.tsv")
+    g.add_argument("--exposures", help="signatures/SBS_exposures.tsv")
+    g.add_argument("--maf", help="somatic/cohort.maf")
+    g.add_argument("--arms", help="cnv/arm_calls.tsv")
+    g.add_argument("--genes", help="cnv/gene_calls.tsv")
+    g.add_argument(
+        "--opportunity",
+        help="cohort trinucleotide abundance: GRCh37_genome, GRCh37_exome, GRCh38_genome, "
+        "GRCh38_exome or a TSV (context, count)",
+    )
+    g.add_argument("--fasta", help="count the opportunity from this FASTA (custom genomes)")
+    g.add_argument("--targets", help="BED limiting --fasta counting (exome/panel)")
+    r = p.add_argument_group("references")
+    r.add_argument("--reference", action="append", default=[], help="profile folder (repeat)")
+    r.add_argument(
+        "--versus", action="append", default=[], metavar="NAME=RESULTS_DIR",
+        help="another cohort's results folder used as a reference (cohort-versus-cohort mode)",
+    )  # fmt: skip
+    s = p.add_argument_group("statistics")
+    s.add_argument("--target", default="ESCC", help="reference the verdict is about")
+    s.add_argument("--alpha", type=float, default=0.05, help="typicality level of the verdict")
+    s.add_argument("--min-support", type=float, default=0.9, help="closest-reference support")
+    s.add_argument("--min-mut", type=int, default=5, help="genes altered in ≥ this in either")
+    s.add_argument("--always-genes", default="TP53,RB1", help="genes always reported")
+    s.add_argument("--fdr", type=float, default=0.05, help="BH FDR for 'significant'")
+    s.add_argument("--bootstrap", type=int, default=500, help="bootstrap / null replicates")
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--min-samples", type=int, default=3, help="for cohort-level frequencies")
+    s.add_argument("--presence-min", type=float, default=0.05, help="signature presence fraction")
+    s.add_argument("--arm-threshold", type=float, help="arm |log2| cut-off (default: target's)")
+    s.add_argument("--use-arm-calls", action="store_true", help="keep the cohort's arm calls")
+    s.add_argument("--posterior-smoothing", type=float, default=20.0)
+    s.add_argument("--min-posterior", type=float, default=0.9)
+    p.add_argument("--outdir", required=True)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    samples = read_sample_list(args.samples) if args.samples else None
+    cohort = load_cohort(
+        args.name, samples=samples, sbs96=args.sbs96, opportunity_spec=args.opportunity,
+        fasta=args.fasta, targets=args.targets, exposures=args.exposures, maf=args.maf,
+        arms=args.arms, genes=args.genes, id83=args.id83, dbs78=args.dbs78,
+    )  # fmt: skip
+    refs = [load_reference(path) for path in args.reference]
+    for item in args.versus:
+        name, _, folder = item.partition("=")
+        refs.append(cohort_from_dir(folder or name, name if folder else "other cohort"))
+    cfg = CompareConfig(
+        min_mut=args.min_mut,
+        always_genes=tuple(g for g in args.always_genes.split(",") if g),
+        fdr=args.fdr,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        min_samples=args.min_samples,
+        presence_min=args.presence_min,
+        arm_threshold=args.arm_threshold,
+        use_arm_log2=not args.use_arm_calls,
+        posterior_smoothing=args.posterior_smoothing,
+        min_posterior=args.min_posterior,
+        rule=VerdictRule(args.target, args.alpha, args.min_support),
+    )
+    run_comparison(cohort, refs, cfg, args.outdir)
+    return 0

@@ -1,0 +1,27 @@
+"""``scce-genomics prepare-reference``: the plain FASTA, GFF3 and arm table the workflow uses."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_commands"]
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "prepare-reference",
+        help="write a plain FASTA, GFF3, arm table and build tag named like the FASTA",
+    )
+    p.add_argument("--fasta", required=True, help="reference FASTA (plain, gzip or bgzip)")
+    p.add_argument("--gff3", required=True, help="Ensembl-style GFF3 with gene records")
+    p.add_argument("--arms", required=True, help="chrom, arm, start, end table")
+    p.add_argument("--build", required=True, choices=("GRCh37", "GRCh38", "custom"))
+    p.add_argument("--outdir", required=True, help="folder for the prepared files")
+    p.set_defaults(func=_prepare)
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    from scce_genomics.reference.prepare import prepare_reference
+
+    prepare_reference(args.fasta, args.gff3, args.outdir, args.build, args.arms)
+    return 0

@@ -1,0 +1,204 @@
+"""Somatic calling commands: score candidates, convert to MAF, cohort MAF and TMB."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import shlex
+import subprocess
+import sys
+from dataclasses import fields
+
+import pandas as pd
+
+from scce_genomics.errors import InputError
+from scce_genomics.fileio import atomic_open, write_tsv
+from scce_genomics.somatic.maf import MAF_COLUMNS, vcf_to_maf
+from scce_genomics.somatic.model import SomaticParams, genome_chunks, load_candidates, score
+from scce_genomics.somatic.orientation import orientation_counts
+from scce_genomics.somatic.tmb import callable_intervals, intersect, territory_bp, tmb_row
+from scce_genomics.somatic.vcf import write_somatic_vcf
+
+__all__ = ["add_commands", "fai_contigs", "load_pon", "params_from_json", "read_bed"]
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("somatic-call", help="score mpileup candidates and write a somatic VCF")
+    p.add_argument("--candidates", required=True, help="BCF from bcftools mpileup | norm -m-")
+    p.add_argument("--tumor", required=True, help="tumor sample name (read-group SM)")
+    p.add_argument("--tumor-bam", required=True, help="for read-orientation counts")
+    p.add_argument("--normal", default="", help="matched normal sample name; empty: tumor-only")
+    p.add_argument("--fasta", required=True)
+    p.add_argument("--pon", default="", help="panel-of-normals VCF")
+    p.add_argument("--purity", type=float, default=float("nan"))
+    p.add_argument("--params", default="{}", help="JSON of the config's somatic thresholds")
+    p.add_argument(
+        "--mpileup-extra",
+        default="-q 20 -Q 20",
+        help="quality options of the candidate pileup, repeated for the orientation counts",
+    )
+    p.add_argument("--out", required=True, help="bgzipped VCF")
+    p.set_defaults(func=_call)
+
+    m = sub.add_parser("somatic-maf", help="MAF of the PASS calls of an annotated somatic VCF")
+    m.add_argument("--vcf", required=True)
+    m.add_argument("--tumor", required=True)
+    m.add_argument("--normal", default="")
+    m.add_argument("--build", default="custom")
+    m.add_argument("--out", required=True)
+    m.set_defaults(func=_maf)
+
+    k = sub.add_parser("somatic-chunks", help="split the genome into BED chunks for the pileup")
+    k.add_argument("--fai", required=True, help="reference .fai index")
+    k.add_argument("--n", type=int, required=True, help="number of chunks")
+    k.add_argument("--targets", default="", help="capture BED: chunk the padded targets only")
+    k.add_argument("--out", nargs="+", required=True, help="one BED per chunk, in order")
+    k.set_defaults(func=_chunks)
+
+    c = sub.add_parser("somatic-cohort", help="cohort MAF and TMB per callable megabase")
+    c.add_argument("--maf", nargs="*", default=[], help="per-tumor MAFs")
+    c.add_argument("--tumors", nargs="*", default=[], help="tumor names, same order as --maf")
+    c.add_argument(
+        "--callable",
+        nargs="*",
+        default=[],
+        help="per tumor: TUMOR=tumor.quantized.bed.gz[,normal.quantized.bed.gz]",
+    )
+    c.add_argument("--targets", default="", help="capture BED (exome/panel)")
+    c.add_argument("--out-maf", required=True)
+    c.add_argument("--out-tmb", required=True)
+    c.set_defaults(func=_cohort)
+
+
+def params_from_json(text: str) -> SomaticParams:
+    """SomaticParams from the config's ``somatic.thresholds`` JSON; unknown keys are errors."""
+    values = json.loads(text or "{}")
+    known = {f.name for f in fields(SomaticParams)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise InputError(f"unknown somatic threshold(s): {', '.join(unknown)}")
+    return SomaticParams(**values)
+
+
+def load_pon(path: str) -> pd.DataFrame:
+    """(chrom, pos, ref, alt) of every allele in a panel-of-normals VCF (split multiallelics)."""
+    columns = ["chrom", "pos", "ref", "alt"]
+    if not path:
+        return pd.DataFrame(columns=columns)
+    done = subprocess.run(
+        ["bcftools", "query", "-f", "%CHROM\t%POS\t%REF\t%ALT\n", path],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise InputError(f"cannot read panel of normals: {done.stderr.strip()[-300:]}", path)
+    if not done.stdout:
+        return pd.DataFrame(columns=columns)
+    table = pd.read_csv(
+        io.StringIO(done.stdout), sep="\t", header=None, names=columns, dtype={"chrom": str}
+    )
+    table["alt"] = table["alt"].str.split(",")
+    table = table.explode("alt")
+    return table[table["alt"] != "<*>"].reset_index(drop=True)
+
+
+def _quality_args(extra: str) -> list[str]:
+    """The mapping/base-quality options (-q/-Q and long forms) of an mpileup option string."""
+    words = shlex.split(extra)
+    keep: list[str] = []
+    for i, word in enumerate(words):
+        flag = word.split("=", 1)[0]
+        if flag in ("-q", "-Q", "--min-MQ", "--min-BQ") and "=" not in word and i + 1 < len(words):
+            keep += [word, words[i + 1]]
+        elif flag in ("--min-MQ", "--min-BQ") or (flag[:2] in ("-q", "-Q") and len(flag) > 2):
+            keep.append(word)
+    return keep or ["-q", "20", "-Q", "20"]
+
+
+def _call(args: argparse.Namespace) -> int:
+    params = params_from_json(args.params)
+    normal = args.normal or None
+    candidates = load_candidates(args.candidates, args.tumor, normal)
+    orientation = orientation_counts(
+        args.tumor_bam, args.fasta, candidates.table, _quality_args(args.mpileup_extra)
+    )
+    purity = None if args.purity != args.purity else args.purity  # NaN: unknown
+    scored = score(candidates, params, load_pon(args.pon), orientation, purity)
+    write_somatic_vcf(
+        scored, fai_contigs(args.fasta), args.tumor, normal, args.out, " ".join(sys.argv[1:])
+    )
+    n_pass = int((scored["filter"] == "PASS").sum())
+    print(f"{args.tumor}: {len(scored)} candidates, {n_pass} PASS", file=sys.stderr)
+    return 0
+
+
+def fai_contigs(fasta_or_fai: str) -> dict[str, int]:
+    """Contig lengths from the FASTA's .fai (the FASTA itself is never read: it may be 3 Gb)."""
+    fai = fasta_or_fai if fasta_or_fai.endswith(".fai") else fasta_or_fai + ".fai"
+    try:
+        table = pd.read_csv(fai, sep="\t", header=None, usecols=[0, 1], dtype={0: str})
+    except (OSError, pd.errors.EmptyDataError) as err:
+        raise InputError(f"cannot read the FASTA index ({err}); run samtools faidx", fai) from None
+    return dict(zip(table[0], table[1].astype(int), strict=True))
+
+
+def read_bed(path: str) -> pd.DataFrame:
+    try:
+        return pd.read_csv(
+            path,
+            sep="\t",
+            header=None,
+            usecols=[0, 1, 2],
+            names=["chrom", "start", "end"],
+            dtype={"chrom": str},
+            comment="#",
+        )
+    except (OSError, pd.errors.EmptyDataError, ValueError) as err:
+        raise InputError(f"cannot read BED ({err})", path) from None
+
+
+def _chunks(args: argparse.Namespace) -> int:
+    if args.n != len(args.out):
+        raise InputError("--n must equal the number of --out files")
+    targets = read_bed(args.targets) if args.targets else None
+    chunks = genome_chunks(fai_contigs(args.fai), args.n, targets)
+    if len(chunks) != len(args.out):
+        raise InputError(f"the genome is too small for {len(args.out)} chunks", args.fai)
+    for chunk, path in zip(chunks, args.out, strict=True):
+        with atomic_open(path) as handle:
+            chunk.to_csv(handle, sep="\t", header=False, index=False)
+    return 0
+
+
+def _maf(args: argparse.Namespace) -> int:
+    maf = vcf_to_maf(args.vcf, args.tumor, args.normal or None, args.build)
+    write_tsv(maf, args.out)
+    return 0
+
+
+def _cohort(args: argparse.Namespace) -> int:
+    if len(args.maf) != len(args.tumors):
+        raise InputError("--maf and --tumors must list the same number of items")
+    frames = [pd.read_csv(p, sep="\t", dtype=str, keep_default_na=False) for p in args.maf]
+    cohort = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=MAF_COLUMNS)
+    write_tsv(cohort, args.out_maf)
+    regions = {}
+    for item in args.callable:
+        name, _, files = item.partition("=")
+        parts = [callable_intervals(f) for f in files.split(",") if f]
+        merged = parts[0]
+        for extra in parts[1:]:
+            merged = intersect(merged, extra)
+        regions[name] = merged
+    targets = read_bed(args.targets) if args.targets else None
+    rows = []
+    for tumor in args.tumors:
+        region = regions.get(tumor, pd.DataFrame(columns=["chrom", "start", "end"]))
+        if targets is not None:
+            region = intersect(region, targets)
+        rows.append(tmb_row(tumor, cohort, territory_bp(region), region))
+    table = pd.DataFrame(rows, columns=["sample", "n_snv", "n_indel", "callable_mb", "tmb_per_mb"])
+    write_tsv(table, args.out_tmb)
+    return 0

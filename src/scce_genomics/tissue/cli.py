@@ -1,0 +1,207 @@
+"""Stored-tissue QC commands: identity, cohort, contamination, damage, purity, sex, table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from scce_genomics.errors import InputError
+from scce_genomics.fileio import atomic_open, write_tsv
+from scce_genomics.samples import load_samples
+from scce_genomics.tissue.contamination import contamination_estimate, early_purity
+from scce_genomics.tissue.damage import artifact_table, count_oriented
+from scce_genomics.tissue.identity import (
+    cohort_concordance,
+    gate_message,
+    identity_check,
+    read_site_counts,
+)
+from scce_genomics.tissue.table import purity_comparison, sex_check, tissue_qc_table
+
+__all__ = ["add_commands"]
+
+
+def _genotype_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--genotypes", required=True, help="bcftools mpileup -a AD VCF at the sites")
+    p.add_argument("--sites", default="", help="sites VCF whose ALT allele is counted")
+    p.add_argument("--min-depth", type=int, default=10, help="depth for a confident genotype")
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("tissue-identity", help="tumor/normal genotype concordance (swap check)")
+    _genotype_args(p)
+    p.add_argument("--tumor", required=True)
+    p.add_argument("--normal", required=True)
+    p.add_argument("--min-concordance", type=float, default=0.8)
+    p.add_argument("--out", required=True, help="JSON (written whatever the verdict)")
+    p.set_defaults(func=run_identity)
+
+    p = sub.add_parser(
+        "tissue-identity-gate", help="stop a tumor/normal pair whose identity check failed"
+    )
+    p.add_argument("--metrics", required=True, help="JSON of tissue-identity")
+    p.add_argument("--warn-only", action="store_true", help="report a mismatch, exit 0")
+    p.add_argument("--out", required=True, help="JSON the somatic stage takes as its gate")
+    p.set_defaults(func=run_identity_gate)
+
+    p = sub.add_parser("tissue-cohort", help="pairwise genotype concordance of all samples")
+    _genotype_args(p)
+    p.add_argument("--samples", required=True, help="samples.tsv (patient of each sample)")
+    p.add_argument("--max-concordance", type=float, default=0.8)
+    p.add_argument("--out", required=True, help="TSV")
+    p.set_defaults(func=run_cohort)
+
+    p = sub.add_parser("tissue-contamination", help="contamination at homozygous germline sites")
+    _genotype_args(p)
+    p.add_argument("--samples", nargs="+", required=True, help="samples to estimate")
+    p.add_argument("--genotype-from", required=True, help="sample whose hom sites are used")
+    p.add_argument(
+        "--default-af",
+        type=float,
+        default=0.0,
+        help="population ALT frequency where the sites lack INFO/AF (0: private SNPs)",
+    )
+    p.add_argument("--error-rate", type=float, default=0.0005)
+    p.add_argument("--out", required=True, help="TSV")
+    p.set_defaults(func=run_contamination)
+
+    p = sub.add_parser("tissue-purity", help="early tumor content from germline imbalance")
+    _genotype_args(p)
+    p.add_argument("--tumor", required=True)
+    p.add_argument("--genotype-from", required=True, help="sample whose het sites are used")
+    p.add_argument("--window", type=int, default=30, help="het sites per window")
+    p.add_argument("--out", required=True, help="JSON")
+    p.set_defaults(func=run_purity)
+
+    p = sub.add_parser(
+        "tissue-purity-compare", help="early purity next to the CNV stage's and the sheet's"
+    )
+    p.add_argument("--samples", required=True)
+    p.add_argument("--purity", nargs="*", default=[], help="JSONs of tissue-purity")
+    p.add_argument("--cnv-summary", required=True, help="cnv/summary.tsv")
+    p.add_argument("--out", required=True, help="TSV")
+    p.set_defaults(func=run_purity_compare)
+
+    p = sub.add_parser("tissue-damage", help="FFPE/oxidation artifact rates by read orientation")
+    p.add_argument("--bam", required=True)
+    p.add_argument("--fasta", required=True)
+    p.add_argument("--sample", required=True)
+    p.add_argument("--max-reads", type=int, default=200_000, help="read subsample cap")
+    p.add_argument("--min-base-quality", type=int, default=20)
+    p.add_argument("--out", required=True, help="TSV")
+    p.set_defaults(func=run_damage)
+
+    p = sub.add_parser("tissue-sex", help="sex from X/Y read density vs the sample sheet")
+    p.add_argument("--bam", required=True)
+    p.add_argument("--sample", required=True)
+    p.add_argument("--sheet-sex", default="")
+    p.add_argument("--targets", default="", help="targets BED (density per targeted base)")
+    p.add_argument("--out", required=True, help="JSON")
+    p.set_defaults(func=run_sex)
+
+    p = sub.add_parser("tissue-qc-table", help="one stored-tissue QC table")
+    p.add_argument("--samples", required=True)
+    p.add_argument("--identity", nargs="*", default=[])
+    p.add_argument("--contamination", nargs="*", default=[])
+    p.add_argument("--damage", nargs="*", default=[])
+    p.add_argument("--purity", nargs="*", default=[])
+    p.add_argument("--sex", nargs="*", default=[])
+    p.add_argument("--cohort", default="", help="cohort.tsv of tissue-cohort")
+    p.add_argument("--cnv-summary", default="")
+    p.add_argument("--thresholds", required=True, help="JSON of the config's tissue_qc section")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=run_table)
+
+
+def _dump(obj: Mapping[str, object], path: str) -> None:
+    clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in obj.items()}
+    with atomic_open(path) as handle:
+        json.dump(clean, handle, indent=2)
+
+
+def run_identity(args: argparse.Namespace) -> int:
+    counts = read_site_counts(args.genotypes, args.sites or None)
+    res = identity_check(counts, args.tumor, args.normal, args.min_depth, args.min_concordance)
+    _dump(res, args.out)
+    return 0
+
+
+def run_identity_gate(args: argparse.Namespace) -> int:
+    res = json.loads(Path(args.metrics).read_text())
+    res["gate"] = gate_message(res)
+    if res["verdict"] == "fail" and not args.warn_only:
+        raise InputError(str(res["gate"]), args.metrics)
+    if res["verdict"] == "fail":
+        print(f"warning: {res['gate']}", file=sys.stderr)
+    _dump(res, args.out)
+    return 0
+
+
+def run_cohort(args: argparse.Namespace) -> int:
+    counts = read_site_counts(args.genotypes, args.sites or None)
+    sheet = load_samples(args.samples)
+    patient_of = dict(zip(sheet["sample"], sheet["patient"], strict=True))
+    table = cohort_concordance(counts, patient_of, args.min_depth, args.max_concordance)
+    write_tsv(table, args.out)
+    return 0
+
+
+def run_contamination(args: argparse.Namespace) -> int:
+    counts = read_site_counts(args.genotypes, args.sites or None)
+    rows = [
+        contamination_estimate(
+            counts, s, args.genotype_from, args.min_depth, args.default_af, args.error_rate
+        )
+        for s in args.samples
+    ]
+    write_tsv(pd.DataFrame(rows), args.out)
+    return 0
+
+
+def run_purity(args: argparse.Namespace) -> int:
+    counts = read_site_counts(args.genotypes, args.sites or None)
+    _dump(
+        early_purity(counts, args.tumor, args.genotype_from, args.min_depth, args.window), args.out
+    )
+    return 0
+
+
+def run_purity_compare(args: argparse.Namespace) -> int:
+    table = purity_comparison(load_samples(args.samples), args.purity, args.cnv_summary)
+    write_tsv(table, args.out)
+    return 0
+
+
+def run_damage(args: argparse.Namespace) -> int:
+    counts, n = count_oriented(args.bam, args.fasta, args.max_reads, args.min_base_quality)
+    write_tsv(artifact_table(counts, args.sample, n), args.out)
+    return 0
+
+
+def run_sex(args: argparse.Namespace) -> int:
+    res = sex_check(args.bam, args.sheet_sex, args.targets)
+    res["sample"] = args.sample
+    _dump(res, args.out)
+    return 0
+
+
+def run_table(args: argparse.Namespace) -> int:
+    table = tissue_qc_table(
+        load_samples(args.samples),
+        args.identity,
+        args.contamination,
+        args.damage,
+        args.purity,
+        args.sex,
+        json.loads(args.thresholds),
+        args.cnv_summary,
+        args.cohort,
+    )
+    write_tsv(table, args.out)
+    return 0
