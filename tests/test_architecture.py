@@ -6,7 +6,10 @@ but its own command. Every stage package has a rule file of the same name.
 
 from __future__ import annotations
 
+import argparse
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,3 +55,27 @@ def test_every_stage_has_a_docstring_and_a_rule_file(stage: str) -> None:
     assert ast.get_docstring(ast.parse(init.read_text())), f"{init} has no docstring"
     if stage != "simulate":  # the simulator feeds the workflow; it is not a stage of it
         assert (RULES / f"{stage}.smk").is_file(), f"no workflow/rules/{stage}.smk for {stage}/"
+
+
+def test_cli_parser_builds_without_heavy_imports() -> None:
+    """Every rule pays the CLI's start-up: building the parser must not import the science stack."""
+    code = (
+        "import sys; from scce_genomics.cli import build_parser; build_parser(); "
+        "print(','.join(m for m in ('pandas', 'numpy', 'scipy', 'matplotlib', 'pysam') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"building the parser imported {out.stdout.strip()}"
+
+
+def test_every_option_has_help_text() -> None:
+    from scce_genomics.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = []
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            if action.option_strings and action.dest != "help" and not action.help:
+                missing.append(f"{name} {action.option_strings[0]}")
+    assert not missing, f"options without help text: {missing}"

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scce_genomics.simulate.cohort import _gff_lines
 from scce_genomics.simulate.genome import Gene
+from scce_genomics.simulate.reference import gff_lines
 from scce_genomics.somatic.maf import MAF_COLUMNS, NON_SILENT, vcf_to_maf
 from scce_genomics.somatic.model import Candidates, SomaticParams, score
 from scce_genomics.somatic.vcf import write_somatic_vcf
@@ -52,7 +52,7 @@ def annotated(tmp_path: Path, records: list[tuple[int, str, str]]) -> Path:
     fasta.write_text(">chr1\n" + "\n".join(seq[i : i + 60] for i in range(0, 600, 60)) + "\n")
     subprocess.run(["samtools", "faidx", str(fasta)], check=True)
     gff = tmp_path / "genes.gff3"
-    gff.write_text("##gff-version 3\n" + "".join(_gff_lines(Gene("GENE1", "chr1", "+", EXONS), 0)))
+    gff.write_text("##gff-version 3\n" + "".join(gff_lines(Gene("GENE1", "chr1", "+", EXONS), 0)))
     n = len(records)
     table = pd.DataFrame(
         {

@@ -13,9 +13,10 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by callers; the CLI starts without it
+    import pandas as pd
 
 __all__ = ["atomic_open", "atomic_path", "write_tsv"]
 

@@ -5,26 +5,14 @@ from __future__ import annotations
 import argparse
 import math
 
-import numpy as np
-
-from scce_genomics.cnv.arms import ArmThresholds
-from scce_genomics.cnv.purity import center_shift, fit_purity_ploidy
-from scce_genomics.cnv.summary import (
-    DEFAULT_DRIVERS,
-    GeneThresholds,
-    SummaryConfig,
-    read_cnvkit,
-    summarise_cohort,
-    write_purity_json,
-)
 from scce_genomics.errors import InputError
-from scce_genomics.fileio import atomic_open
 
 __all__ = ["add_commands"]
 
 
 def _optional_float(text: str) -> float:
     """Sheet values: empty, NA or nan mean unknown."""
+
     if text.strip().lower() in ("", "na", "nan", "none"):
         return math.nan
     try:
@@ -37,12 +25,22 @@ def _optional_float(text: str) -> float:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("cnv-purity", help="purity/ploidy grid fit on CNVkit segments")
     p.add_argument("--cns", required=True, help="CNVkit segments (.cns) before calling")
-    p.add_argument("--sample", required=True)
-    p.add_argument("--sheet-purity", type=_optional_float, default=math.nan)
+    p.add_argument("--sample", required=True, help="tumor sample name")
+    p.add_argument(
+        "--sheet-purity",
+        type=_optional_float,
+        default=math.nan,
+        help="purity from samples.tsv; empty/NA/nan to fit it",
+    )
     p.add_argument("--sigma", type=float, default=0.05, help="segment log2 noise of the fit")
     p.add_argument("--penalty", type=float, default=0.5, help="per copy changed (weighted)")
-    p.add_argument("--max-cn", type=int, default=12)
-    p.add_argument("--min-altered-fraction", type=float, default=0.02)
+    p.add_argument("--max-cn", type=int, default=12, help="highest integer copy number of the grid")
+    p.add_argument(
+        "--min-altered-fraction",
+        type=float,
+        default=0.02,
+        help="below this altered genome share, purity is not fitted",
+    )
     p.add_argument("--out", required=True, help="JSON: purity, ploidy, source, center shift")
     p.add_argument("--out-args", required=True, help="arguments for cnvkit.py call")
     p.set_defaults(func=run_purity)
@@ -53,28 +51,76 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--purity", nargs="*", default=[], help="cnv-purity JSON per sample")
     p.add_argument("--arms", required=True, help="reference/arms.tsv")
     p.add_argument("--gff3", required=True, help="reference/genes.gff3")
-    p.add_argument("--drivers", default=",".join(DEFAULT_DRIVERS), help="comma-separated")
-    p.add_argument("--arm-by", choices=("log2", "cn"), default="log2")
-    p.add_argument("--arm-log2", type=float, default=0.2)
-    p.add_argument("--arm-cn-delta", type=float, default=0.5)
-    p.add_argument("--min-arm-covered", type=float, default=0.5)
+    p.add_argument(
+        "--drivers", default="", help="comma-separated genes (default: the built-in driver list)"
+    )
+    p.add_argument(
+        "--arm-by",
+        choices=("log2", "cn"),
+        default="log2",
+        help="call arms from log2 ratios or from purity-adjusted copy number",
+    )
+    p.add_argument(
+        "--arm-log2",
+        type=float,
+        default=0.2,
+        help="|log2| for an arm gain/loss (with --arm-by log2)",
+    )
+    p.add_argument(
+        "--arm-cn-delta",
+        type=float,
+        default=0.5,
+        help="copy-number change from ploidy for an arm call (with --arm-by cn)",
+    )
+    p.add_argument(
+        "--min-arm-covered",
+        type=float,
+        default=0.5,
+        help="share of an arm that bins must cover, else NA",
+    )
     p.add_argument("--min-arm-event", type=float, default=0.5, help="arm share altered")
-    p.add_argument("--gene-by", choices=("log2", "cn"), default="cn")
+    p.add_argument(
+        "--gene-by",
+        choices=("log2", "cn"),
+        default="cn",
+        help="call genes from log2 ratios or from copy number",
+    )
     p.add_argument(
         "--gene-log2",
         default="1.0,0.3,-0.3,-1.1",
         help="amp,gain,loss,deep_del log2 thresholds",
     )
     p.add_argument("--gene-cn", default="5,3,1,0", help="amp>=,gain>=,loss<=,deep_del<= CN")
-    p.add_argument("--gene-max-bin-distance", type=int, default=50_000)
-    p.add_argument("--fga-log2", type=float, default=0.2)
-    p.add_argument("--min-genome-fraction", type=float, default=0.5)
+    p.add_argument(
+        "--gene-max-bin-distance",
+        type=int,
+        default=50_000,
+        help="a gene farther than this (bp) from any bin is NA",
+    )
+    p.add_argument(
+        "--fga-log2",
+        type=float,
+        default=0.2,
+        help="|log2| counted as altered in the fraction of genome altered",
+    )
+    p.add_argument(
+        "--min-genome-fraction",
+        type=float,
+        default=0.5,
+        help="share of the genome bins must cover for FGA/ploidy, else NA",
+    )
     for name in ("arms", "genes", "seg", "cn48", "summary"):
-        p.add_argument(f"--out-{name}", required=True)
+        p.add_argument(f"--out-{name}", required=True, help=f"output: the {name} table")
     p.set_defaults(func=run_summarise)
 
 
 def run_purity(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from scce_genomics.cnv.purity import center_shift, fit_purity_ploidy
+    from scce_genomics.cnv.summary import read_cnvkit, write_purity_json
+    from scce_genomics.fileio import atomic_open
+
     seg = read_cnvkit(args.cns)
     length = (seg["end"] - seg["start"]).to_numpy(np.float64)
     sheet = args.sheet_purity if math.isfinite(args.sheet_purity) else None
@@ -122,6 +168,14 @@ def _four(text: str, what: str) -> list[float]:
 
 
 def run_summarise(args: argparse.Namespace) -> int:
+    from scce_genomics.cnv.arms import ArmThresholds
+    from scce_genomics.cnv.summary import (
+        DEFAULT_DRIVERS,
+        GeneThresholds,
+        SummaryConfig,
+        summarise_cohort,
+    )
+
     amp, gain, loss, deep = _four(args.gene_log2, "--gene-log2")
     amp_cn, gain_cn, loss_cn, deep_cn = _four(args.gene_cn, "--gene-cn")
     config = SummaryConfig(
@@ -144,7 +198,7 @@ def run_summarise(args: argparse.Namespace) -> int:
             deep_del_max_cn=deep_cn,
             max_bin_distance=args.gene_max_bin_distance,
         ),
-        drivers=tuple(d.strip() for d in args.drivers.split(",") if d.strip()),
+        drivers=tuple(d.strip() for d in args.drivers.split(",") if d.strip()) or DEFAULT_DRIVERS,
         fga_log2=args.fga_log2,
         min_genome_fraction=args.min_genome_fraction,
     )

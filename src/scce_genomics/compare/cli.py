@@ -4,16 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from scce_genomics.compare.references import load_reference
-from scce_genomics.compare.run import (
-    CompareConfig,
-    cohort_from_dir,
-    load_cohort,
-    read_sample_list,
-    run_comparison,
-)
-from scce_genomics.compare.verdict import VerdictRule
-
 __all__ = ["add_commands"]
 
 
@@ -52,18 +42,40 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--always-genes", default="TP53,RB1", help="genes always reported")
     s.add_argument("--fdr", type=float, default=0.05, help="BH FDR for 'significant'")
     s.add_argument("--bootstrap", type=int, default=500, help="bootstrap / null replicates")
-    s.add_argument("--seed", type=int, default=1)
+    s.add_argument(
+        "--seed", type=int, default=1, help="random seed of the bootstrap and resampling"
+    )
     s.add_argument("--min-samples", type=int, default=3, help="for cohort-level frequencies")
     s.add_argument("--presence-min", type=float, default=0.05, help="signature presence fraction")
     s.add_argument("--arm-threshold", type=float, help="arm |log2| cut-off (default: target's)")
     s.add_argument("--use-arm-calls", action="store_true", help="keep the cohort's arm calls")
-    s.add_argument("--posterior-smoothing", type=float, default=20.0)
-    s.add_argument("--min-posterior", type=float, default=0.9)
-    p.add_argument("--outdir", required=True)
+    s.add_argument(
+        "--posterior-smoothing",
+        type=float,
+        default=20.0,
+        help="pseudo-count smoothing the per-sample posterior",
+    )
+    s.add_argument(
+        "--min-posterior",
+        type=float,
+        default=0.9,
+        help="posterior needed for a confident per-sample call",
+    )
+    p.add_argument("--outdir", required=True, help="folder for the comparison tables and figures")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from scce_genomics.compare.references import load_reference
+    from scce_genomics.compare.run import (
+        CompareConfig,
+        cohort_from_dir,
+        load_cohort,
+        read_sample_list,
+        run_comparison,
+    )
+    from scce_genomics.compare.verdict import VerdictRule
+
     samples = read_sample_list(args.samples) if args.samples else None
     cohort = load_cohort(
         args.name, samples=samples, sbs96=args.sbs96, opportunity_spec=args.opportunity,

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-import pandas as pd
-
-from scce_genomics.compare.references import build_reference, count_trinucleotides, write_reference
-from scce_genomics.fileio import write_tsv
-
 __all__ = ["add_commands"]
 
 
@@ -39,6 +34,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from scce_genomics.compare.references import build_reference, write_reference
+
     data = build_reference(
         args.name,
         build=args.build,
@@ -58,6 +55,11 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_trinucleotides(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from scce_genomics.compare.references import count_trinucleotides
+    from scce_genomics.fileio import write_tsv
+
     counts = count_trinucleotides(args.fasta, args.targets)
     write_tsv(pd.DataFrame({"context": counts.index, "count": counts.to_numpy()}), args.out)
     return 0

@@ -5,10 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from scce_genomics.fileio import write_tsv
-from scce_genomics.qc.table import qc_table
-from scce_genomics.samples import load_samples
-
 __all__ = ["add_commands"]
 
 
@@ -20,11 +16,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--names", nargs="+", required=True, help="sample names, same order")
     p.add_argument("--thresholds", required=True, help="JSON of the config's qc section")
     p.add_argument("--targeted", action="store_true", help="exome/panel: report on-target rate")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="QC table TSV (one row per sample)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from scce_genomics.fileio import write_tsv
+    from scce_genomics.qc.table import qc_table
+    from scce_genomics.samples import load_samples
+
     samples = load_samples(args.samples)
     samples = samples.loc[args.names]
     table = qc_table(

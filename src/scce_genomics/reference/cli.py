@@ -15,7 +15,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fasta", required=True, help="reference FASTA (plain, gzip or bgzip)")
     p.add_argument("--gff3", required=True, help="Ensembl-style GFF3 with gene records")
     p.add_argument("--arms", required=True, help="chrom, arm, start, end table")
-    p.add_argument("--build", required=True, choices=("GRCh37", "GRCh38", "custom"))
+    p.add_argument(
+        "--build",
+        required=True,
+        choices=("GRCh37", "GRCh38", "custom"),
+        help="genome build of the FASTA (custom: a synthetic genome)",
+    )
     p.add_argument("--outdir", required=True, help="folder for the prepared files")
     p.set_defaults(func=_prepare)
 

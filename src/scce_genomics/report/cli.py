@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from scce_genomics.report.build import build_report, load_config
-from scce_genomics.report.versions import write_versions
-
 __all__ = ["add_commands"]
 
 
@@ -39,6 +36,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from scce_genomics.report.build import build_report, load_config
+
     config = load_config(args.config, args.config_json)
     out = args.out or f"{args.results.rstrip('/')}/report/report.html"
     built = build_report(args.results, out, config=config, samples=args.samples)
@@ -48,6 +47,8 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_versions(args: argparse.Namespace) -> int:
+    from scce_genomics.report.versions import write_versions
+
     table = write_versions(args.out)
     missing = table[table["status"] != "ok"]
     for _, row in missing.iterrows():

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from scce_genomics.fileio import write_tsv
-
 __all__ = ["add_commands"]
 
 
@@ -15,8 +13,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="long exposures table (per sample)")
     p.add_argument("--summary", help="per-sample fit summary TSV (cosine, residual, flag)")
     p.add_argument("--cohort-out", help="pooled-cohort exposures TSV")
-    p.add_argument("--kind", default="SBS", choices=("SBS", "DBS", "ID"))
-    p.add_argument("--cosmic-version", default="3.4")
+    p.add_argument(
+        "--kind",
+        default="SBS",
+        choices=("SBS", "DBS", "ID"),
+        help="signature family of the matrix: SBS, DBS or ID",
+    )
+    p.add_argument(
+        "--cosmic-version",
+        default="3.4",
+        help="COSMIC signature version bundled with SigProfilerAssignment",
+    )
     p.add_argument("--build", default="GRCh38", help="GRCh37 or GRCh38 (custom: GRCh38)")
     p.add_argument("--exome", action="store_true", help="exome-normalised COSMIC signatures")
     p.add_argument("--signature-file", help="COSMIC-format signature table instead")
@@ -24,12 +31,34 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--candidates", default="default", help="comma-separated names, 'default' or 'all'"
     )
     p.add_argument("--background", default="SBS1,SBS5", help="always-kept signatures ('' none)")
-    p.add_argument("--min-mutations", type=int, default=50)
-    p.add_argument("--bootstrap", type=int, default=100)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--add-penalty", type=float, default=0.01)
-    p.add_argument("--remove-penalty", type=float, default=0.005)
-    p.add_argument("--initial-remove-penalty", type=float, default=0.01)
+    p.add_argument(
+        "--min-mutations",
+        type=int,
+        default=50,
+        help="samples with fewer mutations get no fit (flagged)",
+    )
+    p.add_argument(
+        "--bootstrap", type=int, default=100, help="multinomial bootstrap resamples for the CIs"
+    )
+    p.add_argument("--seed", type=int, default=1, help="random seed of the bootstrap")
+    p.add_argument(
+        "--add-penalty",
+        type=float,
+        default=0.01,
+        help="minimum cosine gain to add a signature (forward step)",
+    )
+    p.add_argument(
+        "--remove-penalty",
+        type=float,
+        default=0.005,
+        help="maximum cosine loss to drop a signature (backward step)",
+    )
+    p.add_argument(
+        "--initial-remove-penalty",
+        type=float,
+        default=0.01,
+        help="maximum cosine loss in the first backward pass",
+    )
     p.add_argument(
         "--metric",
         default="cosine",
@@ -40,6 +69,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def run_signatures(args: argparse.Namespace) -> int:
+    from scce_genomics.fileio import write_tsv
     from scce_genomics.signatures.fit import (
         DEFAULT_CANDIDATES,
         FitSettings,

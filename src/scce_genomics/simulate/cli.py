@@ -7,12 +7,13 @@ import json
 from fractions import Fraction
 
 from scce_genomics.errors import InputError
-from scce_genomics.simulate.cohort import PROFILES, CohortSpec, simulate_cohort
 
 __all__ = ["add_commands"]
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
+    from scce_genomics.simulate.spec import PROFILES, CohortSpec
+
     p = sub.add_parser(
         "simulate",
         help="write a synthetic tumor/normal cohort (reference, FASTQ, truth, sample sheets)",
@@ -20,8 +21,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     d = CohortSpec()
     p.add_argument("--outdir", required=True, help="directory to write into")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--patients", type=int, default=d.patients)
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=d.seed,
+        help="random seed; the same seed and options give identical files",
+    )
+    p.add_argument(
+        "--patients",
+        type=int,
+        default=d.patients,
+        help="number of patients (each a tumor, most with a matched normal)",
+    )
     p.add_argument(
         "--profiles",
         default=",".join(d.profiles),
@@ -38,9 +49,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default="1/400",
         help="chromosome length as a fraction of the real one (e.g. 1/400)",
     )
-    p.add_argument("--tumor-depth", type=float, default=d.tumor_depth)
-    p.add_argument("--normal-depth", type=float, default=d.normal_depth)
-    p.add_argument("--read-length", type=int, default=d.read_length)
+    p.add_argument("--tumor-depth", type=float, default=d.tumor_depth, help="mean tumor read depth")
+    p.add_argument(
+        "--normal-depth", type=float, default=d.normal_depth, help="mean normal read depth"
+    )
+    p.add_argument(
+        "--read-length", type=int, default=d.read_length, help="read length of each mate (bp)"
+    )
     p.add_argument("--units", type=int, default=d.units_per_sample, help="lanes per sample")
     p.add_argument("--snvs", type=int, default=d.snvs, help="somatic SNVs per tumor")
     p.add_argument(
@@ -49,7 +64,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=d.ffpe_rate,
         help="per-C deamination rate on FFPE tumors (0 for none)",
     )
-    p.add_argument("--assay", choices=("wgs", "exome"), default=d.assay)
+    p.add_argument(
+        "--assay",
+        choices=("wgs", "exome"),
+        default=d.assay,
+        help="wgs, or exome (reads only inside capture targets, with a targets BED)",
+    )
     p.add_argument(
         "--fasta",
         default="",
@@ -86,6 +106,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from scce_genomics.simulate.cohort import simulate_cohort
+    from scce_genomics.simulate.spec import CohortSpec
+
     spec = CohortSpec(
         patients=args.patients,
         profiles=tuple(x.strip() for x in args.profiles.split(",") if x.strip()),

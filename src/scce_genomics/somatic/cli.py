@@ -9,16 +9,14 @@ import shlex
 import subprocess
 import sys
 from dataclasses import fields
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from scce_genomics.errors import InputError
-from scce_genomics.fileio import atomic_open, write_tsv
-from scce_genomics.somatic.maf import MAF_COLUMNS, vcf_to_maf
-from scce_genomics.somatic.model import SomaticParams, genome_chunks, load_candidates, score
-from scce_genomics.somatic.orientation import orientation_counts
-from scce_genomics.somatic.tmb import callable_intervals, intersect, territory_bp, tmb_row
-from scce_genomics.somatic.vcf import write_somatic_vcf
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from scce_genomics.somatic.model import SomaticParams
 
 __all__ = ["add_commands", "fai_contigs", "load_pon", "params_from_json", "read_bed"]
 
@@ -29,9 +27,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tumor", required=True, help="tumor sample name (read-group SM)")
     p.add_argument("--tumor-bam", required=True, help="for read-orientation counts")
     p.add_argument("--normal", default="", help="matched normal sample name; empty: tumor-only")
-    p.add_argument("--fasta", required=True)
+    p.add_argument("--fasta", required=True, help="reference FASTA (faidx-indexed)")
     p.add_argument("--pon", default="", help="panel-of-normals VCF")
-    p.add_argument("--purity", type=float, default=float("nan"))
+    p.add_argument(
+        "--purity",
+        type=float,
+        default=float("nan"),
+        help="tumor purity if known (nan: estimated/default)",
+    )
     p.add_argument("--params", default="{}", help="JSON of the config's somatic thresholds")
     p.add_argument(
         "--mpileup-extra",
@@ -42,11 +45,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_call)
 
     m = sub.add_parser("somatic-maf", help="MAF of the PASS calls of an annotated somatic VCF")
-    m.add_argument("--vcf", required=True)
-    m.add_argument("--tumor", required=True)
-    m.add_argument("--normal", default="")
-    m.add_argument("--build", default="custom")
-    m.add_argument("--out", required=True)
+    m.add_argument("--vcf", required=True, help="somatic VCF annotated by bcftools csq")
+    m.add_argument("--tumor", required=True, help="tumor sample name (Tumor_Sample_Barcode)")
+    m.add_argument(
+        "--normal",
+        default="",
+        help="matched normal name (Matched_Norm_Sample_Barcode), empty if none",
+    )
+    m.add_argument("--build", default="custom", help="NCBI_Build column value (GRCh37/GRCh38)")
+    m.add_argument("--out", required=True, help="MAF of the PASS calls")
     m.set_defaults(func=_maf)
 
     k = sub.add_parser("somatic-chunks", help="split the genome into BED chunks for the pileup")
@@ -66,13 +73,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="per tumor: TUMOR=tumor.quantized.bed.gz[,normal.quantized.bed.gz]",
     )
     c.add_argument("--targets", default="", help="capture BED (exome/panel)")
-    c.add_argument("--out-maf", required=True)
-    c.add_argument("--out-tmb", required=True)
+    c.add_argument("--out-maf", required=True, help="cohort MAF (all tumors)")
+    c.add_argument("--out-tmb", required=True, help="TMB table TSV (one row per tumor)")
     c.set_defaults(func=_cohort)
 
 
 def params_from_json(text: str) -> SomaticParams:
     """SomaticParams from the config's ``somatic.thresholds`` JSON; unknown keys are errors."""
+    from scce_genomics.somatic.model import SomaticParams
+
     values = json.loads(text or "{}")
     known = {f.name for f in fields(SomaticParams)}
     unknown = sorted(set(values) - known)
@@ -83,6 +92,8 @@ def params_from_json(text: str) -> SomaticParams:
 
 def load_pon(path: str) -> pd.DataFrame:
     """(chrom, pos, ref, alt) of every allele in a panel-of-normals VCF (split multiallelics)."""
+    import pandas as pd
+
     columns = ["chrom", "pos", "ref", "alt"]
     if not path:
         return pd.DataFrame(columns=columns)
@@ -106,6 +117,7 @@ def load_pon(path: str) -> pd.DataFrame:
 
 def _quality_args(extra: str) -> list[str]:
     """The mapping/base-quality options (-q/-Q and long forms) of an mpileup option string."""
+
     words = shlex.split(extra)
     keep: list[str] = []
     for i, word in enumerate(words):
@@ -118,6 +130,10 @@ def _quality_args(extra: str) -> list[str]:
 
 
 def _call(args: argparse.Namespace) -> int:
+    from scce_genomics.somatic.model import load_candidates, score
+    from scce_genomics.somatic.orientation import orientation_counts
+    from scce_genomics.somatic.vcf import write_somatic_vcf
+
     params = params_from_json(args.params)
     normal = args.normal or None
     candidates = load_candidates(args.candidates, args.tumor, normal)
@@ -136,6 +152,8 @@ def _call(args: argparse.Namespace) -> int:
 
 def fai_contigs(fasta_or_fai: str) -> dict[str, int]:
     """Contig lengths from the FASTA's .fai (the FASTA itself is never read: it may be 3 Gb)."""
+    import pandas as pd
+
     fai = fasta_or_fai if fasta_or_fai.endswith(".fai") else fasta_or_fai + ".fai"
     try:
         table = pd.read_csv(fai, sep="\t", header=None, usecols=[0, 1], dtype={0: str})
@@ -145,6 +163,8 @@ def fai_contigs(fasta_or_fai: str) -> dict[str, int]:
 
 
 def read_bed(path: str) -> pd.DataFrame:
+    import pandas as pd
+
     try:
         return pd.read_csv(
             path,
@@ -160,6 +180,9 @@ def read_bed(path: str) -> pd.DataFrame:
 
 
 def _chunks(args: argparse.Namespace) -> int:
+    from scce_genomics.fileio import atomic_open
+    from scce_genomics.somatic.model import genome_chunks
+
     if args.n != len(args.out):
         raise InputError("--n must equal the number of --out files")
     targets = read_bed(args.targets) if args.targets else None
@@ -173,12 +196,21 @@ def _chunks(args: argparse.Namespace) -> int:
 
 
 def _maf(args: argparse.Namespace) -> int:
+    from scce_genomics.fileio import write_tsv
+    from scce_genomics.somatic.maf import vcf_to_maf
+
     maf = vcf_to_maf(args.vcf, args.tumor, args.normal or None, args.build)
     write_tsv(maf, args.out)
     return 0
 
 
 def _cohort(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from scce_genomics.fileio import write_tsv
+    from scce_genomics.somatic.maf import MAF_COLUMNS
+    from scce_genomics.somatic.tmb import callable_intervals, intersect, territory_bp, tmb_row
+
     if len(args.maf) != len(args.tumors):
         raise InputError("--maf and --tumors must list the same number of items")
     frames = [pd.read_csv(p, sep="\t", dtype=str, keep_default_na=False) for p in args.maf]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from scce_genomics.errors import InputError
-from scce_genomics.fileio import write_tsv
 
 __all__ = ["add_commands"]
 
@@ -29,15 +28,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("plot-spectra", help="SBS96 spectra and exposure plots (PNG)")
     p.add_argument("--matrix", required=True, help="SBS96.tsv")
     p.add_argument("--exposures", help="SBS_exposures.tsv")
-    p.add_argument("--spectra-png", required=True)
-    p.add_argument("--exposures-png")
+    p.add_argument("--spectra-png", required=True, help="SBS96 spectra PNG")
+    p.add_argument("--exposures-png", help="exposure bar chart PNG (needs --exposures)")
     p.add_argument("--fraction", action="store_true", help="plot fractions, not counts")
     p.set_defaults(func=run_plot)
 
     p = sub.add_parser(
         "spectra-opportunity", help="pyrimidine-centred trinucleotide counts of a FASTA"
     )
-    p.add_argument("--fasta", required=True)
+    p.add_argument("--fasta", required=True, help="reference FASTA")
     p.add_argument("--bed", help="count only inside these intervals")
     p.add_argument("--out", required=True, help="TSV: context, count")
     p.set_defaults(func=run_trinucleotides)
@@ -76,6 +75,7 @@ def run_plot(args: argparse.Namespace) -> int:
 
 
 def run_trinucleotides(args: argparse.Namespace) -> int:
+    from scce_genomics.fileio import write_tsv
     from scce_genomics.spectra.catalogues import trinucleotide_opportunities
 
     counts = trinucleotide_opportunities(args.fasta, args.bed)

@@ -9,20 +9,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-import pandas as pd
-
 from scce_genomics.errors import InputError
-from scce_genomics.fileio import atomic_open, write_tsv
-from scce_genomics.samples import load_samples
-from scce_genomics.tissue.contamination import contamination_estimate, early_purity
-from scce_genomics.tissue.damage import artifact_table, count_oriented
-from scce_genomics.tissue.identity import (
-    cohort_concordance,
-    gate_message,
-    identity_check,
-    read_site_counts,
-)
-from scce_genomics.tissue.table import purity_comparison, sex_check, tissue_qc_table
 
 __all__ = ["add_commands"]
 
@@ -36,9 +23,14 @@ def _genotype_args(p: argparse.ArgumentParser) -> None:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tissue-identity", help="tumor/normal genotype concordance (swap check)")
     _genotype_args(p)
-    p.add_argument("--tumor", required=True)
-    p.add_argument("--normal", required=True)
-    p.add_argument("--min-concordance", type=float, default=0.8)
+    p.add_argument("--tumor", required=True, help="tumor sample name (genotype column)")
+    p.add_argument("--normal", required=True, help="matched normal sample name (genotype column)")
+    p.add_argument(
+        "--min-concordance",
+        type=float,
+        default=0.8,
+        help="concordance below which the pair fails the gate",
+    )
     p.add_argument("--out", required=True, help="JSON (written whatever the verdict)")
     p.set_defaults(func=run_identity)
 
@@ -53,7 +45,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tissue-cohort", help="pairwise genotype concordance of all samples")
     _genotype_args(p)
     p.add_argument("--samples", required=True, help="samples.tsv (patient of each sample)")
-    p.add_argument("--max-concordance", type=float, default=0.8)
+    p.add_argument(
+        "--max-concordance",
+        type=float,
+        default=0.8,
+        help="flag two patients whose samples agree above this",
+    )
     p.add_argument("--out", required=True, help="TSV")
     p.set_defaults(func=run_cohort)
 
@@ -67,13 +64,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=0.0,
         help="population ALT frequency where the sites lack INFO/AF (0: private SNPs)",
     )
-    p.add_argument("--error-rate", type=float, default=0.0005)
+    p.add_argument(
+        "--error-rate",
+        type=float,
+        default=0.0005,
+        help="per-base sequencing error rate of the mixture model",
+    )
     p.add_argument("--out", required=True, help="TSV")
     p.set_defaults(func=run_contamination)
 
     p = sub.add_parser("tissue-purity", help="early tumor content from germline imbalance")
     _genotype_args(p)
-    p.add_argument("--tumor", required=True)
+    p.add_argument("--tumor", required=True, help="tumor sample name (genotype column)")
     p.add_argument("--genotype-from", required=True, help="sample whose het sites are used")
     p.add_argument("--window", type=int, default=30, help="het sites per window")
     p.add_argument("--out", required=True, help="JSON")
@@ -82,50 +84,62 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "tissue-purity-compare", help="early purity next to the CNV stage's and the sheet's"
     )
-    p.add_argument("--samples", required=True)
+    p.add_argument("--samples", required=True, help="samples.tsv (sheet purity per tumor)")
     p.add_argument("--purity", nargs="*", default=[], help="JSONs of tissue-purity")
     p.add_argument("--cnv-summary", required=True, help="cnv/summary.tsv")
     p.add_argument("--out", required=True, help="TSV")
     p.set_defaults(func=run_purity_compare)
 
     p = sub.add_parser("tissue-damage", help="FFPE/oxidation artifact rates by read orientation")
-    p.add_argument("--bam", required=True)
-    p.add_argument("--fasta", required=True)
-    p.add_argument("--sample", required=True)
+    p.add_argument("--bam", required=True, help="sample BAM (duplicates marked)")
+    p.add_argument("--fasta", required=True, help="reference FASTA (faidx-indexed)")
+    p.add_argument("--sample", required=True, help="sample name for the output row")
     p.add_argument("--max-reads", type=int, default=200_000, help="read subsample cap")
-    p.add_argument("--min-base-quality", type=int, default=20)
+    p.add_argument(
+        "--min-base-quality", type=int, default=20, help="ignore bases below this Phred quality"
+    )
     p.add_argument("--out", required=True, help="TSV")
     p.set_defaults(func=run_damage)
 
     p = sub.add_parser("tissue-sex", help="sex from X/Y read density vs the sample sheet")
-    p.add_argument("--bam", required=True)
-    p.add_argument("--sample", required=True)
-    p.add_argument("--sheet-sex", default="")
+    p.add_argument("--bam", required=True, help="sample BAM (indexed)")
+    p.add_argument("--sample", required=True, help="sample name for the output row")
+    p.add_argument(
+        "--sheet-sex", default="", help="sex given in samples.tsv (female, male or empty)"
+    )
     p.add_argument("--targets", default="", help="targets BED (density per targeted base)")
     p.add_argument("--out", required=True, help="JSON")
     p.set_defaults(func=run_sex)
 
     p = sub.add_parser("tissue-qc-table", help="one stored-tissue QC table")
-    p.add_argument("--samples", required=True)
-    p.add_argument("--identity", nargs="*", default=[])
-    p.add_argument("--contamination", nargs="*", default=[])
-    p.add_argument("--damage", nargs="*", default=[])
-    p.add_argument("--purity", nargs="*", default=[])
-    p.add_argument("--sex", nargs="*", default=[])
+    p.add_argument("--samples", required=True, help="samples.tsv")
+    p.add_argument(
+        "--identity", nargs="*", default=[], help="identity JSON files of the tumor/normal pairs"
+    )
+    p.add_argument("--contamination", nargs="*", default=[], help="contamination TSV files")
+    p.add_argument("--damage", nargs="*", default=[], help="damage TSV files")
+    p.add_argument("--purity", nargs="*", default=[], help="early-purity JSON files")
+    p.add_argument("--sex", nargs="*", default=[], help="sex-check JSON files")
     p.add_argument("--cohort", default="", help="cohort.tsv of tissue-cohort")
-    p.add_argument("--cnv-summary", default="")
+    p.add_argument(
+        "--cnv-summary", default="", help="CNV summary TSV (purity from copy number), optional"
+    )
     p.add_argument("--thresholds", required=True, help="JSON of the config's tissue_qc section")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="stored-tissue QC table TSV")
     p.set_defaults(func=run_table)
 
 
 def _dump(obj: Mapping[str, object], path: str) -> None:
+    from scce_genomics.fileio import atomic_open
+
     clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in obj.items()}
     with atomic_open(path) as handle:
         json.dump(clean, handle, indent=2)
 
 
 def run_identity(args: argparse.Namespace) -> int:
+    from scce_genomics.tissue.identity import identity_check, read_site_counts
+
     counts = read_site_counts(args.genotypes, args.sites or None)
     res = identity_check(counts, args.tumor, args.normal, args.min_depth, args.min_concordance)
     _dump(res, args.out)
@@ -133,6 +147,8 @@ def run_identity(args: argparse.Namespace) -> int:
 
 
 def run_identity_gate(args: argparse.Namespace) -> int:
+    from scce_genomics.tissue.identity import gate_message
+
     res = json.loads(Path(args.metrics).read_text())
     res["gate"] = gate_message(res)
     if res["verdict"] == "fail" and not args.warn_only:
@@ -144,6 +160,10 @@ def run_identity_gate(args: argparse.Namespace) -> int:
 
 
 def run_cohort(args: argparse.Namespace) -> int:
+    from scce_genomics.fileio import write_tsv
+    from scce_genomics.samples import load_samples
+    from scce_genomics.tissue.identity import cohort_concordance, read_site_counts
+
     counts = read_site_counts(args.genotypes, args.sites or None)
     sheet = load_samples(args.samples)
     patient_of = dict(zip(sheet["sample"], sheet["patient"], strict=True))
@@ -153,6 +173,12 @@ def run_cohort(args: argparse.Namespace) -> int:
 
 
 def run_contamination(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from scce_genomics.fileio import write_tsv
+    from scce_genomics.tissue.contamination import contamination_estimate
+    from scce_genomics.tissue.identity import read_site_counts
+
     counts = read_site_counts(args.genotypes, args.sites or None)
     rows = [
         contamination_estimate(
@@ -165,6 +191,9 @@ def run_contamination(args: argparse.Namespace) -> int:
 
 
 def run_purity(args: argparse.Namespace) -> int:
+    from scce_genomics.tissue.contamination import early_purity
+    from scce_genomics.tissue.identity import read_site_counts
+
     counts = read_site_counts(args.genotypes, args.sites or None)
     _dump(
         early_purity(counts, args.tumor, args.genotype_from, args.min_depth, args.window), args.out
@@ -173,18 +202,27 @@ def run_purity(args: argparse.Namespace) -> int:
 
 
 def run_purity_compare(args: argparse.Namespace) -> int:
+    from scce_genomics.fileio import write_tsv
+    from scce_genomics.samples import load_samples
+    from scce_genomics.tissue.table import purity_comparison
+
     table = purity_comparison(load_samples(args.samples), args.purity, args.cnv_summary)
     write_tsv(table, args.out)
     return 0
 
 
 def run_damage(args: argparse.Namespace) -> int:
+    from scce_genomics.fileio import write_tsv
+    from scce_genomics.tissue.damage import artifact_table, count_oriented
+
     counts, n = count_oriented(args.bam, args.fasta, args.max_reads, args.min_base_quality)
     write_tsv(artifact_table(counts, args.sample, n), args.out)
     return 0
 
 
 def run_sex(args: argparse.Namespace) -> int:
+    from scce_genomics.tissue.table import sex_check
+
     res = sex_check(args.bam, args.sheet_sex, args.targets)
     res["sample"] = args.sample
     _dump(res, args.out)
@@ -192,6 +230,10 @@ def run_sex(args: argparse.Namespace) -> int:
 
 
 def run_table(args: argparse.Namespace) -> int:
+    from scce_genomics.fileio import write_tsv
+    from scce_genomics.samples import load_samples
+    from scce_genomics.tissue.table import tissue_qc_table
+
     table = tissue_qc_table(
         load_samples(args.samples),
         args.identity,
