@@ -42,7 +42,7 @@ rule check_reads:
         ),
     shell:
         "scce-genomics check-reads --sample {wildcards.sample} --unit {wildcards.unit} "
-        "{params.files} {params.reference} --out {output} 2> {log}"
+        "{params.files} {params.reference} --out {output:q} 2> {log:q}"
 
 
 rule bwa_mem:
@@ -67,10 +67,14 @@ rule bwa_mem:
         reads=lambda wc, input: (
             "-p -"
             if "bam" in input.keys()
-            else " ".join(input[key] for key in ("fq1", "fq2") if key in input.keys())
+            else " ".join(
+                shlex.quote(input[key])
+                for key in ("fq1", "fq2")
+                if key in input.keys()
+            )
         ),
         stream=lambda wc, input: (
-            f"samtools collate -Ou -o - {input.bam} | samtools fastq -N -0 /dev/null "
+            f"samtools collate -Ou -o - {shlex.quote(input.bam)} | samtools fastq -N -0 /dev/null "
             "-s /dev/null - | "
             if "bam" in input.keys() and config["alignment"]["realign_bam"]
             else ""
@@ -79,7 +83,7 @@ rule bwa_mem:
     shell:
         "({params.stream}bwa mem -t {threads} {params.extra} -R '{params.rg}' {params.ref} "
         "{params.reads} | samtools fixmate -m -u - - "
-        "| samtools sort -@ {threads} -m 600M -T {params.tmp} -o {output} -) 2> {log}"
+        "| samtools sort -@ {threads} -m 600M -T {params.tmp} -o {output:q} -) 2> {log:q}"
 
 
 rule merge_markdup:
@@ -98,10 +102,10 @@ rule merge_markdup:
         mem_mb=2000,
         runtime=120,
     shell:
-        "(samtools merge -u -@ {threads} -o - {input} | "
+        "(samtools merge -u -@ {threads} -o - {input:q} | "
         + (
-            "samtools markdup -@ {threads} -f {output.stats} - {output.bam}"
+            "samtools markdup -@ {threads} -f {output.stats:q} - {output.bam:q}"
             if config["alignment"]["mark_duplicates"]
-            else "samtools view -b -@ {threads} -o {output.bam} - && echo skipped > {output.stats}"
+            else "samtools view -b -@ {threads} -o {output.bam:q} - && echo skipped > {output.stats:q}"
         )
-        + " && samtools index {output.bam}) 2> {log}"
+        + " && samtools index {output.bam:q}) 2> {log:q}"

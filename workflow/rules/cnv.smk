@@ -49,7 +49,7 @@ rule cnv_access:
     params:
         gap=CNV["access_min_gap"],
     shell:
-        "MPLBACKEND=Agg cnvkit.py access {input.fasta} -s {params.gap} -o {output} 2> {log}"
+        "MPLBACKEND=Agg cnvkit.py access {input.fasta:q} -s {params.gap} -o {output:q} 2> {log:q}"
 
 
 rule cnv_bins:
@@ -71,13 +71,13 @@ rule cnv_bins:
         antitarget_size=CNV["antitarget_bin_size"],
     shell:
         "(if [ {params.method} = wgs ]; then "
-        "cnvkit.py target {input.access} --split --avg-size {params.bin_size} -o {output.target}"
-        " && : > {output.antitarget}; "
-        "else cnvkit.py target {input.targets} --split --avg-size {params.target_size}"
-        " -o {output.target}; "
-        "if [ {params.method} = hybrid ]; then cnvkit.py antitarget {input.targets}"
-        " -g {input.access} --avg-size {params.antitarget_size} -o {output.antitarget};"
-        " else : > {output.antitarget}; fi; fi) 2> {log}"
+        "cnvkit.py target {input.access:q} --split --avg-size {params.bin_size} -o {output.target:q}"
+        " && : > {output.antitarget:q}; "
+        "else cnvkit.py target {input.targets:q} --split --avg-size {params.target_size}"
+        " -o {output.target:q}; "
+        "if [ {params.method} = hybrid ]; then cnvkit.py antitarget {input.targets:q}"
+        " -g {input.access:q} --avg-size {params.antitarget_size} -o {output.antitarget:q};"
+        " else : > {output.antitarget:q}; fi; fi) 2> {log:q}"
 
 
 rule cnv_coverage:
@@ -98,8 +98,8 @@ rule cnv_coverage:
     params:
         min_mapq=CNV["min_mapq"],
     shell:
-        "MPLBACKEND=Agg cnvkit.py coverage {input.bam} {input.bed} -q {params.min_mapq}"
-        " -p {threads} -o {output} 2> {log}"
+        "MPLBACKEND=Agg cnvkit.py coverage {input.bam:q} {input.bed:q} -q {params.min_mapq}"
+        " -p {threads} -o {output:q} 2> {log:q}"
 
 
 rule cnv_reference:
@@ -122,14 +122,14 @@ rule cnv_reference:
     params:
         # pooled from the normals' coverage; a flat reference (-t/-a) when there are none
         sources=lambda wc, input: (
-            " ".join(input.cnn)
+            " ".join(map(shlex.quote, input.cnn))
             if NORMALS
-            else f"-t {input.target} -a {input.antitarget}"
+            else f"-t {shlex.quote(input.target)} -a {shlex.quote(input.antitarget)}"
         ),
         extra=CNV["reference_extra"],
     shell:
-        "MPLBACKEND=Agg cnvkit.py reference {params.sources} -f {input.fasta} {params.extra}"
-        " -o {output} 2> {log}"
+        "MPLBACKEND=Agg cnvkit.py reference {params.sources} -f {input.fasta:q} {params.extra}"
+        " -o {output:q} 2> {log:q}"
 
 
 rule cnv_fix:
@@ -147,8 +147,8 @@ rule cnv_fix:
     params:
         edge="" if CNV_METHOD == "hybrid" else "--no-edge",
     shell:
-        "MPLBACKEND=Agg cnvkit.py fix {input.target} {input.antitarget} {input.reference}"
-        " {params.edge} -i {wildcards.sample} -o {output} 2> {log}"
+        "MPLBACKEND=Agg cnvkit.py fix {input.target:q} {input.antitarget:q} {input.reference:q}"
+        " {params.edge} -i {wildcards.sample} -o {output:q} 2> {log:q}"
 
 
 rule cnv_segment:
@@ -166,8 +166,8 @@ rule cnv_segment:
         method=CNV["segment_method"],
         extra=CNV["segment_extra"],
     shell:
-        "MPLBACKEND=Agg cnvkit.py segment {input} -m {params.method} {params.extra}"
-        " -p {threads} -o {output} 2> {log}"
+        "MPLBACKEND=Agg cnvkit.py segment {input:q} -m {params.method} {params.extra}"
+        " -p {threads} -o {output:q} 2> {log:q}"
 
 
 rule cnv_het_sites:
@@ -188,10 +188,10 @@ rule cnv_het_sites:
         normal=lambda wc: matched_normal(wc.sample),
     shell:
         # germline SNPs called jointly; kept where the matched normal is heterozygous
-        "(bcftools mpileup -f {input.fasta} -a FORMAT/AD,FORMAT/DP {params.mpileup} -Ou"
-        " {input.normal} {input.tumor}"
+        "(bcftools mpileup -f {input.fasta:q} -a FORMAT/AD,FORMAT/DP {params.mpileup} -Ou"
+        " {input.normal:q} {input.tumor:q}"
         " | bcftools call -mv -Ou"
-        " | bcftools view -v snps -m2 -M2 -i 'GT[0]=\"het\"' -Oz -o {output}) 2> {log}"
+        " | bcftools view -v snps -m2 -M2 -i 'GT[0]=\"het\"' -Oz -o {output:q}) 2> {log:q}"
 
 
 rule cnv_purity:
@@ -209,11 +209,11 @@ rule cnv_purity:
         sheet=lambda wc: SAMPLES.loc[wc.sample, "purity"],
         fit=CNV["purity_fit"],
     shell:
-        "scce-genomics cnv-purity --cns {input} --sample {wildcards.sample}"
+        "scce-genomics cnv-purity --cns {input:q} --sample {wildcards.sample}"
         " --sheet-purity '{params.sheet}' --sigma {params.fit[sigma]}"
         " --penalty {params.fit[penalty]} --max-cn {params.fit[max_cn]}"
         " --min-altered-fraction {params.fit[min_altered_fraction]}"
-        " --out {output.json} --out-args {output.args} 2> {log}"
+        " --out {output.json:q} --out-args {output.args:q} 2> {log:q}"
 
 
 def cnv_call_inputs(wildcards):
@@ -230,7 +230,7 @@ def cnv_vcf_arg(wildcards, input):
     normal = matched_normal(wildcards.sample)
     if not normal:
         return ""
-    return f"--vcf {input.vcf} -i {wildcards.sample} -n {normal}"
+    return f"--vcf {shlex.quote(input.vcf)} -i {shlex.quote(wildcards.sample)} -n {shlex.quote(normal)}"
 
 
 rule cnv_call:
@@ -249,8 +249,8 @@ rule cnv_call:
         method=CNV["call_method"],
         depth=CNV["min_variant_depth"],
     shell:
-        "MPLBACKEND=Agg cnvkit.py call {input.cns} $(cat {input.args}) -m {params.method}"
-        " {params.vcf} --min-variant-depth {params.depth} {params.sex} -o {output} 2> {log}"
+        "MPLBACKEND=Agg cnvkit.py call {input.cns:q} $(cat {input.args:q}) -m {params.method}"
+        " {params.vcf} --min-variant-depth {params.depth} {params.sex} -o {output:q} 2> {log:q}"
 
 
 rule cnv_scatter:
@@ -269,8 +269,8 @@ rule cnv_scatter:
         mem_mb=2000,
         runtime=10,
     shell:
-        "MPLBACKEND=Agg cnvkit.py scatter {input.cnr} -s {input.cns}"
-        " --title {wildcards.sample} -o {output} 2> {log}"
+        "MPLBACKEND=Agg cnvkit.py scatter {input.cnr:q} -s {input.cns:q}"
+        " --title {wildcards.sample} -o {output:q} 2> {log:q}"
 
 
 rule cnv_diagram:
@@ -285,7 +285,7 @@ rule cnv_diagram:
         mem_mb=2000,
         runtime=10,
     shell:
-        "MPLBACKEND=Agg cnvkit.py diagram {input.cnr} -s {input.cns} -o {output} 2> {log}"
+        "MPLBACKEND=Agg cnvkit.py diagram {input.cnr:q} -s {input.cns:q} -o {output:q} 2> {log:q}"
 
 
 rule cnv_summarise:
@@ -323,8 +323,8 @@ rule cnv_summarise:
         fga=CNV["fga_log2"],
         min_genome=CNV["min_genome_fraction"],
     shell:
-        "scce-genomics cnv-summarise --cns {input.cns} --cnr {input.cnr}"
-        " --purity {input.purity} --arms {input.arms} --gff3 {input.gff3}"
+        "scce-genomics cnv-summarise --cns {input.cns:q} --cnr {input.cnr:q}"
+        " --purity {input.purity:q} --arms {input.arms:q} --gff3 {input.gff3:q}"
         " --drivers {params.drivers} --arm-by {params.arms[by]}"
         " --arm-log2 {params.arms[log2]} --arm-cn-delta {params.arms[cn_delta]}"
         " --min-arm-covered {params.arms[min_covered_fraction]}"
@@ -333,5 +333,5 @@ rule cnv_summarise:
         " --gene-cn={params.gene_cn}"
         " --gene-max-bin-distance {params.genes[max_bin_distance]}"
         " --fga-log2 {params.fga} --min-genome-fraction {params.min_genome}"
-        " --out-arms {output.arms} --out-genes {output.genes} --out-seg {output.seg}"
-        " --out-cn48 {output.cn48} --out-summary {output.summary} 2> {log}"
+        " --out-arms {output.arms:q} --out-genes {output.genes:q} --out-seg {output.seg:q}"
+        " --out-cn48 {output.cn48:q} --out-summary {output.summary:q} 2> {log:q}"

@@ -1,6 +1,7 @@
 # Sample sheets, config validation and input functions shared by every stage.
 import json
 import os
+import shlex
 
 from snakemake.utils import validate
 

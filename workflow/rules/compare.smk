@@ -103,10 +103,10 @@ rule compare:
         settings=CMP_SETTINGS,
         outdir=lambda wildcards, output: os.path.dirname(output.summary),
     shell:
-        "scce-genomics compare --name SCCE --samples {input.samples} --sbs96 {input.sbs96}"
-        " --id83 {input.id83} --dbs78 {input.dbs78} --exposures {input.exposures}"
-        " --maf {input.maf} --arms {input.arms} --genes {input.genes} {params.opportunity}"
-        " {params.settings} --outdir {params.outdir} 2> {log}"
+        "scce-genomics compare --name SCCE --samples {input.samples:q} --sbs96 {input.sbs96:q}"
+        " --id83 {input.id83:q} --dbs78 {input.dbs78:q} --exposures {input.exposures:q}"
+        " --maf {input.maf:q} --arms {input.arms:q} --genes {input.genes:q} {params.opportunity}"
+        " {params.settings} --outdir {params.outdir} 2> {log:q}"
 
 
 def compare_targets():

@@ -15,7 +15,7 @@ rule samtools_stats:
     params:
         targets=f"-t {TARGETS_BED}" if TARGETS_BED else "",
     shell:
-        "samtools stats --reference {input.ref} {input.bam} > {output} 2> {log}"
+        "samtools stats --reference {input.ref:q} {input.bam:q} > {output:q} 2> {log:q}"
 
 
 rule mosdepth:
@@ -35,7 +35,7 @@ rule mosdepth:
         prefix=lambda wc: out(f"qc/mosdepth/{wc.sample}"),
         by=f"--by {TARGETS_BED}" if TARGETS_BED else "--by 10000",
     shell:
-        "mosdepth -t {threads} -n --fast-mode {params.by} {params.prefix} {input.bam} 2> {log}"
+        "mosdepth -t {threads} -n --fast-mode {params.by} {params.prefix} {input.bam:q} 2> {log:q}"
 
 
 rule qc_table:
@@ -61,9 +61,9 @@ rule qc_table:
         thresholds=json.dumps(config["qc"]),
         targeted="--targeted" if TARGETS_BED else "",
     shell:
-        "scce-genomics qc-table --samples {input.samples} --stats {input.stats} "
-        "--mosdepth {input.mosdepth} --names {params.names} "
-        "--thresholds '{params.thresholds}' {params.targeted} --out {output} 2> {log}"
+        "scce-genomics qc-table --samples {input.samples:q} --stats {input.stats:q} "
+        "--mosdepth {input.mosdepth:q} --names {params.names} "
+        "--thresholds '{params.thresholds}' {params.targeted} --out {output:q} 2> {log:q}"
 
 
 rule multiqc:
@@ -81,8 +81,8 @@ rule multiqc:
     params:
         outdir=out("qc/multiqc"),
     shell:
-        "multiqc --force --no-data-dir -o {params.outdir} -n multiqc_report.html {input} "
-        "> {log} 2>&1"
+        "multiqc --force --no-data-dir -o {params.outdir} -n multiqc_report.html {input:q} "
+        "> {log:q} 2>&1"
 
 
 def qc_targets():

@@ -28,8 +28,8 @@ rule reference_prepare:
         build=config["reference"]["build"],
         outdir=out("reference"),
     shell:
-        "scce-genomics prepare-reference --fasta {input.fasta} --gff3 {input.gff3} "
-        "--arms {input.arms} --build {params.build} --outdir {params.outdir} 2> {log}"
+        "scce-genomics prepare-reference --fasta {input.fasta:q} --gff3 {input.gff3:q} "
+        "--arms {input.arms:q} --build {params.build} --outdir {params.outdir} 2> {log:q}"
 
 
 rule reference_faidx:
@@ -44,7 +44,7 @@ rule reference_faidx:
         mem_mb=1000,
         runtime=30,
     shell:
-        "(samtools faidx {input} && samtools dict {input} -o {output.dict}) 2> {log}"
+        "(samtools faidx {input:q} && samtools dict {input:q} -o {output.dict:q}) 2> {log:q}"
 
 
 rule reference_bwa_index:
@@ -58,4 +58,4 @@ rule reference_bwa_index:
         mem_mb=8000,
         runtime=180,
     shell:
-        "bwa index {input} 2> {log}"
+        "bwa index {input:q} 2> {log:q}"

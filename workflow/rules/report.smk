@@ -31,7 +31,7 @@ rule versions:
         mem_mb=500,
         runtime=5,
     shell:
-        "scce-genomics versions --out {output} > {log} 2>&1"
+        "scce-genomics versions --out {output:q} > {log:q} 2>&1"
 
 
 rule report_html:
@@ -56,8 +56,8 @@ rule report_html:
         config=REPORT_CONFIG_JSON,
     shell:
         "MPLBACKEND=Agg scce-genomics report --results {params.results} "
-        "--config-json {params.config:q} --samples {input.samples} --out {output.html} "
-        "> {log} 2>&1"
+        "--config-json {params.config:q} --samples {input.samples:q} --out {output.html:q} "
+        "> {log:q} 2>&1"
 
 
 def report_targets():

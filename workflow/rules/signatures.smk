@@ -44,10 +44,10 @@ rule signature_exposures:
             else ""
         ),
     shell:
-        "scce-genomics signatures --matrix {input.sbs96} --out {output.exposures} "
-        "--summary {output.summary} --cohort-out {output.cohort} "
+        "scce-genomics signatures --matrix {input.sbs96:q} --out {output.exposures:q} "
+        "--summary {output.summary:q} --cohort-out {output.cohort:q} "
         "--cosmic-version {params.version} --build {params.build} {params.exome} "
         "{params.sigfile} --candidates '{params.candidates}' --background '{params.background}' "
         "--min-mutations {params.min_mut} --bootstrap {params.bootstrap} --seed {params.seed} "
         "--add-penalty {params.add_pen} --remove-penalty {params.remove_pen} "
-        "--initial-remove-penalty {params.initial_pen} --metric {params.metric} > {log} 2>&1"
+        "--initial-remove-penalty {params.initial_pen} --metric {params.metric} > {log:q} 2>&1"

@@ -52,8 +52,8 @@ rule somatic_chunks:
         n=len(SOMATIC_CHUNKS),
         targets=f"--targets {TARGETS_BED}" if TARGETS_BED else "",
     shell:
-        "scce-genomics somatic-chunks --fai {input.fai} --n {params.n} {params.targets} "
-        "--out {output} 2> {log}"
+        "scce-genomics somatic-chunks --fai {input.fai:q} --n {params.n} {params.targets} "
+        "--out {output:q} 2> {log:q}"
 
 
 rule somatic_candidates_chunk:
@@ -79,12 +79,12 @@ rule somatic_candidates_chunk:
         mpileup=SOMATIC["mpileup_extra"],
         min_alt=SOMATIC["candidate_min_alt"],
     shell:
-        "(bcftools mpileup -f {input.fasta} -R {input.bed} "
+        "(bcftools mpileup -f {input.fasta:q} -R {input.bed:q} "
         "-a FORMAT/AD,FORMAT/ADF,FORMAT/ADR,FORMAT/DP,FORMAT/SP,FORMAT/QS "
         "{params.mpileup} -Ou {params.bams} "
-        "| bcftools norm -f {input.fasta} -m -any -Ou "
+        "| bcftools norm -f {input.fasta:q} -m -any -Ou "
         "| bcftools view -i 'ALT!=\"<*>\" && FMT/AD[0:1]>={params.min_alt}' -Ob "
-        "-o {output}) 2> {log}"
+        "-o {output:q}) 2> {log:q}"
 
 
 rule somatic_candidates:
@@ -101,8 +101,8 @@ rule somatic_candidates:
         mem_mb=1000,
         runtime=30,
     shell:
-        "(bcftools concat -Ob -o {output.bcf} {input} && bcftools index -f {output.bcf}) "
-        "2> {log}"
+        "(bcftools concat -Ob -o {output.bcf:q} {input:q} && bcftools index -f {output.bcf:q}) "
+        "2> {log:q}"
 
 
 rule somatic_pon:
@@ -122,10 +122,10 @@ rule somatic_pon:
         mpileup=SOMATIC["mpileup_extra"],
         min_normals=min(SOMATIC["pon_min_normals"], max(1, len(NORMALS))),
     shell:
-        "(bcftools mpileup -f {input.fasta} -a FORMAT/AD {params.mpileup} -Ou {input.bams} "
-        "| bcftools norm -f {input.fasta} -m -any -Ou "
+        "(bcftools mpileup -f {input.fasta:q} -a FORMAT/AD {params.mpileup} -Ou {input.bams:q} "
+        "| bcftools norm -f {input.fasta:q} -m -any -Ou "
         "| bcftools view -i 'ALT!=\"<*>\" && N_PASS(FMT/AD[:1]>=2)>={params.min_normals}' "
-        "-Oz -o {output.vcf} && tabix -f -p vcf {output.vcf}) 2> {log}"
+        "-Oz -o {output.vcf:q} && tabix -f -p vcf {output.vcf:q}) 2> {log:q}"
 
 
 rule somatic_call:
@@ -145,16 +145,18 @@ rule somatic_call:
         runtime=120,
     params:
         normal=lambda wc: matched_normal(wc.tumor),
-        pon=lambda wc, input: f"--pon {input.pon}" if input.pon else "",
+        pon=lambda wc, input: (
+            " ".join(f"--pon {shlex.quote(p)}" for p in input.pon) if input.pon else ""
+        ),
         purity=lambda wc: SAMPLES.loc[wc.tumor, "purity"],
         thresholds=json.dumps(SOMATIC["thresholds"]),
         mpileup=SOMATIC["mpileup_extra"],
     shell:
-        "scce-genomics somatic-call --candidates {input.bcf} --tumor {wildcards.tumor} "
-        "--tumor-bam {input.tumor} --normal '{params.normal}' --fasta {input.fasta} "
+        "scce-genomics somatic-call --candidates {input.bcf:q} --tumor {wildcards.tumor} "
+        "--tumor-bam {input.tumor:q} --normal '{params.normal}' --fasta {input.fasta:q} "
         "{params.pon} --purity {params.purity} --params '{params.thresholds}' "
         "--mpileup-extra '{params.mpileup}' "
-        "--out {output.vcf} 2> {log}"
+        "--out {output.vcf:q} 2> {log:q}"
 
 
 rule somatic_annotate:
@@ -175,8 +177,8 @@ rule somatic_annotate:
         mem_mb=2000,
         runtime=60,
     shell:
-        "(bcftools csq -f {input.fasta} -g {input.gff3} --local-csq -p a -Oz "
-        "-o {output.vcf} {input.vcf} && tabix -f -p vcf {output.vcf}) 2> {log}"
+        "(bcftools csq -f {input.fasta:q} -g {input.gff3:q} --local-csq -p a -Oz "
+        "-o {output.vcf:q} {input.vcf:q} && tabix -f -p vcf {output.vcf:q}) 2> {log:q}"
 
 
 rule somatic_maf:
@@ -194,8 +196,8 @@ rule somatic_maf:
         normal=lambda wc: matched_normal(wc.tumor),
         build=config["reference"]["build"],
     shell:
-        "scce-genomics somatic-maf --vcf {input.vcf} --tumor {wildcards.tumor} "
-        "--normal '{params.normal}' --build {params.build} --out {output} 2> {log}"
+        "scce-genomics somatic-maf --vcf {input.vcf:q} --tumor {wildcards.tumor} "
+        "--normal '{params.normal}' --build {params.build} --out {output:q} 2> {log:q}"
 
 
 rule callable_regions:
@@ -220,7 +222,7 @@ rule callable_regions:
     shell:
         "MOSDEPTH_Q0=NO_COVERAGE MOSDEPTH_Q1=LOW MOSDEPTH_Q2=CALLABLE "
         "mosdepth -t {threads} -n --fast-mode --quantize 0:1:{params.min_depth}: "
-        "{params.prefix} {input.bam} 2> {log}"
+        "{params.prefix} {input.bam:q} 2> {log:q}"
 
 
 def callable_args():
@@ -262,6 +264,6 @@ rule somatic_cohort:
         callable=callable_args(),
         targets=f"--targets {TARGETS_BED}" if TARGETS_BED else "",
     shell:
-        "scce-genomics somatic-cohort --maf {input.mafs} --tumors {params.tumors} "
-        "--callable {params.callable} {params.targets} --out-maf {output.maf} "
-        "--out-tmb {output.tmb} 2> {log}"
+        "scce-genomics somatic-cohort --maf {input.mafs:q} --tumors {params.tumors} "
+        "--callable {params.callable} {params.targets} --out-maf {output.maf:q} "
+        "--out-tmb {output.tmb:q} 2> {log:q}"

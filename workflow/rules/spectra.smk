@@ -49,8 +49,8 @@ rule spectra_matrices:
         outdir=lambda wc, output: os.path.dirname(output.sbs96),
         extra="--doublets-in-sbs" if config["signatures"].get("doublets_in_sbs") else "",
     shell:
-        "scce-genomics spectra {params.vcfs} {params.names} --fasta {input.fasta} "
-        "--outdir {params.outdir} {params.extra} > {log} 2>&1"
+        "scce-genomics spectra {params.vcfs} {params.names} --fasta {input.fasta:q} "
+        "--outdir {params.outdir} {params.extra} > {log:q} 2>&1"
 
 
 rule spectra_plots:
@@ -74,6 +74,6 @@ rule spectra_plots:
         mem_mb=2000,
         runtime=15,
     shell:
-        "MPLBACKEND=Agg scce-genomics plot-spectra --matrix {input.sbs96} "
-        "--exposures {input.exposures} --spectra-png {output.spectra} "
-        "--exposures-png {output.exposures} > {log} 2>&1"
+        "MPLBACKEND=Agg scce-genomics plot-spectra --matrix {input.sbs96:q} "
+        "--exposures {input.exposures:q} --spectra-png {output.spectra:q} "
+        "--exposures-png {output.exposures:q} > {log:q} 2>&1"

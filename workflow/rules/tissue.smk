@@ -50,9 +50,9 @@ rule tissue_sites:
     params:
         targets=f"-T {TARGETS_BED}" if TARGETS_BED else "",
     shell:
-        "(bcftools mpileup -f {input.ref} -a AD,ADF,ADR -d 1000 {params.targets} -Ou "
-        "{input.bam} | bcftools call -mv -Ou | bcftools view -v snps -m2 -M2 -Oz "
-        "-o {output} && bcftools index -t {output}) 2> {log}"
+        "(bcftools mpileup -f {input.ref:q} -a AD,ADF,ADR -d 1000 {params.targets} -Ou "
+        "{input.bam:q} | bcftools call -mv -Ou | bcftools view -v snps -m2 -M2 -Oz "
+        "-o {output:q} && bcftools index -t {output:q}) 2> {log:q}"
 
 
 rule tissue_genotype:
@@ -68,8 +68,8 @@ rule tissue_genotype:
         mem_mb=1000,
         runtime=120,
     shell:
-        "bcftools mpileup -f {input.ref} -a AD -d 1000 -T {input.sites} -Oz -o {output} "
-        "{input.bams} 2> {log}"
+        "bcftools mpileup -f {input.ref:q} -a AD -d 1000 -T {input.sites:q} -Oz -o {output:q} "
+        "{input.bams:q} 2> {log:q}"
 
 
 rule tissue_identity_metrics:
@@ -89,9 +89,9 @@ rule tissue_identity_metrics:
         depth=TQC.get("min_depth", 10),
         conc=TQC.get("min_concordance", 0.8),
     shell:
-        "scce-genomics tissue-identity --genotypes {input.genotypes} --sites {input.sites} "
+        "scce-genomics tissue-identity --genotypes {input.genotypes:q} --sites {input.sites:q} "
         "--tumor {wildcards.tumor} --normal {params.normal} --min-depth {params.depth} "
-        "--min-concordance {params.conc} --out {output} 2> {log}"
+        "--min-concordance {params.conc} --out {output:q} 2> {log:q}"
 
 
 # The gate the somatic stage takes as input: fails (message in the log and on stderr) when the
@@ -109,8 +109,8 @@ rule tissue_identity:
     params:
         warn="--warn-only" if TQC.get("identity_warn_only", False) else "",
     shell:
-        "scce-genomics tissue-identity-gate --metrics {input} {params.warn} --out {output} "
-        "2> {log} || (cat {log} >&2; exit 1)"
+        "scce-genomics tissue-identity-gate --metrics {input:q} {params.warn} --out {output:q} "
+        "2> {log:q} || (cat {log:q} >&2; exit 1)"
 
 
 rule tissue_cohort_sites:
@@ -124,8 +124,8 @@ rule tissue_cohort_sites:
         mem_mb=1000,
         runtime=10,
     shell:
-        "(for f in {input}; do bcftools query -f '%CHROM\\t%POS\\n' $f; done "
-        "| sort -k1,1 -k2,2n -u > {output}) 2> {log}"
+        "(for f in {input:q}; do bcftools query -f '%CHROM\\t%POS\\n' $f; done "
+        "| sort -k1,1 -k2,2n -u > {output:q}) 2> {log:q}"
 
 
 rule tissue_cohort_genotype:
@@ -141,8 +141,8 @@ rule tissue_cohort_genotype:
         mem_mb=2000,
         runtime=240,
     shell:
-        "bcftools mpileup -f {input.ref} -a AD -d 1000 -T {input.sites} -Oz -o {output} "
-        "{input.bams} 2> {log}"
+        "bcftools mpileup -f {input.ref:q} -a AD -d 1000 -T {input.sites:q} -Oz -o {output:q} "
+        "{input.bams:q} 2> {log:q}"
 
 
 rule tissue_cohort:
@@ -164,8 +164,8 @@ rule tissue_cohort:
         depth=TQC.get("min_depth", 10),
         conc=TQC.get("min_concordance", 0.8),
     shell:
-        "scce-genomics tissue-cohort --genotypes {input.genotypes} --samples {input.samples} "
-        "--min-depth {params.depth} --max-concordance {params.conc} --out {output} 2> {log}"
+        "scce-genomics tissue-cohort --genotypes {input.genotypes:q} --samples {input.samples:q} "
+        "--min-depth {params.depth} --max-concordance {params.conc} --out {output:q} 2> {log:q}"
 
 
 rule tissue_contamination:
@@ -187,9 +187,9 @@ rule tissue_contamination:
         af=0.5 if TQC_SITES else 0.0,
         err=TQC.get("error_rate", 0.0005),
     shell:
-        "scce-genomics tissue-contamination --genotypes {input.genotypes} --sites {input.sites} "
+        "scce-genomics tissue-contamination --genotypes {input.genotypes:q} --sites {input.sites:q} "
         "--samples {params.samples} --genotype-from {params.ref} --min-depth {params.depth} "
-        "--default-af {params.af} --error-rate {params.err} --out {output} 2> {log}"
+        "--default-af {params.af} --error-rate {params.err} --out {output:q} 2> {log:q}"
 
 
 rule tissue_purity:
@@ -209,9 +209,9 @@ rule tissue_purity:
         depth=TQC.get("min_depth", 10),
         window=TQC.get("purity_window", 30),
     shell:
-        "scce-genomics tissue-purity --genotypes {input.genotypes} --sites {input.sites} "
+        "scce-genomics tissue-purity --genotypes {input.genotypes:q} --sites {input.sites:q} "
         "--tumor {wildcards.tumor} --genotype-from {params.ref} --min-depth {params.depth} "
-        "--window {params.window} --out {output} 2> {log}"
+        "--window {params.window} --out {output:q} 2> {log:q}"
 
 
 rule tissue_damage:
@@ -231,9 +231,9 @@ rule tissue_damage:
         reads=TQC.get("damage_max_reads", 200000),
         bq=TQC.get("damage_min_base_quality", 20),
     shell:
-        "scce-genomics tissue-damage --bam {input.bam} --fasta {input.ref} "
+        "scce-genomics tissue-damage --bam {input.bam:q} --fasta {input.ref:q} "
         "--sample {wildcards.sample} --max-reads {params.reads} --min-base-quality {params.bq} "
-        "--out {output} 2> {log}"
+        "--out {output:q} 2> {log:q}"
 
 
 rule tissue_sex:
@@ -251,8 +251,8 @@ rule tissue_sex:
         sex=lambda wc: SAMPLES.loc[wc.sample, "sex"] or "",
         targets=f"--targets {TARGETS_BED}" if TARGETS_BED else "",
     shell:
-        "scce-genomics tissue-sex --bam {input.bam} --sample {wildcards.sample} "
-        "--sheet-sex '{params.sex}' {params.targets} --out {output} 2> {log}"
+        "scce-genomics tissue-sex --bam {input.bam:q} --sample {wildcards.sample} "
+        "--sheet-sex '{params.sex}' {params.targets} --out {output:q} 2> {log:q}"
 
 
 rule tissue_qc_table:
@@ -282,10 +282,10 @@ rule tissue_qc_table:
     params:
         thresholds=json.dumps(TQC),
     shell:
-        "scce-genomics tissue-qc-table --samples {input.samples} --identity {input.identity} "
-        "--contamination {input.contamination} --damage {input.damage} "
-        "--purity {input.purity} --sex {input.sex} --cohort {input.cohort} "
-        "--thresholds '{params.thresholds}' --out {output} 2> {log}"
+        "scce-genomics tissue-qc-table --samples {input.samples:q} --identity {input.identity:q} "
+        "--contamination {input.contamination:q} --damage {input.damage:q} "
+        "--purity {input.purity:q} --sex {input.sex:q} --cohort {input.cohort:q} "
+        "--thresholds '{params.thresholds}' --out {output:q} 2> {log:q}"
 
 
 # Reconciliation with the CNV stage's purity: a separate table, so that the tissue QC verdict
@@ -303,8 +303,8 @@ rule tissue_purity_compare:
         mem_mb=500,
         runtime=5,
     shell:
-        "scce-genomics tissue-purity-compare --samples {input.samples} --purity {input.purity} "
-        "--cnv-summary {input.cnv} --out {output} 2> {log}"
+        "scce-genomics tissue-purity-compare --samples {input.samples:q} --purity {input.purity:q} "
+        "--cnv-summary {input.cnv:q} --out {output:q} 2> {log:q}"
 
 
 def qc_tissue_targets():
