@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scce_genomics.cnv.cli",
     "scce_genomics.spectra.cli",
     "scce_genomics.signatures.cli",
+    "scce_genomics.biomarkers.cli",
     "scce_genomics.compare.references_cli",
     "scce_genomics.compare.cli",
     "scce_genomics.report.cli",

@@ -43,6 +43,13 @@ from scce_genomics.simulate.genome import (
     genome_from_fasta,
     make_genome,
 )
+from scce_genomics.simulate.msi import (
+    add_stutter,
+    genome_sites,
+    germline_repeat_variants,
+    msi_events,
+    write_msi_truth,
+)
 from scce_genomics.simulate.reads import Source, haplotype, write_reads
 from scce_genomics.simulate.reference import capture_targets, write_reference
 from scce_genomics.simulate.spec import PROFILES, CohortSpec, TumorProfile
@@ -129,6 +136,8 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
         capture = {c.name: np.full(c.length, 0.02) for c in genome.chromosomes}
         for s, e, chrom in capture_targets(genome):
             capture[chrom][max(0, s - 150) : e + 150] = 1.0
+    use_msi = spec.stutter or any(PROFILES[p].msi for p in spec.profiles)
+    ms_sites = genome_sites(genome) if use_msi else None
     sample_rows: list[tuple[str, ...]] = []
     unit_rows: list[tuple[str, str, Path, Path]] = []
     summary: dict[str, Any] = {"samples": []}
@@ -137,6 +146,8 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
         profile_name = spec.profiles[p % len(spec.profiles)]
         profile = PROFILES[profile_name]
         germline = draw_germline(rng, genome, spec.germline_snp_rate)
+        if spec.stutter and ms_sites is not None:
+            germline += germline_repeat_variants(genome, ms_sites, spec.seed, p)
         normal_haps = [
             {
                 c.name: haplotype(
@@ -158,6 +169,8 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
             sources = [Source(normal_haps[h], ones) for h in (0, 1)]
             if spec.contaminate_normal:
                 sources = _contaminated(sources, genome, spec, p)
+            if spec.stutter and ms_sites is not None:
+                sources = add_stutter(sources, genome, ms_sites)
             units = write_reads(
                 rng,
                 genome,
@@ -175,7 +188,15 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
         purity = float(np.round(rng.uniform(*spec.purity_range), 2))
         blocked = {(v.chrom, q) for v in germline for q in range(v.pos - 2, v.pos + 3)}
         somatic = draw_somatic(rng, genome, sites, profile, spec, signatures, blocked)
-        if bins:
+        msi_truth = None
+        if ms_sites is not None:  # MSI events (none for other profiles) from their own stream
+            fraction = spec.msi_fraction if profile.msi else 0.0
+            msi_rng = np.random.default_rng([spec.seed, 7907, p])
+            events, msi_truth = msi_events(
+                msi_rng, genome, ms_sites, fraction, germline + somatic
+            )
+            somatic += events
+        if bins or profile.msi:
             cn = {c.name: np.ones((2, c.length), dtype=np.int8) for c in genome.chromosomes}
         elif genome.genes:
             cn = arm_copy_numbers(rng, genome, profile)
@@ -220,6 +241,8 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
                 }
                 weight = {k: arr[h].astype(np.float32) * purity * frac for k, arr in cn.items()}
                 sources.append(Source(haps, weight))
+        if spec.stutter and ms_sites is not None:
+            sources = add_stutter(sources, genome, ms_sites)
         tissue = "ffpe" if p % 2 == 0 else "fresh"
         ffpe = spec.ffpe_rate if tissue == "ffpe" else 0.0
         units = write_reads(
@@ -270,6 +293,11 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
             "events": asdict(profile),
             "n_somatic": len(truth_rows),
         }
+        if msi_truth is not None:
+            info["msi"] = {
+                "status": "MSI-H" if profile.msi else "MSS",
+                **write_msi_truth(msi_truth, outdir / "truth" / f"{tumor}.msi.tsv"),
+            }
         with atomic_open(outdir / "truth" / f"{tumor}.json") as handle:
             json.dump(info, handle, indent=2)
         summary["samples"].append(info)

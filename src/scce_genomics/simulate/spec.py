@@ -15,6 +15,8 @@ class TumorProfile:
     focal_amps: tuple[str, ...] = ()
     homdels: tuple[str, ...] = ()
     drivers: tuple[str, ...] = ()
+    #: Mismatch-repair deficient: microsatellites change length (``CohortSpec.msi_fraction``).
+    msi: bool = False
 
 
 #: ESCC-like (APOBEC SBS2/13, 3q gain, 3p loss, CCND1/SOX2 amp, CDKN2A deletion) and
@@ -37,6 +39,13 @@ PROFILES: dict[str, TumorProfile] = {
         drivers=("TP53", "RB1"),
     ),
     "flat": TumorProfile(signatures={"SBS1": 0.3, "SBS5": 0.7}),
+    #: MSI-high: mismatch-repair signatures SBS6/15/26/44, microsatellite length changes
+    #: (indel signatures ID1/ID2), no copy-number events (simulate/msi.py).
+    "msi": TumorProfile(
+        signatures={"SBS1": 0.1, "SBS5": 0.15, "SBS6": 0.3, "SBS15": 0.15, "SBS26": 0.15,
+                    "SBS44": 0.15},
+        msi=True,
+    ),  # fmt: skip
 }
 
 
@@ -78,6 +87,11 @@ class CohortSpec:
     #: Fraction of each normal's DNA from another individual (own germline haplotypes drawn
     #: from a separate generator, so the rest of the cohort is unchanged); 0: none.
     contaminate_normal: float = 0.0
+    #: Fraction of microsatellites that change length in tumors of the ``msi`` profile.
+    msi_fraction: float = 0.3
+    #: Stutter at microsatellites in every sample's reads, and germline repeat-length
+    #: polymorphism, so MSI calling is tested against realistic noise (simulate/msi.py).
+    stutter: bool = False
 
 
 # ---------------------------------------------------------------------------------------------

@@ -73,6 +73,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="per tumor: TUMOR=tumor.quantized.bed.gz[,normal.quantized.bed.gz]",
     )
     c.add_argument("--targets", default="", help="capture BED (exome/panel)")
+    c.add_argument(
+        "--min-territory-mb",
+        type=float,
+        default=1.0,
+        help="callable territory (Mb) below which the TMB row carries a warning",
+    )
     c.add_argument("--out-maf", required=True, help="cohort MAF (all tumors)")
     c.add_argument("--out-tmb", required=True, help="TMB table TSV (one row per tumor)")
     c.set_defaults(func=_cohort)
@@ -209,7 +215,15 @@ def _cohort(args: argparse.Namespace) -> int:
 
     from scce_genomics.fileio import write_tsv
     from scce_genomics.somatic.maf import MAF_COLUMNS
-    from scce_genomics.somatic.tmb import callable_intervals, intersect, territory_bp, tmb_row
+    from scce_genomics.somatic.tmb import (
+        SCOPE_GENOME,
+        SCOPE_TARGETS,
+        TMB_COLUMNS,
+        callable_intervals,
+        intersect,
+        territory_bp,
+        tmb_row,
+    )
 
     if len(args.maf) != len(args.tumors):
         raise InputError("--maf and --tumors must list the same number of items")
@@ -230,7 +244,10 @@ def _cohort(args: argparse.Namespace) -> int:
         region = regions.get(tumor, pd.DataFrame(columns=["chrom", "start", "end"]))
         if targets is not None:
             region = intersect(region, targets)
-        rows.append(tmb_row(tumor, cohort, territory_bp(region), region))
-    table = pd.DataFrame(rows, columns=["sample", "n_snv", "n_indel", "callable_mb", "tmb_per_mb"])
+        scope = SCOPE_GENOME if targets is None else SCOPE_TARGETS
+        rows.append(
+            tmb_row(tumor, cohort, territory_bp(region), region, args.min_territory_mb, scope)
+        )
+    table = pd.DataFrame(rows, columns=TMB_COLUMNS)
     write_tsv(table, args.out_tmb)
     return 0

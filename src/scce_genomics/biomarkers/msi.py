@@ -1,0 +1,354 @@
+"""MSI scores: tumor against its matched normal, or tumor alone against a baseline of normals.
+
+Both follow MSIsensor-pro (Jia et al., "MSIsensor-pro: fast, accurate, and matched-normal-
+sample-free detection of microsatellite instability", Genomics Proteomics Bioinformatics 18:
+65–71, 2020) and its predecessor MSIsensor (Niu et al., Bioinformatics 30:1015, 2014): the
+score is the percentage of unstable sites among the sites with at least ``min_coverage``
+spanning reads (in the tumor and, when paired, in the normal).
+
+**Tumor–normal.** A site is unstable when the tumor carries more reads of a repeat length the
+normal does not have than the normal does: one-sided Fisher exact test on the 2×2 table
+tumor/normal × (reads at the normal's allele lengths, other lengths), where the normal's
+alleles are the lengths holding at least ``allele_fraction`` of its reads (a germline
+heterozygous length is an allele, PCR stutter is not), and Benjamini–Hochberg control of the
+false discovery rate at ``fdr`` over the covered sites. MSIsensor compares the whole length
+distributions with Pearson's χ² instead; testing for new lengths keeps loss of heterozygosity
+(a shifted mix of the same two alleles) from reading as instability, and is exact at the
+15–60 reads a site has.
+
+**Tumor-only.** MSIsensor-pro's "pro" mode: per site the polymerase-slippage probability
+``P = deleted units / all units`` of the reads (a multinomial estimate of a unit being lost),
+and a baseline per site from normals of the same assay: the mean and standard deviation of
+``P`` over the normals covering it (kept when at least ``baseline_support`` of the normals do);
+the tumor's site is unstable when its ``P`` exceeds mean + ``baseline_sd`` × SD. MSIsensor-pro
+recommends ≥ 20 normals; below ``baseline_min_normals`` no tumor-only score is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from scce_genomics.errors import InputError
+
+__all__ = [
+    "BASELINE_COLUMNS",
+    "MsiParams",
+    "build_baseline",
+    "paired_sites",
+    "read_baseline",
+    "slippage",
+    "background_rate",
+    "summarise",
+    "unstable_fraction",
+    "tumor_only_sites",
+]
+
+BASELINE_COLUMNS = [
+    "chrom",
+    "start",
+    "end",
+    "unit",
+    "repeats",
+    "normals",
+    "n_normals",
+    "mean_p",
+    "sd_p",
+    "threshold",
+]
+
+
+@dataclass(frozen=True)
+class MsiParams:
+    """Thresholds of the per-site tests and of the MSI status (config ``biomarkers.msi``)."""
+
+    min_coverage: int = 15
+    fdr: float = 0.05
+    allele_fraction: float = 0.2
+    baseline_support: float = 0.5
+    baseline_sd: float = 3.0
+    baseline_min_normals: int = 5
+    min_sites: int = 50
+    threshold: float = 3.5
+
+    def test_name(self, mode: str) -> str:
+        if mode == "tumor-normal":
+            return (
+                "one-sided Fisher exact test, tumor vs normal reads at lengths outside the "
+                f"normal's alleles (≥ {self.allele_fraction:g} of its reads); "
+                f"Benjamini-Hochberg FDR ≤ {self.fdr:g}"
+            )
+        return (
+            f"slippage probability above the baseline's mean + {self.baseline_sd:g} SD "
+            "(MSIsensor-pro)"
+        )
+
+
+def slippage(matrix: np.ndarray, repeats: np.ndarray) -> np.ndarray:
+    """MSIsensor-pro's per-site P: units lost / all units, over the spanning reads.
+
+    ``matrix`` columns are shifts −K..K from the reference number of units ``repeats``: a read
+    d units short contributes d lost and ``repeats − d`` kept units, a read d units long
+    ``repeats`` kept and d inserted. NaN where no read spans the site.
+    """
+    k = (matrix.shape[1] - 1) // 2
+    shift = np.arange(-k, k + 1)
+    lost = matrix @ np.maximum(-shift, 0)
+    units = matrix @ np.maximum(shift, 0) + matrix.sum(axis=1) * repeats
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(units > 0, lost / np.maximum(units, 1), np.nan)
+
+
+def _bh(p: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (q-values)."""
+    from scipy.stats import false_discovery_control
+
+    return false_discovery_control(p, method="bh") if p.size else p
+
+
+def paired_sites(tumor: np.ndarray, normal: np.ndarray, params: MsiParams) -> pd.DataFrame:
+    """Per-site tumor–normal test (one row per site, in the matrices' order)."""
+    from scipy.stats import hypergeom
+
+    n_t, n_n = tumor.sum(axis=1), normal.sum(axis=1)
+    alleles = normal >= params.allele_fraction * np.maximum(n_n, 1)[:, None]
+    other_t = (tumor * ~alleles).sum(axis=1)
+    other_n = (normal * ~alleles).sum(axis=1)
+    covered = (n_t >= params.min_coverage) & (n_n >= params.min_coverage)
+    # P(X ≥ other_t), X ~ hypergeometric: other-length reads falling on the tumor's side
+    p = hypergeom.sf(other_t - 1, n_t + n_n, other_t + other_n, n_t)
+    q = np.full(p.size, np.nan)
+    q[covered] = _bh(p[covered])
+    return pd.DataFrame(
+        {
+            "tumor_reads": n_t,
+            "normal_reads": n_n,
+            "tumor_other": other_t,
+            "normal_other": other_n,
+            "p_value": np.where(covered, p, np.nan),
+            "q_value": q,
+            "covered": covered,
+            "unstable": covered & (q <= params.fdr),
+        }
+    )
+
+
+def background_rate(
+    other: np.ndarray, reads: np.ndarray, sites: pd.DataFrame, prior_reads: float = 30.0
+) -> np.ndarray:
+    """Per-site rate of reads at non-allele lengths in the normal (stutter), shrunk to its kind.
+
+    Stutter grows with the repeat's length and differs between homopolymers and longer units,
+    so each site's own estimate (from ~20 reads) is pulled towards the pooled rate of sites of
+    the same unit class and repeat number, with the weight of ``prior_reads`` reads.
+    """
+    kind = np.minimum(sites["unit_length"].to_numpy(), 2) * 1000 + sites["repeats"].to_numpy()
+    pooled_other = pd.Series(other).groupby(kind).transform("sum").to_numpy()
+    pooled_reads = pd.Series(reads).groupby(kind).transform("sum").to_numpy()
+    pooled = pooled_other / np.maximum(pooled_reads, 1)
+    rate = (other + prior_reads * pooled) / (reads + prior_reads)
+    return np.clip(rate, 1e-4, 0.5)
+
+
+def unstable_fraction(
+    reads: np.ndarray,
+    other: np.ndarray,
+    background: np.ndarray,
+    min_allele_fraction: float = 0.1,
+    max_iter: int = 500,
+) -> dict[str, float]:
+    """Maximum-likelihood share of unstable sites, with a 95% CI (two-component mixture).
+
+    A stable site's tumor reads fall at non-allele lengths at its background rate ``e``; an
+    unstable site's at ``e + (1 − e)·f``, ``f`` the share of reads from the mutated allele
+    (purity × cancer-cell fraction / 2 for a change on one allele), common to all sites and
+    estimated with the share ``π`` by EM (``f`` ≥ ``min_allele_fraction``, so sampling noise
+    of the background is not mistaken for a faint component). Unlike the count of sites that
+    pass a multiple-testing threshold, ``π`` does not shrink when depth or purity leave single
+    sites without significance. CI: Wald interval from the observed information of ``π``
+    (``f`` held at its estimate).
+    """
+    from scipy.optimize import minimize_scalar
+    from scipy.stats import binom
+
+    if reads.size == 0:
+        return {"fraction": np.nan, "ci_low": np.nan, "ci_high": np.nan, "allele_fraction": np.nan}
+    log0 = binom.logpmf(other, reads, background)
+    pi, f = 0.1, 0.25
+
+    def log1(frac: float) -> np.ndarray:
+        return binom.logpmf(other, reads, background + (1 - background) * frac)
+
+    for _ in range(max_iter):
+        a, b = np.log(pi) + log1(f), np.log1p(-pi) + log0
+        resp = np.exp(a - np.logaddexp(a, b))
+        new_pi = float(np.clip(resp.mean(), 1e-9, 1 - 1e-9))
+        new_f = float(
+            minimize_scalar(
+                lambda x: -float((resp * log1(x)).sum()),
+                bounds=(min_allele_fraction, 0.999),
+                method="bounded",
+            ).x
+        )
+        done = abs(new_pi - pi) < 1e-7 and abs(new_f - f) < 1e-6
+        pi, f = new_pi, new_f
+        if done:
+            break
+    l1, l0 = np.exp(log1(f)), np.exp(log0)
+    info = float((((l1 - l0) / (pi * l1 + (1 - pi) * l0)) ** 2).sum())
+    half = 1.96 / np.sqrt(info) if info > 0 else np.inf
+    if pi < 1e-6:
+        pi = 0.0
+    return {
+        "fraction": pi,
+        "ci_low": max(0.0, pi - half),
+        "ci_high": min(1.0, pi + half),
+        "allele_fraction": f,
+    }
+
+
+def build_baseline(
+    sites: pd.DataFrame, normals: list[np.ndarray], params: MsiParams
+) -> pd.DataFrame:
+    """Per-site mean and SD of the normals' slippage P, and the tumor-only threshold."""
+    if not normals:
+        raise InputError("a baseline needs at least one normal")
+    repeats = sites["repeats"].to_numpy()
+    values = np.vstack([slippage(m, repeats) for m in normals])
+    depth = np.vstack([m.sum(axis=1) for m in normals])
+    values[depth < params.min_coverage] = np.nan
+    valid = ~np.isnan(values)
+    support = valid.sum(axis=0)
+    needed = max(2, int(np.ceil(params.baseline_support * len(normals))))
+    keep = support >= needed
+    filled = np.where(valid, values, 0.0)
+    mean = filled.sum(axis=0) / np.maximum(support, 1)
+    sq = (np.where(valid, values - mean, 0.0) ** 2).sum(axis=0)
+    sd = np.sqrt(sq / np.maximum(support - 1, 1))
+    table = sites.loc[keep, ["chrom", "start", "end", "unit", "repeats"]].copy()
+    table["normals"] = support[keep]
+    table["n_normals"] = len(normals)
+    table["mean_p"] = mean[keep]
+    table["sd_p"] = sd[keep]
+    table["threshold"] = mean[keep] + params.baseline_sd * sd[keep]
+    return table.reset_index(drop=True)
+
+
+def read_baseline(path: str) -> pd.DataFrame:
+    """A baseline written by ``scce-genomics msi baseline``, checked for its columns."""
+    try:
+        table = pd.read_csv(path, sep="\t", dtype={"chrom": str})
+    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError) as err:
+        raise InputError(f"cannot read the MSI baseline ({err})", path) from None
+    missing = [c for c in BASELINE_COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError(
+            f"not an MSI baseline: columns {', '.join(missing)} missing; build one with "
+            "`scce-genomics msi baseline`",
+            path,
+        )
+    return table[BASELINE_COLUMNS]
+
+
+def tumor_only_sites(
+    sites: pd.DataFrame, tumor: np.ndarray, baseline: pd.DataFrame, params: MsiParams
+) -> pd.DataFrame:
+    """Per-site tumor-only call against the baseline (rows: the baseline's sites)."""
+    key = pd.MultiIndex.from_arrays([sites["chrom"].astype(str), sites["start"]])
+    row = key.get_indexer(
+        pd.MultiIndex.from_arrays([baseline["chrom"].astype(str), baseline["start"]])
+    )
+    if (row < 0).any():
+        raise InputError(
+            f"{int((row < 0).sum())} baseline sites are not among the microsatellite sites: "
+            "the baseline was built on another reference or site list"
+        )
+    counts = tumor[row]
+    n_t = counts.sum(axis=1)
+    p_t = slippage(counts, sites["repeats"].to_numpy()[row])
+    covered = n_t >= params.min_coverage
+    threshold = baseline["threshold"].to_numpy()
+    return pd.DataFrame(
+        {
+            "site": row,
+            "tumor_reads": n_t,
+            "tumor_p": p_t,
+            "baseline_mean": baseline["mean_p"].to_numpy(),
+            "threshold": threshold,
+            "covered": covered,
+            "unstable": covered & (p_t > threshold),
+        }
+    )
+
+
+def _clopper_pearson(k: int, n: int) -> tuple[float, float]:
+    from scipy.stats import beta
+
+    lo = float(beta.ppf(0.025, k, n - k + 1)) if k > 0 else 0.0
+    hi = float(beta.ppf(0.975, k + 1, n - k)) if k < n else 1.0
+    return lo, hi
+
+
+def summarise(
+    per_site: pd.DataFrame,
+    params: MsiParams,
+    mode: str,
+    sites: pd.DataFrame | None = None,
+) -> dict[str, object]:
+    """Score with its CI, status and what they rest on; "not computed: …" when too thin.
+
+    Tumor–normal: the score is the estimated percentage of unstable sites among the covered
+    ones (:func:`unstable_fraction`), beside the percentage that pass the per-site test at the
+    FDR (MSIsensor's score, a lower bound that falls with depth and purity). Tumor-only: the
+    percentage of covered sites above the baseline threshold (MSIsensor-pro), with its
+    Clopper–Pearson 95% CI.
+    """
+    covered = per_site["covered"].to_numpy(dtype=bool)
+    n_cov, n_unstable = int(covered.sum()), int(per_site["unstable"].sum())
+    row: dict[str, object] = {
+        "mode": mode,
+        "sites": len(per_site),
+        "sites_covered": n_cov,
+        "sites_unstable": n_unstable,
+        "msi_score": np.nan,
+        "msi_score_ci_low": np.nan,
+        "msi_score_ci_high": np.nan,
+        "msi_score_sites": np.nan,
+        "msi_threshold": params.threshold,
+        "msi_status": "",
+        "test": params.test_name(mode),
+        "min_coverage": params.min_coverage,
+    }
+    if len(per_site) == 0:
+        row["msi_status"] = "not computed: no microsatellite sites in the targets"
+        return row
+    if n_cov < params.min_sites:
+        where = "the tumor" if mode == "tumor-only" else "both tumor and normal"
+        row["msi_status"] = (
+            f"not computed: {n_cov} of {len(per_site)} sites have ≥ {params.min_coverage} "
+            f"spanning reads in {where}; at least {params.min_sites} are needed"
+        )
+        return row
+    row["msi_score_sites"] = round(100.0 * n_unstable / n_cov, 2)
+    if mode == "tumor-normal":
+        if sites is None:
+            raise ValueError("tumor-normal scores need the site table")
+        cov_sites = sites.loc[covered].reset_index(drop=True)
+        part = per_site.loc[covered]
+        background = background_rate(
+            part["normal_other"].to_numpy(), part["normal_reads"].to_numpy(), cov_sites
+        )
+        est = unstable_fraction(
+            part["tumor_reads"].to_numpy(), part["tumor_other"].to_numpy(), background
+        )
+        score, lo, hi = 100 * est["fraction"], 100 * est["ci_low"], 100 * est["ci_high"]
+    else:
+        score = row["msi_score_sites"]
+        lo, hi = (100 * x for x in _clopper_pearson(n_unstable, n_cov))
+    row["msi_score"] = round(float(score), 2)  # type: ignore[arg-type]
+    row["msi_score_ci_low"] = round(float(lo), 2)
+    row["msi_score_ci_high"] = round(float(hi), 2)
+    row["msi_status"] = "MSI-H" if float(score) >= params.threshold else "MSS"  # type: ignore[arg-type]
+    return row
