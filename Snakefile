@@ -21,6 +21,7 @@ include: "workflow/rules/somatic.smk"
 include: "workflow/rules/spectra.smk"
 include: "workflow/rules/signatures.smk"
 include: "workflow/rules/compare.smk"
+include: "workflow/rules/biomarkers.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -77,7 +77,16 @@ def matched_normal(tumor):
 def all_targets():
     """Final outputs of every stage (each stage file defines <stage>_targets())."""
     targets = []
-    for name in ("qc", "qc_tissue", "somatic", "cnv", "spectra", "compare", "report"):
+    for name in (
+        "qc",
+        "qc_tissue",
+        "somatic",
+        "cnv",
+        "spectra",
+        "compare",
+        "biomarkers",
+        "report",
+    ):
         func = globals().get(f"{name}_targets")
         if func is not None:
             targets += func()

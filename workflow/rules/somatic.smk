@@ -263,7 +263,8 @@ rule somatic_cohort:
         tumors=TUMORS,
         callable=callable_args(),
         targets=f"--targets {TARGETS_BED}" if TARGETS_BED else "",
+        min_mb=config.get("biomarkers", {}).get("tmb", {}).get("min_territory_mb", 1.0),
     shell:
         "scce-genomics somatic-cohort --maf {input.mafs:q} --tumors {params.tumors} "
-        "--callable {params.callable} {params.targets} --out-maf {output.maf:q} "
-        "--out-tmb {output.tmb:q} 2> {log:q}"
+        "--callable {params.callable} {params.targets} --min-territory-mb {params.min_mb} "
+        "--out-maf {output.maf:q} --out-tmb {output.tmb:q} 2> {log:q}"

@@ -122,7 +122,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="callable Mb below which TMB is given but not classified",
     )
     b.add_argument("--out", required=True, help="panel TSV (one row per tumor)")
-    b.add_argument("--out-reference", default="", help="the reference's per-patient TMB (TSV)")
+    b.add_argument(
+        "--out-reference",
+        default="",
+        help="the reference's per-patient SNVs/Mb (TSV; header only without --reference)",
+    )
     b.set_defaults(func=_panel)
 
 
@@ -254,12 +258,13 @@ def _score(args: argparse.Namespace) -> int:
                 summary[key] = float("nan")
         detail = pd.concat(
             [
-                sites.iloc[per_site["site"]][["chrom", "start", "end", "unit", "repeats"]]
-                .reset_index(drop=True),
+                sites.iloc[per_site["site"]][
+                    ["chrom", "start", "end", "unit", "repeats"]
+                ].reset_index(drop=True),
                 per_site.drop(columns="site"),
             ],
             axis=1,
-        )  # fmt: skip
+        )
     write_tsv(pd.DataFrame([{"sample": args.sample, **summary}]), args.out)
     write_tsv(detail, args.out_sites)
     print(f"{args.sample}: {summary['msi_status']} ({summary['msi_score']})", file=sys.stderr)
@@ -267,6 +272,8 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _panel(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from scce_genomics.biomarkers.panel import PanelParams, build_panel, reference_tmb
     from scce_genomics.fileio import write_tsv
 
@@ -276,8 +283,8 @@ def _panel(args: argparse.Namespace) -> int:
     params = PanelParams(args.tmb_threshold, args.min_territory_mb)
     panel = build_panel(args.tumors, args.tmb, args.msi, args.hrd, reference, params)
     write_tsv(panel, args.out)
-    if args.out_reference:
-        if reference is None:
-            raise InputError("--out-reference needs --reference")
-        write_tsv(reference.values.rename("snv_per_mb").reset_index(), args.out_reference)
+    if args.out_reference:  # empty (header only) without a reference
+        values = reference.values if reference is not None else pd.Series(dtype=float)
+        table = pd.DataFrame({"sample": values.index.astype(str), "snv_per_mb": values.to_numpy()})
+        write_tsv(table, args.out_reference)
     return 0

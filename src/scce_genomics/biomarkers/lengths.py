@@ -85,7 +85,9 @@ def _nearest_match(read_codes: np.ndarray, pos: np.ndarray, flank: np.ndarray) -
     f = flank.shape[1]
     idx = pos[:, :, None] + np.arange(f)
     inside = (pos >= 0) & (pos + f <= read_codes.shape[1])
-    got = read_codes[np.arange(pos.shape[0])[:, None, None], np.clip(idx, 0, read_codes.shape[1] - 1)]
+    got = read_codes[
+        np.arange(pos.shape[0])[:, None, None], np.clip(idx, 0, read_codes.shape[1] - 1)
+    ]
     hit = (got == flank[:, None, :]).all(axis=2) & inside
     first = hit.argmax(axis=1)
     return np.where(hit.any(axis=1), first, -1)
@@ -139,9 +141,31 @@ def count_window(
     rcand = (lpos + f + ref_bases)[:, None] + shifts[None, :] * unit[:, None]
     j = _nearest_match(pair_codes, rcand, right[site])
     ok = j >= 0
-    repeats = sites["repeats"].to_numpy(dtype=np.int64)[site[ok]] + shifts[j[ok]]
-    keep = repeats > 0
-    return site[ok][keep], repeats[keep]
+    site, pair_codes, lpos, unit = site[ok], pair_codes[ok], lpos[ok], unit[ok]
+    repeats = sites["repeats"].to_numpy(dtype=np.int64)[site] + shifts[j[ok]]
+    units = np.stack([np.frombuffer(u.ljust(8, "N").encode(), np.uint8) for u in sites["unit"]])
+    pure = _is_repeat(pair_codes, lpos + f, repeats * unit, _as_codes(units)[site], unit)
+    keep = (repeats > 0) & pure
+    return site[keep], repeats[keep]
+
+
+def _is_repeat(
+    codes: np.ndarray, begin: np.ndarray, length: np.ndarray, unit: np.ndarray, k: np.ndarray
+) -> np.ndarray:
+    """Whether each read's bases between the flanks are its site's unit repeated (≤ 1 error).
+
+    A flank that matches by chance, or a read error in a flank, would otherwise turn into a
+    length change of several units.
+    """
+    if begin.size == 0:
+        return np.zeros(0, dtype=bool)
+    width = int(length.max())
+    cols = np.arange(width)
+    inside = cols[None, :] < length[:, None]
+    where = np.clip(begin[:, None] + cols, 0, codes.shape[1] - 1)
+    got = codes[np.arange(begin.size)[:, None], where]
+    want = unit[np.arange(begin.size)[:, None], cols[None, :] % k[:, None]]
+    return ((got != want) & inside).sum(axis=1) <= 1
 
 
 def _as_codes(ascii_rows: np.ndarray) -> np.ndarray:
@@ -192,13 +216,13 @@ def count_lengths(
     rep = np.concatenate(rows_rep) if rows_rep else np.zeros(0, dtype=np.int64)
     if site.size == 0:
         return pd.DataFrame(columns=COUNT_COLUMNS)
-    key, reads = np.unique(np.column_stack((site, rep)), axis=0, return_counts=True)
+    key, n_reads = np.unique(np.column_stack((site, rep)), axis=0, return_counts=True)
     return pd.DataFrame(
         {
             "chrom": sites["chrom"].to_numpy()[key[:, 0]],
             "start": sites["start"].to_numpy()[key[:, 0]],
             "repeats": key[:, 1],
-            "reads": reads,
+            "reads": n_reads,
         }
     )
 
@@ -235,7 +259,9 @@ def length_matrix(counts: pd.DataFrame, sites: pd.DataFrame, max_shift: int) -> 
     row = key.get_indexer(
         pd.MultiIndex.from_arrays([counts["chrom"].astype(str), counts["start"].astype(np.int64)])
     )
-    shift = counts["repeats"].to_numpy(dtype=np.int64) - sites["repeats"].to_numpy()[np.maximum(row, 0)]
+    shift = (
+        counts["repeats"].to_numpy(dtype=np.int64) - sites["repeats"].to_numpy()[np.maximum(row, 0)]
+    )
     ok = (row >= 0) & (np.abs(shift) <= max_shift)
     np.add.at(matrix, (row[ok], shift[ok] + max_shift), counts["reads"].to_numpy()[ok])
     return matrix

@@ -196,7 +196,9 @@ def scan_fasta(
     try:
         handle = pysam.FastaFile(str(fasta))
     except (OSError, ValueError) as err:
-        raise InputError(f"cannot read the FASTA ({err}); it must be plain or bgzipped", fasta)
+        raise InputError(
+            f"cannot read the FASTA ({err}); it must be plain or bgzipped", fasta
+        ) from None
     frames = []
     with handle:
         names = contigs if contigs is not None else list(handle.references)

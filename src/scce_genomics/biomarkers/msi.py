@@ -20,7 +20,10 @@ distributions with Pearson's χ² instead; testing for new lengths keeps loss of
 ``P = deleted units / all units`` of the reads (a multinomial estimate of a unit being lost),
 and a baseline per site from normals of the same assay: the mean and standard deviation of
 ``P`` over the normals covering it (kept when at least ``baseline_support`` of the normals do);
-the tumor's site is unstable when its ``P`` exceeds mean + ``baseline_sd`` × SD. MSIsensor-pro
+the tumor's site is unstable when its ``P`` exceeds mean + ``baseline_sd`` × SD. One change:
+the SD also holds the tumor's own binomial sampling at its depth, since normals that never
+slipped at a site (SD 0) would otherwise make one slipped tumor read "unstable". The score is
+the percentage of covered sites above the threshold (Clopper–Pearson CI). MSIsensor-pro
 recommends ≥ 20 normals; below ``baseline_min_normals`` no tumor-only score is given.
 """
 
@@ -36,14 +39,14 @@ from scce_genomics.errors import InputError
 __all__ = [
     "BASELINE_COLUMNS",
     "MsiParams",
+    "background",
     "build_baseline",
     "paired_sites",
     "read_baseline",
     "slippage",
-    "background_rate",
     "summarise",
-    "unstable_fraction",
     "tumor_only_sites",
+    "unstable_fraction",
 ]
 
 BASELINE_COLUMNS = [
@@ -82,7 +85,7 @@ class MsiParams:
             )
         return (
             f"slippage probability above the baseline's mean + {self.baseline_sd:g} SD "
-            "(MSIsensor-pro)"
+            "(normals' SD and the tumor's sampling SD; MSIsensor-pro)"
         )
 
 
@@ -135,59 +138,77 @@ def paired_sites(tumor: np.ndarray, normal: np.ndarray, params: MsiParams) -> pd
     )
 
 
-def background_rate(
-    other: np.ndarray, reads: np.ndarray, sites: pd.DataFrame, prior_reads: float = 30.0
-) -> np.ndarray:
-    """Per-site rate of reads at non-allele lengths in the normal (stutter), shrunk to its kind.
+def background(
+    other: np.ndarray,
+    reads: np.ndarray,
+    sites: pd.DataFrame,
+    site_prior: float = 30.0,
+    kind_prior: float = 200.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Beta distribution of each site's stutter rate, from the normal's non-allele reads.
 
-    Stutter grows with the repeat's length and differs between homopolymers and longer units,
-    so each site's own estimate (from ~20 reads) is pulled towards the pooled rate of sites of
-    the same unit class and repeat number, with the weight of ``prior_reads`` reads.
+    Stutter grows with the repeat's length and differs between homopolymers and longer units.
+    The rate of a kind of site (unit class × repeat number) is pooled over its sites and
+    pulled towards its unit class with the weight of ``kind_prior`` reads; each site's own
+    ~20 reads then update that prior (weight ``site_prior`` reads). Returns Beta(a, b): the
+    uncertainty of a rate seen in few normal reads stays part of the null.
     """
-    kind = np.minimum(sites["unit_length"].to_numpy(), 2) * 1000 + sites["repeats"].to_numpy()
-    pooled_other = pd.Series(other).groupby(kind).transform("sum").to_numpy()
-    pooled_reads = pd.Series(reads).groupby(kind).transform("sum").to_numpy()
-    pooled = pooled_other / np.maximum(pooled_reads, 1)
-    rate = (other + prior_reads * pooled) / (reads + prior_reads)
-    return np.clip(rate, 1e-4, 0.5)
+    unit_class = np.minimum(sites["unit_length"].to_numpy(), 2)
+    kind = unit_class * 1000 + sites["repeats"].to_numpy()
+
+    def pooled(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        o = pd.Series(other).groupby(groups).transform("sum").to_numpy(dtype=float)
+        r = pd.Series(reads).groupby(groups).transform("sum").to_numpy(dtype=float)
+        return o, r
+
+    class_other, class_reads = pooled(unit_class)
+    class_rate = (class_other + 0.5) / (class_reads + 1.0)
+    kind_other, kind_reads = pooled(kind)
+    kind_rate = (kind_other + kind_prior * class_rate) / (kind_reads + kind_prior)
+    a = other + site_prior * kind_rate
+    b = reads - other + site_prior * (1 - kind_rate)
+    return a, b
 
 
 def unstable_fraction(
     reads: np.ndarray,
     other: np.ndarray,
-    background: np.ndarray,
+    prior: tuple[np.ndarray, np.ndarray],
     min_allele_fraction: float = 0.1,
     max_iter: int = 500,
 ) -> dict[str, float]:
     """Maximum-likelihood share of unstable sites, with a 95% CI (two-component mixture).
 
-    A stable site's tumor reads fall at non-allele lengths at its background rate ``e``; an
-    unstable site's at ``e + (1 − e)·f``, ``f`` the share of reads from the mutated allele
-    (purity × cancer-cell fraction / 2 for a change on one allele), common to all sites and
-    estimated with the share ``π`` by EM (``f`` ≥ ``min_allele_fraction``, so sampling noise
-    of the background is not mistaken for a faint component). Unlike the count of sites that
-    pass a multiple-testing threshold, ``π`` does not shrink when depth or purity leave single
-    sites without significance. CI: Wald interval from the observed information of ``π``
-    (``f`` held at its estimate).
+    A stable site's tumor reads at non-allele lengths are beta-binomial: binomial at the
+    site's stutter rate, that rate Beta-distributed as learnt from the normal (``prior``). An
+    unstable site's are binomial at ``e + (1 − e)·f``, ``e`` the mean stutter rate and ``f``
+    the share of reads from the mutated allele (purity × cancer-cell fraction / 2 for a change
+    on one allele), common to all sites and estimated with the share ``π`` by EM; ``f`` ≥
+    ``min_allele_fraction`` keeps a faint component from absorbing stutter noise. Unlike the
+    count of sites that pass a multiple-testing threshold, ``π`` does not shrink when depth or
+    purity leave single sites short of significance. CI: Wald interval from the observed
+    information of ``π`` (``f`` held at its estimate).
     """
     from scipy.optimize import minimize_scalar
-    from scipy.stats import binom
+    from scipy.stats import betabinom, binom
 
     if reads.size == 0:
         return {"fraction": np.nan, "ci_low": np.nan, "ci_high": np.nan, "allele_fraction": np.nan}
-    log0 = binom.logpmf(other, reads, background)
+    a, b = prior
+    rate = a / (a + b)
+    log0 = betabinom.logpmf(other, reads, a, b)
     pi, f = 0.1, 0.25
 
     def log1(frac: float) -> np.ndarray:
-        return binom.logpmf(other, reads, background + (1 - background) * frac)
+        return binom.logpmf(other, reads, rate + (1 - rate) * frac)
 
     for _ in range(max_iter):
-        a, b = np.log(pi) + log1(f), np.log1p(-pi) + log0
-        resp = np.exp(a - np.logaddexp(a, b))
+        unstable, stable = np.log(pi) + log1(f), np.log1p(-pi) + log0
+        resp = np.exp(unstable - np.logaddexp(unstable, stable))
         new_pi = float(np.clip(resp.mean(), 1e-9, 1 - 1e-9))
         new_f = float(
             minimize_scalar(
-                lambda x: -float((resp * log1(x)).sum()),
+                lambda x, r=resp: -float((r * log1(x)).sum()),
                 bounds=(min_allele_fraction, 0.999),
                 method="bounded",
             ).x
@@ -199,8 +220,7 @@ def unstable_fraction(
     l1, l0 = np.exp(log1(f)), np.exp(log0)
     info = float((((l1 - l0) / (pi * l1 + (1 - pi) * l0)) ** 2).sum())
     half = 1.96 / np.sqrt(info) if info > 0 else np.inf
-    if pi < 1e-6:
-        pi = 0.0
+    pi = 0.0 if pi < 1e-6 else pi
     return {
         "fraction": pi,
         "ci_low": max(0.0, pi - half),
@@ -267,15 +287,26 @@ def tumor_only_sites(
         )
     counts = tumor[row]
     n_t = counts.sum(axis=1)
-    p_t = slippage(counts, sites["repeats"].to_numpy()[row])
+    repeats = sites["repeats"].to_numpy()[row]
+    p_t = slippage(counts, repeats)
     covered = n_t >= params.min_coverage
-    threshold = baseline["threshold"].to_numpy()
+    mean, sd = baseline["mean_p"].to_numpy(), baseline["sd_p"].to_numpy()
+    # The normals' SD says nothing of the tumor's own sampling: at a site where no normal read
+    # slipped (SD 0) one slipped tumor read would exceed the threshold. Add the binomial
+    # sampling SD of P at the tumor's depth, at the rate of slipped reads of this site or of
+    # its kind (unit class × repeat number) across the baseline, whichever is higher.
+    kind = np.minimum(sites["unit_length"].to_numpy()[row], 2) * 1000 + repeats
+    kind_mean = pd.Series(mean).groupby(kind).transform("mean").to_numpy()
+    slipped = np.clip(np.maximum(mean, kind_mean) * repeats, 1e-4, 0.5)
+    sampling = np.sqrt(slipped * (1 - slipped) / np.maximum(n_t, 1)) / repeats
+    threshold = mean + params.baseline_sd * np.sqrt(sd**2 + sampling**2)
     return pd.DataFrame(
         {
             "site": row,
             "tumor_reads": n_t,
             "tumor_p": p_t,
-            "baseline_mean": baseline["mean_p"].to_numpy(),
+            "baseline_mean": mean,
+            "baseline_sd": sd,
             "threshold": threshold,
             "covered": covered,
             "unstable": covered & (p_t > threshold),
@@ -331,24 +362,25 @@ def summarise(
             f"spanning reads in {where}; at least {params.min_sites} are needed"
         )
         return row
-    row["msi_score_sites"] = round(100.0 * n_unstable / n_cov, 2)
+    share = 100.0 * n_unstable / n_cov
+    row["msi_score_sites"] = round(share, 2)
     if mode == "tumor-normal":
         if sites is None:
             raise ValueError("tumor-normal scores need the site table")
         cov_sites = sites.loc[covered].reset_index(drop=True)
         part = per_site.loc[covered]
-        background = background_rate(
+        prior = background(
             part["normal_other"].to_numpy(), part["normal_reads"].to_numpy(), cov_sites
         )
         est = unstable_fraction(
-            part["tumor_reads"].to_numpy(), part["tumor_other"].to_numpy(), background
+            part["tumor_reads"].to_numpy(), part["tumor_other"].to_numpy(), prior
         )
         score, lo, hi = 100 * est["fraction"], 100 * est["ci_low"], 100 * est["ci_high"]
     else:
-        score = row["msi_score_sites"]
+        score = share
         lo, hi = (100 * x for x in _clopper_pearson(n_unstable, n_cov))
-    row["msi_score"] = round(float(score), 2)  # type: ignore[arg-type]
+    row["msi_score"] = round(float(score), 2)
     row["msi_score_ci_low"] = round(float(lo), 2)
     row["msi_score_ci_high"] = round(float(hi), 2)
-    row["msi_status"] = "MSI-H" if float(score) >= params.threshold else "MSS"  # type: ignore[arg-type]
+    row["msi_status"] = "MSI-H" if score >= params.threshold else "MSS"
     return row

@@ -101,6 +101,13 @@ def _read_table(path: str | Path, what: str, need: tuple[str, ...]) -> pd.DataFr
     return table.set_index("sample")
 
 
+def _one(table: pd.DataFrame | None, sample: str) -> pd.Series | None:
+    """The first row of ``sample`` in a table indexed by sample, or None."""
+    if table is None or sample not in table.index:
+        return None
+    return table.loc[[sample]].iloc[0]
+
+
 def _tmb_part(row: pd.Series | None, params: PanelParams, tmb_path: str) -> dict[str, object]:
     out: dict[str, object] = {"tmb_threshold": params.tmb_threshold}
     if row is None:
@@ -204,24 +211,38 @@ def build_panel(
     tmb = _read_table(
         tmb_path,
         "TMB table",
-        ("sample", "n_snv", "n_indel", "n_mutations", "callable_mb", "tmb_per_mb",
-         "tmb_ci_low", "tmb_ci_high", "snv_per_mb", "scope"),
-    )  # fmt: skip
-    msi = pd.concat(
-        [_read_table(p, "MSI summary", ("sample", "mode", "msi_score")) for p in msi_paths]
-    ) if msi_paths else pd.DataFrame()  # fmt: skip
+        (
+            "sample",
+            "n_snv",
+            "n_indel",
+            "n_mutations",
+            "callable_mb",
+            "tmb_per_mb",
+            "tmb_ci_low",
+            "tmb_ci_high",
+            "snv_per_mb",
+            "scope",
+        ),
+    )
+    msi = (
+        pd.concat(
+            [_read_table(p, "MSI summary", ("sample", "mode", "msi_score")) for p in msi_paths]
+        )
+        if msi_paths
+        else pd.DataFrame()
+    )
     hrd, hrd_reason = None, "not computed: HRD score not available (no copy-number HRD table)"
-    if hrd_path and Path(hrd_path).is_file():
+    if hrd_path:
         hrd = _read_table(hrd_path, "HRD table", ("sample", "hrd_score"))
         hrd_reason = f"not computed: no row for this tumor in {hrd_path}"
     rows = []
     for tumor in tumors:
         row: dict[str, object] = {"sample": tumor}
-        tmb_row = tmb.loc[tumor] if tumor in tmb.index else None
-        row.update(_tmb_part(tmb_row, params, tmb_path))
-        row.update(_reference_part(float(row.get("snv_per_mb", np.nan)), reference))  # type: ignore[arg-type]
-        row.update(_msi_part(msi.loc[tumor] if tumor in msi.index else None))
-        row.update(_hrd_part(hrd.loc[tumor] if hrd is not None and tumor in hrd.index else None,
-                             hrd_path, hrd_reason))  # fmt: skip
+        tmb_part = _tmb_part(_one(tmb, tumor), params, tmb_path)
+        row.update(tmb_part)
+        snv = tmb_part.get("snv_per_mb")
+        row.update(_reference_part(snv if isinstance(snv, float) else np.nan, reference))
+        row.update(_msi_part(_one(msi, tumor)))
+        row.update(_hrd_part(_one(hrd, tumor), hrd_path, hrd_reason))
         rows.append(row)
     return pd.DataFrame(rows).reindex(columns=PANEL_COLUMNS)

@@ -192,9 +192,7 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
         if ms_sites is not None:  # MSI events (none for other profiles) from their own stream
             fraction = spec.msi_fraction if profile.msi else 0.0
             msi_rng = np.random.default_rng([spec.seed, 7907, p])
-            events, msi_truth = msi_events(
-                msi_rng, genome, ms_sites, fraction, germline + somatic
-            )
+            events, msi_truth = msi_events(msi_rng, genome, ms_sites, fraction, germline + somatic)
             somatic += events
         if bins or profile.msi:
             cn = {c.name: np.ones((2, c.length), dtype=np.int8) for c in genome.chromosomes}

@@ -57,11 +57,11 @@ _POLY_MAF = (0.05, 0.5)
 _POPULATION_SEED = 0x5EED
 
 
-def genome_sites(genome: SyntheticGenome, params: ScanParams = ScanParams()) -> pd.DataFrame:
+def genome_sites(genome: SyntheticGenome, params: ScanParams | None = None) -> pd.DataFrame:
     """The microsatellites of every chromosome of a simulated genome."""
     frames = []
     for c in genome.chromosomes:
-        sites = scan_sequence(c.seq, params)
+        sites = scan_sequence(c.seq, params or ScanParams())
         sites.insert(0, "chrom", c.name)
         frames.append(sites)
     return pd.concat(frames, ignore_index=True)
@@ -179,8 +179,8 @@ def _stutter_haplotype(
     starts = chrom_sites["start"].to_numpy(dtype=np.int64)
     ends = chrom_sites["end"].to_numpy(dtype=np.int64)
     # leave sites where the parent carries its own variant (an MSI event or a germline allele)
-    k = np.searchsorted(parent.anchors, starts - flank, side="left")
-    free = (k >= parent.anchors.size) | (parent.anchors[np.minimum(k, parent.anchors.size - 1)] > ends + flank)
+    bounded = np.concatenate((parent.anchors, [np.iinfo(np.int64).max]))
+    free = bounded[np.searchsorted(parent.anchors, starts - flank, side="left")] > ends + flank
     starts, units = starts[free], chrom_sites["unit"].to_numpy()[free]
     pos_h = parent.to_hap(starts - 1)
     edits = []
@@ -231,7 +231,7 @@ def write_msi_truth(truth: pd.DataFrame, path: Path) -> dict[str, float]:
         truth.to_csv(handle, sep="\t", index=False)
     changed = int((truth["shift"].to_numpy() != 0).sum())
     return {
-        "sites": int(len(truth)),
+        "sites": len(truth),
         "unstable_sites": changed,
         "unstable_fraction": changed / max(1, len(truth)),
     }

@@ -42,10 +42,16 @@ PROFILES: dict[str, TumorProfile] = {
     #: MSI-high: mismatch-repair signatures SBS6/15/26/44, microsatellite length changes
     #: (indel signatures ID1/ID2), no copy-number events (simulate/msi.py).
     "msi": TumorProfile(
-        signatures={"SBS1": 0.1, "SBS5": 0.15, "SBS6": 0.3, "SBS15": 0.15, "SBS26": 0.15,
-                    "SBS44": 0.15},
+        signatures={
+            "SBS1": 0.1,
+            "SBS5": 0.15,
+            "SBS6": 0.3,
+            "SBS15": 0.15,
+            "SBS26": 0.15,
+            "SBS44": 0.15,
+        },
         msi=True,
-    ),  # fmt: skip
+    ),
 }
 
 
