@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from scce_genomics.errors import InputError
 
@@ -248,7 +249,7 @@ def _score(args: argparse.Namespace) -> int:
         per_site = tumor_only_sites(sites, tumor, baseline, params)
         summary = summarise(per_site, params, "tumor-only")
         n_normals = int(baseline["n_normals"].max()) if len(baseline) else 0
-        summary["compared_with"] = f"baseline of {n_normals} normals ({args.baseline})"
+        summary["compared_with"] = f"baseline of {n_normals} normals ({Path(args.baseline).name})"
         if n_normals < params.baseline_min_normals:
             summary["msi_status"] = (
                 f"not computed: the baseline holds {n_normals} normals, fewer than the "

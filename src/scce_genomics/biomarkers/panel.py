@@ -101,6 +101,12 @@ def _read_table(path: str | Path, what: str, need: tuple[str, ...]) -> pd.DataFr
     return table.set_index("sample")
 
 
+def _short(path: str | Path) -> str:
+    """``stage/file`` of a results path, enough to find it and short enough to read."""
+    p = Path(path)
+    return f"{p.parent.name}/{p.name}" if p.parent.name else p.name
+
+
 def _one(table: pd.DataFrame | None, sample: str) -> pd.Series | None:
     """The first row of ``sample`` in a table indexed by sample, or None."""
     if table is None or sample not in table.index:
@@ -111,7 +117,7 @@ def _one(table: pd.DataFrame | None, sample: str) -> pd.Series | None:
 def _tmb_part(row: pd.Series | None, params: PanelParams, tmb_path: str) -> dict[str, object]:
     out: dict[str, object] = {"tmb_threshold": params.tmb_threshold}
     if row is None:
-        out["tmb_status"] = f"not computed: no row in {tmb_path}"
+        out["tmb_status"] = f"not computed: no row in {_short(tmb_path)}"
         return out
     tmb, low, high = (float(row[k]) for k in ("tmb_per_mb", "tmb_ci_low", "tmb_ci_high"))
     mb = float(row["callable_mb"])
@@ -124,8 +130,9 @@ def _tmb_part(row: pd.Series | None, params: PanelParams, tmb_path: str) -> dict
         tmb_scope=row["scope"],
         snv_per_mb=float(row["snv_per_mb"]),
         tmb_from=(
-            f"{tmb_path}: {int(row['n_mutations'])} PASS mutations ({int(row['n_snv'])} SNV/MNV, "
-            f"{int(row['n_indel'])} indel) over {mb:g} callable Mb; 95% CI exact Poisson (Garwood)"
+            f"{_short(tmb_path)}: {int(row['n_mutations'])} PASS mutations "
+            f"({int(row['n_snv'])} SNV/MNV, {int(row['n_indel'])} indel) over {mb:g} callable "
+            "Mb; 95% CI exact Poisson (Garwood)"
         ),
     )
     warning = row.get("warning")
@@ -195,7 +202,7 @@ def _hrd_part(row: pd.Series | None, hrd_path: str, reason: str) -> dict[str, ob
     return {
         "hrd_score": score,
         "hrd_status": status,
-        "hrd_from": f"{hrd_path}" + (f": {detail}" if detail else ""),
+        "hrd_from": _short(hrd_path) + (f": {detail}" if detail else ""),
     }
 
 
@@ -234,7 +241,7 @@ def build_panel(
     hrd, hrd_reason = None, "not computed: HRD score not available (no copy-number HRD table)"
     if hrd_path:
         hrd = _read_table(hrd_path, "HRD table", ("sample", "hrd_score"))
-        hrd_reason = f"not computed: no row for this tumor in {hrd_path}"
+        hrd_reason = f"not computed: no row for this tumor in {_short(hrd_path)}"
     rows = []
     for tumor in tumors:
         row: dict[str, object] = {"sample": tumor}
