@@ -117,13 +117,27 @@ def test_panel_reads_msi_and_hrd_and_places_tmb_in_the_escc_distribution(tmp_pat
     ).to_csv(msi, sep="\t", index=False)
     hrd = tmp_path / "hrd.tsv"
     pd.DataFrame(
-        {"sample": ["T1"], "hrd_loh": [12], "hrd_tai": [15], "hrd_lst": [20], "hrd_score": [47]}
+        {
+            "sample": ["T1", "T2"],
+            "hrd_loh": [12, None],
+            "tai": [15, None],
+            "lst": [20, None],
+            "hrd_sum": [47, None],
+            "status": ["computed", "not computed"],
+            "reason": ["", "allele-specific segments cover 0.2 of the autosomes"],
+        }
     ).to_csv(hrd, sep="\t", index=False)
     reference = reference_tmb(ESCC)
-    panel = build_panel(["T1"], str(tmb), [str(msi)], str(hrd), reference).iloc[0]
+    both = build_panel(["T1", "T2"], str(tmb), [str(msi)], str(hrd), reference)
+    assert both.loc[1, "hrd_status"] == (
+        "not computed: allele-specific segments cover 0.2 of the autosomes"
+    )
+    assert np.isnan(both.loc[1, "hrd_score"])
+    panel = both.iloc[0]
     assert panel["msi_score"] == 21.5 and panel["msi_status"] == "MSI-H"
     assert "800 of 900 microsatellites" in panel["msi_from"]
-    assert panel["hrd_score"] == 47 and "LOH 12, TAI 15, LST 20" in panel["hrd_from"]
+    assert panel["hrd_score"] == 47
+    assert panel["hrd_from"].endswith("/hrd.tsv: HRD-LOH 12, TAI 15, LST 20 (sum)")
     # independent: per-patient SNV totals of the shipped catalogues over its territory
     counts = pd.read_csv(ESCC / "sbs96_catalogues.tsv", sep="\t", index_col=0).sum(axis=0)
     territory = pd.read_csv(ESCC / "tmb.tsv", sep="\t").set_index("metric").loc["territory_mb"]

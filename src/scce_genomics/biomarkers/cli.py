@@ -111,7 +111,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--tumors", nargs="+", required=True, help="tumor names (one row each)")
     b.add_argument("--tmb", required=True, help="somatic/tmb.tsv")
     b.add_argument("--msi", nargs="*", default=[], help="MSI summaries from `msi score`")
-    b.add_argument("--hrd", default="", help="HRD table (sample, hrd_score, ...); empty: none")
+    b.add_argument(
+        "--hrd",
+        default="",
+        help="HRD table (sample, hrd_sum[, hrd_loh, tai, lst, status, reason]); empty: none",
+    )
     b.add_argument(
         "--reference", default="", help="reference profile folder for the TMB distribution"
     )

@@ -51,6 +51,10 @@ PANEL_COLUMNS = [
 ]
 
 
+#: Columns of the copy-number stage's HRD table and how the panel names them.
+_HRD_PARTS = (("hrd_loh", "HRD-LOH"), ("tai", "TAI"), ("lst", "LST"))
+
+
 @dataclass(frozen=True)
 class PanelParams:
     tmb_threshold: float = 10.0
@@ -191,18 +195,21 @@ def _msi_part(row: pd.Series | None) -> dict[str, object]:
 
 
 def _hrd_part(row: pd.Series | None, hrd_path: str, reason: str) -> dict[str, object]:
+    """The copy-number stage's HRD sum (HRD-LOH + TAI + LST) with its components."""
     if row is None:
         return {"hrd_status": reason}
-    parts = [c for c in ("hrd_loh", "hrd_tai", "hrd_lst") if c in row.index]
-    detail = ", ".join(f"{c.removeprefix('hrd_').upper()} {row[c]}" for c in parts)
-    score = float(row["hrd_score"])
-    status = str(row["hrd_status"]) if "hrd_status" in row.index else "computed"
-    if np.isnan(score) and not status.startswith("not computed"):
-        status = "not computed: no HRD score in the copy-number table"
+    source = _short(hrd_path)
+    status = str(row.get("status", "computed"))
+    if status != "computed" or pd.isna(row["hrd_sum"]):
+        why = row.get("reason")
+        why = why if isinstance(why, str) and why else "no HRD score in the copy-number table"
+        return {"hrd_status": f"not computed: {why}", "hrd_from": source}
+    parts = [(label, row[c]) for c, label in _HRD_PARTS if c in row.index]
+    detail = ", ".join(f"{label} {int(value)}" for label, value in parts if not pd.isna(value))
     return {
-        "hrd_score": score,
-        "hrd_status": status,
-        "hrd_from": _short(hrd_path) + (f": {detail}" if detail else ""),
+        "hrd_score": float(row["hrd_sum"]),
+        "hrd_status": "computed",
+        "hrd_from": f"{source}: " + (f"{detail} (sum)" if detail else "HRD sum"),
     }
 
 
@@ -240,7 +247,7 @@ def build_panel(
     )
     hrd, hrd_reason = None, "not computed: HRD score not available (no copy-number HRD table)"
     if hrd_path:
-        hrd = _read_table(hrd_path, "HRD table", ("sample", "hrd_score"))
+        hrd = _read_table(hrd_path, "HRD table", ("sample", "hrd_sum"))
         hrd_reason = f"not computed: no row for this tumor in {_short(hrd_path)}"
     rows = []
     for tumor in tumors:
