@@ -297,3 +297,79 @@ def test_too_few_sites_or_none_is_not_computed() -> None:
     row = summarise(thin, params, "tumor-normal", _site_table(80))
     assert str(row["msi_status"]).startswith("not computed: ")
     assert "at least 50" in str(row["msi_status"]) and np.isnan(row["msi_score"])
+
+
+def test_cli_without_sites_in_the_targets_or_a_comparator_gives_reasons(tmp_path: Path) -> None:
+    from scce_genomics.cli import main
+
+    ref = REF_LEFT + "A" * 12 + REF_RIGHT
+    fasta = tmp_path / "ref.fa"
+    fasta.write_text(f">c1\n{ref}\n")
+    bam = _bam(tmp_path, [(ref[10:110], 10, [(0, 100)])], ref)
+    bed = tmp_path / "targets.bed"
+    bed.write_text("c1\t70\t110\n")  # misses the only microsatellite (50-62)
+    sites, chosen = tmp_path / "sites.tsv.gz", tmp_path / "chosen.tsv.gz"
+    assert main(["msi", "scan", "--fasta", str(fasta), "--out", str(sites)]) == 0
+    assert len(pd.read_csv(sites, sep="\t")) == 1
+    argv = ["msi", "select", "--sites", str(sites), "--targets", str(bed), "--out", str(chosen)]
+    assert main(argv) == 0
+    counts = tmp_path / "c.tsv.gz"
+    assert (
+        main(["msi", "count", "--sites", str(chosen), "--bam", str(bam), "--out", str(counts)]) == 0
+    )
+    out = tmp_path / "T.tsv"
+    score = [
+        "msi",
+        "score",
+        "--sample",
+        "T",
+        "--sites",
+        str(chosen),
+        "--tumor",
+        str(counts),
+        "--out",
+        str(out),
+        "--out-sites",
+        str(tmp_path / "T.sites.tsv"),
+    ]
+    assert main([*score, "--normal", str(counts)]) == 0
+    row = pd.read_csv(out, sep="\t").iloc[0]
+    assert row["msi_status"] == "not computed: no microsatellite sites in the targets"
+    assert np.isnan(row["msi_score"])
+    assert main(score) == 0  # tumor-only without a baseline
+    row = pd.read_csv(out, sep="\t").iloc[0]
+    assert row["msi_status"].startswith("not computed: tumor-only and no baseline of normals")
+    # a baseline built on other sites is refused with a message, not a wrong score
+    other = tmp_path / "other_baseline.tsv"
+    pd.DataFrame(
+        [["c9", 5, 17, "A", 12, 5, 5, 0.0, 0.0, 0.0]],
+        columns=[
+            "chrom",
+            "start",
+            "end",
+            "unit",
+            "repeats",
+            "normals",
+            "n_normals",
+            "mean_p",
+            "sd_p",
+            "threshold",
+        ],
+    ).to_csv(other, sep="\t", index=False)
+    full = [
+        "msi",
+        "score",
+        "--sample",
+        "T",
+        "--sites",
+        str(sites),
+        "--tumor",
+        str(counts),
+        "--baseline",
+        str(other),
+        "--out",
+        str(out),
+        "--out-sites",
+        str(tmp_path / "x.tsv"),
+    ]
+    assert main(full) == 2

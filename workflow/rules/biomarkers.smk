@@ -43,16 +43,12 @@ def msi_baseline():
     return out("biomarkers/msi/baseline.tsv.gz") if NORMALS else ""
 
 
-def msi_tumors():
-    """Tumors that can be scored: paired, or tumor-only with a baseline."""
-    return [t for t in TUMORS if matched_normal(t) or msi_baseline()]
-
-
 def msi_comparator(wildcards):
+    """The matched normal's counts, else the baseline; neither: the score says why."""
     normal = matched_normal(wildcards.tumor)
     if normal:
         return {"normal": out(f"biomarkers/msi/counts/{normal}.tsv.gz")}
-    return {"baseline": msi_baseline()}
+    return {"baseline": msi_baseline()} if msi_baseline() else {}
 
 
 def hrd_table():
@@ -66,7 +62,7 @@ def hrd_table():
 
 def biomarkers_targets():
     return [out("biomarkers/panel.tsv")] + expand(
-        out("biomarkers/msi/{tumor}.tsv"), tumor=msi_tumors()
+        out("biomarkers/msi/{tumor}.tsv"), tumor=TUMORS
     )
 
 
@@ -164,7 +160,11 @@ rule msi_score:
             f"--normal {shlex.quote(input.normal)} "
             f"--normal-name {shlex.quote(matched_normal(wc.tumor))}"
             if "normal" in input.keys()
-            else f"--baseline {shlex.quote(input.baseline)}"
+            else (
+                f"--baseline {shlex.quote(input.baseline)}"
+                if "baseline" in input.keys()
+                else ""
+            )
         ),
         score=MSI_SCORE,
     shell:
@@ -176,7 +176,7 @@ rule msi_score:
 rule biomarker_panel:
     input:
         tmb=out("somatic/tmb.tsv"),
-        msi=lambda wc: expand(out("biomarkers/msi/{tumor}.tsv"), tumor=msi_tumors()),
+        msi=expand(out("biomarkers/msi/{tumor}.tsv"), tumor=TUMORS),
         hrd=lambda wc: [hrd_table()] if hrd_table() else [],
     output:
         panel=report(

@@ -98,9 +98,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sample", required=True, help="tumor name written in the result")
     p.add_argument("--sites", required=True, help="site table")
     p.add_argument("--tumor", required=True, help="tumor counts from `msi count`")
-    comparator = p.add_mutually_exclusive_group(required=True)
+    comparator = p.add_mutually_exclusive_group()
     comparator.add_argument("--normal", help="matched normal counts: tumor-normal mode")
-    comparator.add_argument("--baseline", help="baseline from `msi baseline`: tumor-only mode")
+    comparator.add_argument(
+        "--baseline", help="baseline from `msi baseline`: tumor-only mode (neither: no score)"
+    )
     p.add_argument("--normal-name", default="", help="matched normal's name, for the record")
     _score_options(p)
     p.add_argument("--out", required=True, help="one-row summary TSV")
@@ -231,10 +233,10 @@ def _score(args: argparse.Namespace) -> int:
     from scce_genomics.biomarkers.lengths import CountParams, length_matrix, read_counts
     from scce_genomics.biomarkers.microsatellites import read_sites
     from scce_genomics.biomarkers.msi import (
-        paired_sites,
+        not_computed,
         read_baseline,
-        summarise,
-        tumor_only_sites,
+        score_paired,
+        score_tumor_only,
     )
     from scce_genomics.fileio import write_tsv
 
@@ -244,32 +246,18 @@ def _score(args: argparse.Namespace) -> int:
     tumor = length_matrix(read_counts(args.tumor), sites, shift)
     if args.normal:
         normal = length_matrix(read_counts(args.normal), sites, shift)
-        per_site = paired_sites(tumor, normal, params)
-        summary = summarise(per_site, params, "tumor-normal", sites)
-        summary["compared_with"] = f"matched normal {args.normal_name}".strip()
-        detail = pd.concat([sites[["chrom", "start", "end", "unit", "repeats"]], per_site], axis=1)
-    else:
+        detail, summary = score_paired(sites, tumor, normal, params, args.normal_name)
+    elif args.baseline:
         baseline = read_baseline(args.baseline)
-        per_site = tumor_only_sites(sites, tumor, baseline, params)
-        summary = summarise(per_site, params, "tumor-only")
-        n_normals = int(baseline["n_normals"].max()) if len(baseline) else 0
-        summary["compared_with"] = f"baseline of {n_normals} normals ({Path(args.baseline).name})"
-        if n_normals < params.baseline_min_normals:
-            summary["msi_status"] = (
-                f"not computed: the baseline holds {n_normals} normals, fewer than the "
-                f"{params.baseline_min_normals} needed (biomarkers.msi.baseline_min_normals)"
-            )
-            for key in ("msi_score", "msi_score_ci_low", "msi_score_ci_high", "msi_score_sites"):
-                summary[key] = float("nan")
-        detail = pd.concat(
-            [
-                sites.iloc[per_site["site"]][
-                    ["chrom", "start", "end", "unit", "repeats"]
-                ].reset_index(drop=True),
-                per_site.drop(columns="site"),
-            ],
-            axis=1,
+        name = Path(args.baseline).name
+        detail, summary = score_tumor_only(sites, tumor, baseline, params, name)
+    else:
+        reason = (
+            "tumor-only and no baseline of normals (add normals to the sheet or set "
+            "biomarkers.msi.baseline)"
         )
+        detail, summary = pd.DataFrame(), not_computed(params, "tumor-only", reason)
+        summary["compared_with"] = "nothing"
     write_tsv(pd.DataFrame([{"sample": args.sample, **summary}]), args.out)
     write_tsv(detail, args.out_sites)
     print(f"{args.sample}: {summary['msi_status']} ({summary['msi_score']})", file=sys.stderr)

@@ -41,8 +41,11 @@ __all__ = [
     "MsiParams",
     "background",
     "build_baseline",
+    "not_computed",
     "paired_sites",
     "read_baseline",
+    "score_paired",
+    "score_tumor_only",
     "slippage",
     "summarise",
     "tumor_only_sites",
@@ -384,3 +387,58 @@ def summarise(
     row["msi_score_ci_high"] = round(float(hi), 2)
     row["msi_status"] = "MSI-H" if score >= params.threshold else "MSS"
     return row
+
+
+_SITE_FIELDS = ["chrom", "start", "end", "unit", "repeats"]
+_BLANK = ("msi_score", "msi_score_ci_low", "msi_score_ci_high", "msi_score_sites")
+
+
+def not_computed(params: MsiParams, mode: str, reason: str) -> dict[str, object]:
+    """A summary row without a score: the reason in ``msi_status``."""
+    row = summarise(pd.DataFrame({"covered": [], "unstable": []}), params, mode)
+    row["msi_status"] = f"not computed: {reason}"
+    return row
+
+
+def score_paired(
+    sites: pd.DataFrame,
+    tumor: np.ndarray,
+    normal: np.ndarray,
+    params: MsiParams,
+    normal_name: str = "",
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Per-site results and the summary of a tumor against its matched normal."""
+    per_site = paired_sites(tumor, normal, params)
+    summary = summarise(per_site, params, "tumor-normal", sites)
+    summary["compared_with"] = f"matched normal {normal_name}".strip()
+    return pd.concat([sites[_SITE_FIELDS].reset_index(drop=True), per_site], axis=1), summary
+
+
+def score_tumor_only(
+    sites: pd.DataFrame,
+    tumor: np.ndarray,
+    baseline: pd.DataFrame,
+    params: MsiParams,
+    baseline_name: str = "baseline",
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Per-site results and the summary of a tumor against a baseline of normals.
+
+    A baseline of fewer than ``baseline_min_normals`` normals, or without sites, gives no score.
+    """
+    per_site = tumor_only_sites(sites, tumor, baseline, params)
+    n_normals = int(baseline["n_normals"].max()) if len(baseline) else 0
+    if len(baseline) == 0:
+        summary = not_computed(
+            params, "tumor-only", f"{baseline_name} holds no site covered by enough normals"
+        )
+    else:
+        summary = summarise(per_site, params, "tumor-only")
+        if n_normals < params.baseline_min_normals:
+            summary.update(dict.fromkeys(_BLANK, np.nan))
+            summary["msi_status"] = (
+                f"not computed: the baseline holds {n_normals} normals, fewer than the "
+                f"{params.baseline_min_normals} needed (biomarkers.msi.baseline_min_normals)"
+            )
+    summary["compared_with"] = f"baseline of {n_normals} normals ({baseline_name})"
+    fields = sites.iloc[per_site["site"]][_SITE_FIELDS].reset_index(drop=True)
+    return pd.concat([fields, per_site.drop(columns="site")], axis=1), summary
