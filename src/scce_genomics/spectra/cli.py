@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from scce_genomics.errors import InputError
 
@@ -55,6 +56,8 @@ def run_spectra(args: argparse.Namespace) -> int:
         doublets_in_sbs=args.doublets_in_sbs,
     )
     write_catalogs(catalogs, args.outdir)
+    for notice in catalogs.notices:
+        print(f"notice: {notice}", file=sys.stderr)
     return 0
 
 
