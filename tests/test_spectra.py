@@ -197,6 +197,17 @@ def test_trinucleotide_opportunities(tmp_path: Path) -> None:
     bed.write_text("c1\t0\t3\n")
     restricted = trinucleotide_opportunities(fasta, bed)
     assert int(restricted.sum()) == 2 and restricted["ACA"] == 1
+    # Gzipped BEDs with extra columns, as shipped in resources/genome/, read the same.
+    gz = tmp_path / "t.bed.gz"
+    with gzip.open(gz, "wt") as handle:
+        handle.write("c1\t0\t3\tGENE1\tENSG1\t+\tprotein_coding\n")
+    assert trinucleotide_opportunities(fasta, gz).equals(restricted)
+    with pytest.raises(InputError, match="BED not found"):
+        trinucleotide_opportunities(fasta, tmp_path / "missing.bed")
+    other = tmp_path / "other.bed"
+    other.write_text("chrc1\t0\t3\n")
+    with pytest.raises(InputError, match="BED 'chrc1', FASTA 'c1'"):
+        trinucleotide_opportunities(fasta, other)
 
 
 def test_cli_spectra_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -23,7 +23,7 @@ import pysam
 
 from scce_genomics.cosmic import BASES, SBS6_CHANNELS, SBS96_CHANNELS
 from scce_genomics.errors import InputError
-from scce_genomics.fileio import write_tsv
+from scce_genomics.fileio import open_text, write_tsv
 from scce_genomics.spectra.contigs import (
     check_contig_lengths,
     check_naming_style,
@@ -541,6 +541,25 @@ def read_matrix(path: str | Path) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- opportunity
 
 
+def _read_bed(path: Path) -> dict[str, list[tuple[int, int]]]:
+    """Intervals per contig of a plain or gzipped BED (columns past the third are ignored)."""
+    if not path.is_file():
+        raise InputError("BED not found", path)
+    intervals: dict[str, list[tuple[int, int]]] = {}
+    line_no = 0
+    try:
+        with open_text(path) as handle:
+            for line in handle:
+                line_no += 1
+                if not line.strip() or line.startswith(("#", "track", "browser")):
+                    continue
+                fields = line.split("\t")
+                intervals.setdefault(fields[0], []).append((int(fields[1]), int(fields[2])))
+    except (OSError, EOFError, ValueError, IndexError):
+        raise InputError("cannot parse BED (chrom, start, end)", path, line_no) from None
+    return intervals
+
+
 def trinucleotide_opportunities(fasta: str | Path, bed: str | Path | None = None) -> pd.Series:
     """Counts of the 32 pyrimidine-centred trinucleotides, both strands folded.
 
@@ -550,21 +569,15 @@ def trinucleotide_opportunities(fasta: str | Path, bed: str | Path | None = None
     """
     fasta = Path(fasta)
     counts = np.zeros(64, dtype=np.int64)
-    intervals: dict[str, list[tuple[int, int]]] | None = None
-    if bed is not None:
-        intervals = {}
-        line_no = 0
-        try:
-            with open(bed) as handle:
-                for line in handle:
-                    line_no += 1
-                    if not line.strip() or line.startswith(("#", "track", "browser")):
-                        continue
-                    fields = line.split("\t")
-                    intervals.setdefault(fields[0], []).append((int(fields[1]), int(fields[2])))
-        except (OSError, ValueError, IndexError):
-            raise InputError("cannot parse BED (chrom, start, end)", bed, line_no) from None
+    intervals = None if bed is None else _read_bed(Path(bed))
     with _open_fasta(fasta) as ref_fa:
+        if intervals and not set(intervals) & set(ref_fa.references):
+            bed_contig, fasta_contig = next(iter(intervals)), ref_fa.references[0]
+            raise InputError(
+                f"no contig of the BED is in the FASTA {fasta} (BED '{bed_contig}', FASTA "
+                f"'{fasta_contig}'); give a BED on the FASTA's contigs",
+                bed,
+            )
         for chrom in ref_fa.references:
             if intervals is not None and chrom not in intervals:
                 continue
