@@ -93,7 +93,7 @@ def test_every_workflow_tool_has_an_environment() -> None:
 def test_rules_that_run_a_tool_name_an_environment_that_has_it() -> None:
     conda = setup_table("CONDA")
     commands = sorted(set(conda) - NOT_WORKFLOW)
-    used = re.compile(rf"(?:^|[\s(\"|;&}])({'|'.join(commands)})\s")
+    used = re.compile(rf"(?:^|[\s(\"|;&}}])({'|'.join(commands)})\s")
     checked = 0
     for smk, rule, body in rule_blocks():
         tools = set(used.findall(body))
