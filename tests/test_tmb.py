@@ -76,12 +76,18 @@ def test_panel_classifies_tmb_only_over_enough_territory(tmp_path: Path) -> None
     ]
     tmb = _tmb_table(tmp_path / "tmb.tsv", rows)
     panel = build_panel(
-        ["HIGH", "EDGE", "TINY", "NONE", "GONE"], str(tmb), [], "", None, PanelParams(10.0, 1.0)
+        ["HIGH", "EDGE", "TINY", "NONE", "GONE"],
+        str(tmb),
+        [],
+        "",
+        reference_tmb(ESCC),
+        PanelParams(10.0, 1.0),
     ).set_index("sample")
     assert panel.loc["HIGH", "tmb_status"] == "TMB-high"
     assert panel.loc["EDGE", "tmb_status"] == "TMB-low (95% CI spans 10/Mb)"
     assert panel.loc["TINY", "tmb_status"].startswith("not classified: callable territory 0.004")
     assert panel.loc["TINY", "tmb_per_mb"] == pytest.approx(7998.0, abs=0.5)
+    assert np.isnan(panel.loc["TINY", "reference_percentile"])  # not placed in a reference
     assert panel.loc["NONE", "tmb_status"].startswith("not computed: no callable territory")
     assert np.isnan(panel.loc["NONE", "tmb_per_mb"])
     assert panel.loc["GONE", "tmb_status"].startswith("not computed: no row in")

@@ -156,7 +156,7 @@ def _tmb_part(row: pd.Series | None, params: PanelParams, tmb_path: str) -> dict
     return out
 
 
-def _reference_part(snv: float, reference: ReferenceTmb | None) -> dict[str, object]:
+def _reference_part(snv: object, reference: ReferenceTmb | None) -> dict[str, object]:
     if reference is None:
         return {"reference_from": "not computed: no reference given"}
     from scipy.stats import percentileofscore
@@ -168,7 +168,7 @@ def _reference_part(snv: float, reference: ReferenceTmb | None) -> dict[str, obj
         "reference_snv_per_mb_q3": round(float(np.quantile(values, 0.75)), 3),
         "reference_from": reference.description,
     }
-    if not np.isnan(snv):
+    if isinstance(snv, float) and not np.isnan(snv):
         out["reference_percentile"] = round(float(percentileofscore(values, snv, "mean")), 1)
     return out
 
@@ -255,7 +255,9 @@ def build_panel(
         tmb_part = _tmb_part(_one(tmb, tumor), params, tmb_path)
         row.update(tmb_part)
         snv = tmb_part.get("snv_per_mb")
-        row.update(_reference_part(snv if isinstance(snv, float) else np.nan, reference))
+        # a burden over too small a territory is not placed among the reference's patients
+        unplaced = str(tmb_part.get("tmb_status", "")).startswith("not ")
+        row.update(_reference_part(np.nan if unplaced else snv, reference))
         row.update(_msi_part(_one(msi, tumor)))
         row.update(_hrd_part(_one(hrd, tumor), hrd_path, hrd_reason))
         rows.append(row)

@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scce_genomics.report.context import Context
-from scce_genomics.report.sections import cnv, compare, methods, qc, samples, somatic, spectra
+from scce_genomics.report.sections import (
+    biomarkers,
+    cnv,
+    compare,
+    methods,
+    qc,
+    samples,
+    somatic,
+    spectra,
+)
 
 __all__ = ["SECTIONS", "TUMOR_PANELS", "Section", "TumorPanel"]
 
@@ -59,6 +68,7 @@ TUMOR_PANELS: tuple[TumorPanel, ...] = (
 SECTIONS: tuple[Section, ...] = (
     Section("overview", "Cohort overview", "Cohort overview", qc.view),
     Section("samples", "Per sample", "Per sample", samples.view, TUMOR_PANELS),
+    Section("biomarkers", "Biomarkers", "Immunotherapy biomarkers: TMB, MSI, HRD", biomarkers.view),
     Section(
         "comparison",
         "Cohort comparison",
