@@ -13,6 +13,7 @@ from scce_genomics.biomarkers import microsatellites as ms
 from scce_genomics.biomarkers.lengths import CountParams, count_lengths, length_matrix
 from scce_genomics.biomarkers.microsatellites import ScanParams, encode, scan_sequence
 from scce_genomics.biomarkers.msi import (
+    BASELINE_COLUMNS,
     MsiParams,
     background,
     build_baseline,
@@ -341,21 +342,8 @@ def test_cli_without_sites_in_the_targets_or_a_comparator_gives_reasons(tmp_path
     assert row["msi_status"].startswith("not computed: tumor-only and no baseline of normals")
     # a baseline built on other sites is refused with a message, not a wrong score
     other = tmp_path / "other_baseline.tsv"
-    pd.DataFrame(
-        [["c9", 5, 17, "A", 12, 5, 5, 0.0, 0.0, 0.0]],
-        columns=[
-            "chrom",
-            "start",
-            "end",
-            "unit",
-            "repeats",
-            "normals",
-            "n_normals",
-            "mean_p",
-            "sd_p",
-            "threshold",
-        ],
-    ).to_csv(other, sep="\t", index=False)
+    row = ["c9", 5, 17, "A", 12, 5, 5, 0.0, 0.0, 0.0]
+    pd.DataFrame([row], columns=BASELINE_COLUMNS).to_csv(other, sep="\t", index=False)
     full = [
         "msi",
         "score",

@@ -175,14 +175,10 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 def _select(args: argparse.Namespace) -> int:
-    from scce_genomics.biomarkers.microsatellites import (
-        read_sites,
-        read_targets,
-        select_sites,
-        write_sites,
-    )
+    from scce_genomics.biomarkers.microsatellites import read_sites, select_sites, write_sites
+    from scce_genomics.somatic.cli import read_bed
 
-    targets = read_targets(args.targets) if args.targets else None
+    targets = read_bed(args.targets) if args.targets else None
     sites = select_sites(read_sites(args.sites), targets, args.max_sites)
     write_sites(sites, args.out)
     print(f"{len(sites)} microsatellites selected", file=sys.stderr)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from scce_genomics.biomarkers.microsatellites import encode
+from scce_genomics.biomarkers.tables import read_checked
 from scce_genomics.errors import InputError
 from scce_genomics.fileio import write_tsv
 
@@ -232,17 +233,8 @@ def write_counts(counts: pd.DataFrame, path: str | Path) -> None:
 
 
 def read_counts(path: str | Path) -> pd.DataFrame:
-    try:
-        table = pd.read_csv(path, sep="\t", dtype={"chrom": str})
-    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError) as err:
-        raise InputError(f"cannot read repeat-length counts ({err})", path) from None
-    missing = [c for c in COUNT_COLUMNS if c not in table.columns]
-    if missing:
-        raise InputError(
-            f"not a repeat-length counts table: {', '.join(missing)} missing; "
-            "make it with `scce-genomics msi count`",
-            path,
-        )
+    hint = "make it with `scce-genomics msi count`"
+    table = read_checked(path, "repeat-length counts", COUNT_COLUMNS, hint)
     return table[COUNT_COLUMNS]
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scce_genomics.biomarkers.tables import read_checked
 from scce_genomics.errors import InputError
 from scce_genomics.fileio import write_tsv
 
@@ -29,7 +30,6 @@ __all__ = [
     "encode",
     "in_targets",
     "read_sites",
-    "read_targets",
     "scan_fasta",
     "scan_sequence",
     "select_sites",
@@ -246,42 +246,12 @@ def select_sites(
     return chosen.reset_index(drop=True)
 
 
-def read_targets(path: str | Path) -> pd.DataFrame:
-    """Intervals (chrom, start, end) of a BED file; track/browser/comment lines skipped."""
-    try:
-        table = pd.read_csv(
-            path,
-            sep="\t",
-            header=None,
-            usecols=[0, 1, 2],
-            names=["chrom", "start", "end"],
-            dtype={"chrom": str},
-            comment="#",
-        )
-    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError, ValueError) as err:
-        raise InputError(f"cannot read the targets BED ({err})", path) from None
-    table = table[~table["chrom"].str.startswith(("track", "browser"))]
-    try:
-        return table.astype({"start": np.int64, "end": np.int64})
-    except ValueError:
-        raise InputError("BED start/end must be integers", path) from None
-
-
 def write_sites(sites: pd.DataFrame, path: str | Path) -> None:
     write_tsv(sites[SITE_COLUMNS], path)
 
 
 def read_sites(path: str | Path) -> pd.DataFrame:
     """A site table written by :func:`write_sites`, checked for its columns."""
-    try:
-        table = pd.read_csv(path, sep="\t", dtype={"chrom": str}, keep_default_na=False)
-    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError) as err:
-        raise InputError(f"cannot read microsatellite sites ({err})", path) from None
-    missing = [c for c in SITE_COLUMNS if c not in table.columns]
-    if missing:
-        raise InputError(
-            f"not a microsatellite site table: columns {', '.join(missing)} missing; "
-            "make it with `scce-genomics msi scan`",
-            path,
-        )
+    hint = "make it with `scce-genomics msi scan`"
+    table = read_checked(path, "microsatellite site table", SITE_COLUMNS, hint)
     return table[SITE_COLUMNS]

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from scce_genomics.biomarkers.tables import read_checked
 from scce_genomics.errors import InputError
 
 __all__ = [
@@ -261,17 +262,8 @@ def build_baseline(
 
 def read_baseline(path: str) -> pd.DataFrame:
     """A baseline written by ``scce-genomics msi baseline``, checked for its columns."""
-    try:
-        table = pd.read_csv(path, sep="\t", dtype={"chrom": str})
-    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError) as err:
-        raise InputError(f"cannot read the MSI baseline ({err})", path) from None
-    missing = [c for c in BASELINE_COLUMNS if c not in table.columns]
-    if missing:
-        raise InputError(
-            f"not an MSI baseline: columns {', '.join(missing)} missing; build one with "
-            "`scce-genomics msi baseline`",
-            path,
-        )
+    hint = "build one with `scce-genomics msi baseline`"
+    table = read_checked(path, "MSI baseline", BASELINE_COLUMNS, hint)
     return table[BASELINE_COLUMNS]
 
 

@@ -11,6 +11,7 @@ territory, e.g. the ESCC exomes).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from scce_genomics.biomarkers.tables import read_checked
 from scce_genomics.errors import InputError
+from scce_genomics.somatic.tmb import TMB_COLUMNS
 
 __all__ = ["PANEL_COLUMNS", "PanelParams", "ReferenceTmb", "build_panel", "reference_tmb"]
 
@@ -94,14 +97,8 @@ def reference_tmb(folder: str | Path) -> ReferenceTmb:
     return ReferenceTmb(name, values, description)
 
 
-def _read_table(path: str | Path, what: str, need: tuple[str, ...]) -> pd.DataFrame:
-    try:
-        table = pd.read_csv(path, sep="\t", dtype={"sample": str}, keep_default_na=True)
-    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError) as err:
-        raise InputError(f"cannot read the {what} ({err})", path) from None
-    missing = [c for c in need if c not in table.columns]
-    if missing:
-        raise InputError(f"the {what} lacks columns {', '.join(missing)}", path)
+def _read_table(path: str | Path, what: str, need: Sequence[str]) -> pd.DataFrame:
+    table = read_checked(path, what, need, text="sample")
     return table.set_index("sample")
 
 
@@ -222,22 +219,7 @@ def build_panel(
     params: PanelParams = PanelParams(),
 ) -> pd.DataFrame:
     """One row per tumor (PANEL_COLUMNS)."""
-    tmb = _read_table(
-        tmb_path,
-        "TMB table",
-        (
-            "sample",
-            "n_snv",
-            "n_indel",
-            "n_mutations",
-            "callable_mb",
-            "tmb_per_mb",
-            "tmb_ci_low",
-            "tmb_ci_high",
-            "snv_per_mb",
-            "scope",
-        ),
-    )
+    tmb = _read_table(tmb_path, "TMB table", [c for c in TMB_COLUMNS if c != "warning"])
     msi = (
         pd.concat(
             [_read_table(p, "MSI summary", ("sample", "mode", "msi_score")) for p in msi_paths]
