@@ -130,3 +130,36 @@ def test_default_profiles_plant_no_msi(tmp_path: Path) -> None:
     summary = simulate_cohort(tmp_path, spec)
     assert "msi" not in summary["samples"][0]
     assert not (tmp_path / "truth/P1T.msi.tsv").exists()
+
+
+def test_cli_plants_msi_and_refuses_a_bad_fraction(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scce_genomics.cli import main
+
+    fasta = microsatellite_fasta(tmp_path / "dense.fa", 30_000, seed=1)
+    argv = [
+        "simulate",
+        "--outdir",
+        str(tmp_path / "sim"),
+        "--fasta",
+        str(fasta),
+        "--patients",
+        "1",
+        "--profiles",
+        "msi",
+        "--tumor-only",
+        "1",
+        "--tumor-depth",
+        "1",
+        "--units",
+        "1",
+        "--snvs",
+        "10",
+        "--stutter",
+    ]
+    assert main([*argv, "--msi-fraction", "1.5"]) == 2
+    assert "--msi-fraction must be a share of sites" in capsys.readouterr().err
+    assert main([*argv, "--msi-fraction", "0.5"]) == 0
+    truth = pd.read_csv(tmp_path / "sim/truth/P1T.msi.tsv", sep="\t")
+    assert 0.3 < (truth["shift"] != 0).mean() < 0.7

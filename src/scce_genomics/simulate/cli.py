@@ -102,6 +102,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="FRACTION",
         help="mix each normal with another individual's germline DNA at this fraction",
     )
+    p.add_argument(
+        "--msi-fraction",
+        type=float,
+        default=d.msi_fraction,
+        help="share of microsatellites that change length in tumors of the msi profile",
+    )
+    p.add_argument(
+        "--stutter",
+        action="store_true",
+        help="PCR stutter at microsatellites in every sample and germline repeat-length "
+        "polymorphism (realistic noise for MSI calling)",
+    )
     p.set_defaults(func=run)
 
 
@@ -127,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
         arms=args.arms,
         vaf_bins=_floats(args.vaf_bins, "--vaf-bins"),
         contaminate_normal=args.contaminate_normal,
+        msi_fraction=args.msi_fraction,
+        stutter=args.stutter,
     )
     summary = simulate_cohort(args.outdir, spec)
     print(json.dumps({"samples": [s["sample"] for s in summary["samples"]]}))

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from scce_genomics.biomarkers.microsatellites import ScanParams, scan_sequence
+from scce_genomics.errors import InputError
 from scce_genomics.fileio import atomic_open
 from scce_genomics.simulate.events import Variant
 from scce_genomics.simulate.genome import DECODE, SyntheticGenome
@@ -114,7 +115,7 @@ def msi_events(
     and the truth table (every site with its planted shift, 0 where unchanged).
     """
     if not 0 <= fraction <= 1:
-        raise ValueError("MSI fraction must be in [0, 1]")
+        raise InputError("--msi-fraction must be a share of sites in [0, 1]")
     homo = sites["unit_length"].to_numpy() == 1
     share = float(homo.mean()) if len(sites) else 0.0
     p = np.where(homo, 2 * fraction, fraction) / (1 + share)
