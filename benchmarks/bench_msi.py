@@ -156,12 +156,22 @@ def count_all(
     """Align, downsample and count repeat lengths; matrices go into the records."""
     top = max(args.depths)
     shift = CountParams().max_shift
+    timing = {"seconds": 0.0, "reads": 0, "bams": 0}
+
+    def counted(bam: Path) -> np.ndarray:
+        t0 = time.perf_counter()
+        matrix = length_matrix(count_lengths(bam, sites), sites, shift)
+        timing["seconds"] += time.perf_counter() - t0
+        timing["reads"] += int(matrix.sum())
+        timing["bams"] += 1
+        return matrix
+
     for rec in records:
         reads = rec["dir"] / "reads"
         stem = f"{rec['tag']}_{rec['patient']}"
         tumor = align(fasta, reads, f"{rec['patient']}T", work / f"{stem}T.bam")
         normal = align(fasta, reads, f"{rec['patient']}N", work / f"{stem}N.bam")
-        rec["normal"] = length_matrix(count_lengths(normal, sites), sites, shift)
+        rec["normal"] = counted(normal)
         rec["tumor"] = {}
         for depth in args.depths:
             bam = (
@@ -169,11 +179,16 @@ def count_all(
                 if depth == top
                 else downsample(tumor, depth / top, work / f"{stem}T.{depth}.bam")
             )
-            rec["tumor"][depth] = length_matrix(count_lengths(bam, sites), sites, shift)
+            rec["tumor"][depth] = counted(bam)
         truth = pd.read_csv(rec["dir"] / "truth" / f"{rec['patient']}T.msi.tsv", sep="\t")
         if not (truth["start"].to_numpy() == sites["start"].to_numpy()).all():
             raise SystemExit("truth and scanned sites differ")
         rec["truth"] = truth["shift"].to_numpy() != 0
+    print(
+        f"`msi count`: {timing['bams']} BAMs, {timing['reads']:,} spanning reads measured in "
+        f"{timing['seconds']:.0f} s ({timing['reads'] / max(timing['seconds'], 1e-9):,.0f} "
+        "reads/s, fetch and flank search included)\n"
+    )
 
 
 def auc(pos: np.ndarray, neg: np.ndarray) -> float:
@@ -214,7 +229,7 @@ def score_all(records: list[dict], args: argparse.Namespace, sites: pd.DataFrame
 def report(table: pd.DataFrame, n_sites: int, args: argparse.Namespace) -> None:
     print(
         f"## MSI on simulated tumors ({args.length // 1000} kb, {n_sites} microsatellites, "
-        f"normal {args.normal_depth}×, MSI-high planted at "
+        f"normal {args.normal_depth:g}×, MSI-high planted at "
         f"{', '.join(f'{f:.0%}' for f in args.fractions)} of sites)\n"
     )
     print("Tumor–normal (score: estimated % unstable sites; BH: % sites significant at FDR 0.05)\n")
@@ -234,6 +249,7 @@ def report(table: pd.DataFrame, n_sites: int, args: argparse.Namespace) -> None:
             f"| {(ss['tn_score'] - ss['planted']).abs().max():.1f} "
             f"| {hi['tn_sites_pct'].min():.1f}–{hi['tn_sites_pct'].max():.1f} |"
         )
+    _calls(table, "tn_score")
     print(
         "\nTumor-only (baseline of the other patients' normals; score: % sites above the "
         "baseline's mean + 3 SD)\n"
@@ -260,7 +276,19 @@ def report(table: pd.DataFrame, n_sites: int, args: argparse.Namespace) -> None:
             f"| {depth}× | {auc(hi, ss):.3f} | {' / '.join(f'{a:.2f}' for a in per)} "
             f"| {hi.min():.1f}–{hi.max():.1f} | {ss.min():.1f}–{ss.max():.1f} |"
         )
+    _calls(table, "to_score")
     print()
+
+
+def _calls(table: pd.DataFrame, column: str) -> None:
+    """How many MSI-H/MSS statuses the configured threshold gets right."""
+    cut = MsiParams().threshold
+    called = np.where(table[column].to_numpy(dtype=float) >= cut, "MSI-H", "MSS")
+    right = called == table["status"].to_numpy()
+    print(
+        f"\nStatus at the default {cut:g}% threshold: {int(right.sum())} of {right.size} "
+        "tumor × depth calls right."
+    )
 
 
 def real_sequence(args: argparse.Namespace, work: Path) -> None:
@@ -287,7 +315,7 @@ def real_sequence(args: argparse.Namespace, work: Path) -> None:
     params = MsiParams()
     print(
         f"## Real sequence (GRCh38 chr21:22-23 Mb, {len(sites)} microsatellites, "
-        f"purity 0.5, tumor 60×, normal {args.normal_depth}×)\n"
+        f"purity 0.5, tumor 60×, normal {args.normal_depth:g}×)\n"
     )
     print("| tumor | planted % | score (95% CI) | BH % | status |")
     print("|---|---|---|---|---|")
