@@ -250,6 +250,26 @@ def report(table: pd.DataFrame, n_sites: int, args: argparse.Namespace) -> None:
             f"| {hi['tn_sites_pct'].min():.1f}–{hi['tn_sites_pct'].max():.1f} |"
         )
     _calls(table, "tn_score")
+    n_base = table.groupby(["depth"]).size().iloc[0] - 1
+    print(f"\nPer depth, all purities (tumor-only baseline: {n_base} other patients' normals)\n")
+    print(
+        "| tumor depth | tumor–normal: MSI-H / MSS scores (%) | separated at every purity "
+        "| \\|score − planted\\| mean / max (points) | tumor-only AUC |"
+    )
+    print("|---|---|---|---|---|")
+    for depth, part in table.groupby("depth"):
+        hi, ss = part[part["status"] == "MSI-H"], part[part["status"] == "MSS"]
+        err = (hi["tn_score"] - hi["planted"]).abs()
+        apart = all(
+            q[q["status"] == "MSI-H"]["tn_score"].min() > q[q["status"] == "MSS"]["tn_score"].max()
+            for _, q in part.groupby("purity")
+        )
+        score = hi["to_score"].to_numpy(dtype=float), ss["to_score"].to_numpy(dtype=float)
+        print(
+            f"| {depth}× | {hi['tn_score'].min():.1f}–{hi['tn_score'].max():.1f} / "
+            f"{ss['tn_score'].min():.1f}–{ss['tn_score'].max():.1f} | {'yes' if apart else 'no'} "
+            f"| {err.mean():.1f} / {err.max():.1f} | {auc(*score):.3f} |"
+        )
     print(
         "\nTumor-only (baseline of the other patients' normals; score: % sites above the "
         "baseline's mean + 3 SD)\n"
