@@ -145,6 +145,8 @@ rule msi_score:
         unpack(msi_comparator),
         sites=out("biomarkers/msi/sites.tsv.gz"),
         tumor=out("biomarkers/msi/counts/{tumor}.tsv.gz"),
+        # a swapped tumor/normal pair stops here too (the tissue stage's identity gate)
+        identity=lambda wc: identity_gate(wc) if "identity_gate" in globals() else [],
     output:
         summary=out("biomarkers/msi/{tumor}.tsv"),
         sites=out("biomarkers/msi/{tumor}.sites.tsv.gz"),
