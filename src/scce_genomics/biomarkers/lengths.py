@@ -1,9 +1,10 @@
 """Repeat-length distributions per microsatellite site, read from a BAM/CRAM with pysam.
 
 As MSIsensor-pro (Jia et al. 2020) and MSIsensor (Niu et al., Bioinformatics 2014) do, a read
-counts at a site only when it spans the whole repeat with both flanks: the repeat length is the
-distance between the exact left and right flank sequences inside the read, so it does not
-depend on where the aligner placed an indel or whether it soft-clipped one. Reads are fetched
+counts at a site only when its alignment spans the whole repeat with both flanks; the repeat
+length is then the distance between the exact left and right flank sequences inside the read,
+so it does not depend on where in the repeat the aligner placed an indel, and the bases between
+the flanks must be the unit repeated (one sequencing error allowed). Reads are fetched
 once per window of neighbouring sites; the flank search runs in numpy over all (site, read)
 pairs of the window, never in a Python loop per read.
 
