@@ -37,7 +37,9 @@ from scce_genomics.errors import InputError
 __all__ = [
     "AlleleSettings",
     "allele_segments",
+    "common_sites",
     "expected_baf",
+    "population_frequencies",
     "read_het_sites",
     "segment_baf",
 ]
@@ -65,13 +67,11 @@ def read_het_sites(
     tumor: str,
     normal: str = "",
     settings: AlleleSettings | None = None,
-    population_af: dict[tuple[str, int], float] | None = None,
 ) -> pd.DataFrame:
     """Heterozygous SNPs (chrom, pos 0-based, alt, depth of the tumor) from a bcftools VCF.
 
     With ``normal`` the site must be heterozygous in the normal by allele fraction; without,
-    the tumor's own allele fraction decides (and ``population_af``, when given, keeps only sites
-    of the resource with population frequency ≥ ``min_population_af``).
+    the tumor's own allele fraction decides (see :func:`common_sites` for a resource filter).
     """
     import pysam
 
@@ -107,12 +107,45 @@ def read_het_sites(
                 lo, hi = s.tumor_only_range
                 if not lo <= frac <= hi:
                     continue
-                if population_af is not None:
-                    af = population_af.get((str(rec.chrom), rec.pos - 1), 0.0)
-                    if min(af, 1 - af) < s.min_population_af:
-                        continue
             rows.append((str(rec.chrom), rec.pos - 1, t[1], sum(t)))
     return pd.DataFrame(rows, columns=cols)
+
+
+def population_frequencies(
+    resource: str | Path, sites: list[tuple[str, int]], af_field: str = "AF"
+) -> dict[tuple[str, int], float]:
+    """Population allele frequency (INFO ``af_field``) of each (chrom, 0-based pos) in a
+    bgzipped, indexed germline resource VCF (e.g. gnomAD); sites absent from it are left out.
+    """
+    import pysam
+
+    out: dict[tuple[str, int], float] = {}
+    try:
+        vcf = pysam.VariantFile(str(resource))
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot read the germline resource: {err}", resource) from None
+    with vcf:
+        contigs = set(vcf.header.contigs)
+        for chrom, pos in sites:
+            if chrom not in contigs:
+                continue
+            for rec in vcf.fetch(chrom, pos, pos + 1):
+                if rec.pos - 1 != pos or af_field not in rec.info:
+                    continue
+                value = rec.info[af_field]
+                af = value[0] if isinstance(value, tuple) else value
+                if af is not None:
+                    out[(chrom, pos)] = float(af)
+    return out
+
+
+def common_sites(
+    hets: pd.DataFrame, afs: dict[tuple[str, int], float], min_af: float
+) -> pd.DataFrame:
+    """Sites of the resource whose minor population frequency is ≥ ``min_af`` (tumor-only)."""
+    keys = zip(hets["chromosome"].astype(str), hets["pos"].astype(int), strict=True)
+    af = np.array([afs.get(k, 0.0) for k in keys], dtype=np.float64)
+    return hets[np.minimum(af, 1 - af) >= min_af].reset_index(drop=True)
 
 
 def _ad(rec: object, sample: str) -> tuple[int, int] | None:

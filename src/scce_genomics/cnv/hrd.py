@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scce_genomics.cnv.sex import is_sex_chromosome
+from scce_genomics.cnv.sex import autosomes
 
 __all__ = ["HRD_COLUMNS", "HrdSettings", "hrd_scores", "loh_count", "lst_count", "tai_count"]
 
@@ -158,7 +158,7 @@ def hrd_scores(
 ) -> dict[str, object]:
     """One row of ``HRD_COLUMNS`` from a sample's allele segments (``alleles.allele_segments``)."""
     s = settings or HrdSettings()
-    seg = alleles[~alleles["chromosome"].astype(str).map(is_sex_chromosome)]
+    seg = autosomes(alleles)
     length = (seg["end"] - seg["start"]).to_numpy(np.float64)
     known = seg["major"].notna() & seg["minor"].notna()
     frac = float(length[known.to_numpy()].sum() / length.sum()) if length.sum() > 0 else 0.0

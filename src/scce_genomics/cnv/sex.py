@@ -17,10 +17,14 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from scce_genomics.errors import InputError
 
 __all__ = [
     "SexCall",
+    "autosomes",
     "is_sex_chromosome",
     "is_x",
     "is_y",
@@ -43,6 +47,12 @@ def is_y(chrom: str) -> bool:
 
 def is_sex_chromosome(chrom: str) -> bool:
     return is_x(chrom) or is_y(chrom)
+
+
+def autosomes(table: pd.DataFrame, column: str = "chromosome") -> pd.DataFrame:
+    """The rows of ``table`` not on X or Y."""
+    keep = [not is_sex_chromosome(c) for c in table[column].astype(str)]
+    return table.loc[np.array(keep, dtype=bool)]
 
 
 @dataclass(frozen=True)

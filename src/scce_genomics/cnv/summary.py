@@ -27,7 +27,7 @@ from scce_genomics.cnv.alleles import ALLELE_COLUMNS, allele_segments
 from scce_genomics.cnv.arms import ArmThresholds, arm_calls, arm_rows, overlap_weights, read_arms
 from scce_genomics.cnv.cn48 import cn48_matrix
 from scce_genomics.cnv.hrd import HRD_COLUMNS, HrdSettings, hrd_scores
-from scce_genomics.cnv.sex import SexCall, is_sex_chromosome, is_x, is_y, read_sex_call
+from scce_genomics.cnv.sex import SexCall, autosomes, is_x, is_y, read_sex_call
 from scce_genomics.errors import InputError
 from scce_genomics.fileio import atomic_open, open_text, write_tsv
 
@@ -338,7 +338,7 @@ def sex_arm_calls(
     thresholds: ArmThresholds, ploidy: float,
 ) -> pd.DataFrame:  # fmt: skip
     """X-arm calls against the sex's expected X (NA with the reason when the sex is unknown)."""
-    x_arms = arms[arms["chrom"].astype(str).map(is_x)]
+    x_arms = arms.loc[arms["chrom"].astype(str).map(is_x).astype(bool)]
     if x_arms.empty:
         return pd.DataFrame()
     if sex is None or not sex.known:
@@ -362,7 +362,7 @@ def sex_chromosome_rows(
     """One row for X and one for Y: mean ratio and copy number against what the sex expects."""
     rows = []
     for name, pick in (("X", is_x), ("Y", is_y)):
-        part = seg[seg["chromosome"].astype(str).map(pick)]
+        part = seg.loc[seg["chromosome"].astype(str).map(pick).astype(bool)]
         if part.empty:
             continue
         chrom = str(part["chromosome"].iloc[0])
@@ -440,8 +440,8 @@ def summarise_cohort(
     bins, purities = bins or [], purities or []
     sexes, alleles = sexes or [], alleles or []
     names = _sample_inputs(calls, purities, sexes, alleles, bins)
-    auto_arms = arms[~arms["chrom"].astype(str).map(is_sex_chromosome)].reset_index(drop=True)
-    x_arms = arms[arms["chrom"].astype(str).map(is_x)]
+    auto_arms = autosomes(arms, "chrom").reset_index(drop=True)
+    x_arms = arms.loc[arms["chrom"].astype(str).map(is_x).astype(bool)]
     arm_tables, gene_tables, segs, cn_rows, summary = [], [], [], [], []
     sex_rows: list[dict[str, object]] = []
     hrd_rows: list[dict[str, object]] = []
@@ -456,7 +456,7 @@ def summarise_cohort(
         sex = read_sex_call(sexes[k]) if sexes else None
         has_cn = "cn" in seg.columns
         chrom = seg["chromosome"].astype(str)
-        auto = seg[~chrom.map(is_sex_chromosome)]
+        auto = autosomes(seg)
         measured = (
             sum(bin_territory(cnr, c, lo, hi) for c, _, lo, hi in arm_rows(auto_arms))
             if cnr is not None
@@ -496,7 +496,7 @@ def summarise_cohort(
             allele = allele_segments(seg, None, _num(pur.get("purity")))
         else:
             allele = pd.DataFrame(columns=list(ALLELE_COLUMNS))
-        allele = allele[~allele["chromosome"].astype(str).map(is_sex_chromosome)]
+        allele = autosomes(allele)
         known = allele["major"].notna() & allele["minor"].notna()
         cn48_reason = ""
         if not has_cn:
@@ -521,7 +521,7 @@ def summarise_cohort(
         if not has_cn:
             hrd["reason"] = cn48_reason
         hrd_rows.append(hrd)
-        x_seg = seg[chrom.map(is_x)]
+        x_seg = seg.loc[chrom.map(is_x).astype(bool)]
         x_altered = math.nan
         if sex is not None and sex.known and len(x_seg):
             x_altered = fraction_genome_altered(
