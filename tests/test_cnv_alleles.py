@@ -130,3 +130,18 @@ def test_segments_without_cn_are_refused() -> None:
 
     with pytest.raises(InputError, match="no cn column"):
         allele_segments(seg([("c1", 0, 10, 0.0, 2)]).drop(columns="cn"), None, 0.5)
+
+
+def test_copy_neutral_loh_inside_a_depth_segment_is_split_out() -> None:
+    # depth sees one copy-number-2 segment; 30 SNPs in its middle lost heterozygosity
+    rng = np.random.default_rng(9)
+    loh_b = expected_baf(np.array([2]), np.array([2]), 0.7)[0]
+    hets = pd.concat(
+        [sites(rng, "c1", 0, 40, 0.5), sites(rng, "c1", 4_000, 30, loh_b),
+         sites(rng, "c1", 7_000, 40, 0.5)]
+    )  # fmt: skip
+    out = allele_segments(seg([("c1", 0, 11_000, 0.0, 2)]), hets, 0.7)
+    assert list(out["minor"]) == [1, 0, 1]
+    assert out["start"].iloc[0] == 0 and out["end"].iloc[-1] == 11_000
+    assert (out["start"].iloc[1:].to_numpy() == out["end"].iloc[:-1].to_numpy()).all()
+    assert abs(out["start"].iloc[1] - 4_000) < 100 and abs(out["end"].iloc[1] - 7_000) < 100

@@ -27,6 +27,7 @@ CNV_ALLELES = CNV.get("alleles", {})
 CNV_HRD = CNV.get("hrd", {})
 CNV_SIGNATURES = CNV.get("signatures", {})
 GERMLINE_RESOURCE = config.get("somatic", {}).get("germline_resource", "")
+GERMLINE_AF_FIELD = config.get("somatic", {}).get("germline_resource_af_field", "AF")
 
 
 def cnv_targets():
@@ -193,8 +194,7 @@ def cnv_baf_args(wildcards, input):
 
 rule cnv_segment:
     input:
-        cnr=out("cnv/{sample}.cnr"),
-        vcf=out("cnv/baf/{sample}.hets.vcf.gz"),
+        out("cnv/{sample}.cnr"),
     output:
         out("cnv/{sample}.cns"),
     log:
@@ -206,12 +206,11 @@ rule cnv_segment:
     params:
         method=CNV["segment_method"],
         extra=CNV["segment_extra"],
-        # copy-neutral LOH changes no depth: CNVkit re-segments by B-allele frequency
-        baf=cnv_baf_args,
-        depth=CNV["min_variant_depth"],
     shell:
-        "MPLBACKEND=Agg cnvkit.py segment {input.cnr:q} -m {params.method} {params.extra}"
-        " {params.baf} --min-variant-depth {params.depth} -p {threads} -o {output:q} 2> {log:q}"
+        # depth only: CNVkit 0.9.14's B-allele re-segmentation (--vcf) returns overlapping
+        # whole-chromosome segments; cnv-alleles splits segments by B-allele frequency instead
+        "MPLBACKEND=Agg cnvkit.py segment {input:q} -m {params.method} {params.extra}"
+        " -p {threads} -o {output:q} 2> {log:q}"
 
 
 def cnv_het_bams(wildcards):
@@ -328,6 +327,7 @@ rule cnv_alleles:
         normal=lambda wc: shlex.quote(matched_normal(wc.sample)),
         resource=lambda wc, input: (
             f"--germline-resource {shlex.quote(input.resource)}"
+            f" --af-field {shlex.quote(GERMLINE_AF_FIELD)}"
             if input.resource
             else ""
         ),

@@ -183,6 +183,47 @@ def segment_baf(alt: np.ndarray, depth: np.ndarray, error: float = 0.01) -> floa
     return float(grid[int(np.argmax(ll))])
 
 
+_GRID = np.linspace(0.5, 1.0, 51)
+
+
+def split_by_baf(
+    alt: np.ndarray, depth: np.ndarray, min_snps: int, penalty: float = 15.0, error: float = 0.01
+) -> list[tuple[int, int]]:
+    """Index ranges [i, j) of SNPs that share one major-allele fraction.
+
+    Copy-neutral LOH changes no read depth, so depth segments hide it; here a depth segment is
+    cut where the SNPs' allele fractions change: binary segmentation, keeping a cut when it
+    raises the maximised log-likelihood by more than ``penalty`` and leaves ≥ ``min_snps`` SNPs
+    on each side.
+    """
+    n = len(alt)
+    if n < 2 * min_snps:
+        return [(0, n)]
+    b = np.clip(_GRID, error, 1 - error)
+    comb = gammaln(depth + 1) - gammaln(alt + 1) - gammaln(depth - alt + 1)
+    up = comb[:, None] + alt[:, None] * np.log(b) + (depth - alt)[:, None] * np.log1p(-b)
+    down = comb[:, None] + alt[:, None] * np.log1p(-b) + (depth - alt)[:, None] * np.log(b)
+    per_snp = np.logaddexp(up, down) + np.log(0.5)  # (n, grid)
+    cum = np.vstack([np.zeros(len(b)), np.cumsum(per_snp, axis=0)])
+
+    def best(i: int, j: int) -> float:
+        return float((cum[j] - cum[i]).max())
+
+    def cut(i: int, j: int) -> list[tuple[int, int]]:
+        if j - i < 2 * min_snps:
+            return [(i, j)]
+        ks = np.arange(i + min_snps, j - min_snps + 1)
+        left = (cum[ks] - cum[i]).max(axis=1)
+        right = (cum[j] - cum[ks]).max(axis=1)
+        gain = left + right - best(i, j)
+        k = int(np.argmax(gain))
+        if gain[k] <= penalty:
+            return [(i, j)]
+        return cut(i, int(ks[k])) + cut(int(ks[k]), j)
+
+    return cut(0, n)
+
+
 def allele_segments(
     segments: pd.DataFrame,
     hets: pd.DataFrame | None,
@@ -215,38 +256,54 @@ def allele_segments(
             inside = (site["pos"] >= start) & (site["pos"] < end)
             alt = site.loc[inside, "alt"].to_numpy(np.float64)
             depth = site.loc[inside, "depth"].to_numpy(np.float64)
+            pos = site.loc[inside, "pos"].to_numpy(np.int64)
         else:
             alt = depth = np.zeros(0)
-        row = {
-            "chromosome": chrom, "start": start, "end": end, "log2": log2, "cn": cn,
-            "n_het": len(alt),
-            "baf": round(segment_baf(alt, depth, s.error), 3) if len(alt) else math.nan,
-            "major": math.nan, "minor": math.nan, "allele_source": "NA", "loh_lod": math.nan,
-            "reason": "",
-        }  # fmt: skip
-        if not math.isfinite(cn):
-            row["reason"] = "no total copy number"
-        elif is_y(chrom):
-            row["reason"] = "chrY: total copy number only"
-        elif round(cn) <= 1:
-            total = int(max(round(cn), 0))
-            row.update(major=total, minor=0, allele_source="total")
-        elif len(alt) < s.min_het_snps:
-            row["reason"] = f"{len(alt)} heterozygous SNPs (< {s.min_het_snps}): total only"
-        else:
-            total = round(cn)
-            minors = np.arange(0, total // 2 + 1)
-            ll = _loglik(
-                alt, depth, expected_baf(total - minors, np.full(len(minors), total), p), s.error
+            pos = np.zeros(0, dtype=np.int64)
+        order = np.argsort(pos, kind="stable")
+        alt, depth, pos = alt[order], depth[order], pos[order]
+        parts = split_by_baf(alt, depth, s.min_het_snps, error=s.error) if len(alt) else [(0, 0)]
+        for n, (i, j) in enumerate(parts):
+            lo = start if n == 0 else int((pos[i - 1] + pos[i]) // 2) + 1
+            hi = end if n == len(parts) - 1 else int((pos[j - 1] + pos[j]) // 2) + 1
+            rows.append(
+                _allele_row(chrom, lo, hi, log2, cn, alt[i:j], depth[i:j], p, purity_note, s)
             )
-            best = int(np.argmax(ll))
-            lod = (ll[0] - ll[1:].max()) / math.log(10) if len(ll) > 1 else math.inf
-            row.update(
-                major=int(total - minors[best]),
-                minor=int(minors[best]),
-                allele_source="baf",
-                loh_lod=round(float(lod), 2),
-                reason=purity_note.rstrip("; "),
-            )
-        rows.append(row)
     return pd.DataFrame(rows, columns=list(ALLELE_COLUMNS))
+
+
+def _allele_row(
+    chrom: str, start: int, end: int, log2: float, cn: float, alt: np.ndarray,
+    depth: np.ndarray, p: float, purity_note: str, s: AlleleSettings,
+) -> dict[str, object]:  # fmt: skip
+    """One allele-specific segment: major/minor from its SNPs, or total only with the reason."""
+    row: dict[str, object] = {
+        "chromosome": chrom, "start": start, "end": end, "log2": log2, "cn": cn,
+        "n_het": len(alt),
+        "baf": round(segment_baf(alt, depth, s.error), 3) if len(alt) else math.nan,
+        "major": math.nan, "minor": math.nan, "allele_source": "NA", "loh_lod": math.nan,
+        "reason": "",
+    }  # fmt: skip
+    if not math.isfinite(cn):
+        row["reason"] = "no total copy number"
+    elif is_y(chrom):
+        row["reason"] = "chrY: total copy number only"
+    elif round(cn) <= 1:
+        row.update(major=int(max(round(cn), 0)), minor=0, allele_source="total")
+    elif len(alt) < s.min_het_snps:
+        row["reason"] = f"{len(alt)} heterozygous SNPs (< {s.min_het_snps}): total only"
+    else:
+        total = round(cn)
+        minors = np.arange(0, total // 2 + 1)
+        bafs = expected_baf(total - minors, np.full(len(minors), total), p)
+        ll = _loglik(alt, depth, bafs, s.error)
+        best = int(np.argmax(ll))
+        lod = (ll[0] - ll[1:].max()) / math.log(10) if len(ll) > 1 else math.inf
+        row.update(
+            major=int(total - minors[best]),
+            minor=int(minors[best]),
+            allele_source="baf",
+            loh_lod=round(float(lod), 2),
+            reason=purity_note.rstrip("; "),
+        )
+    return row
