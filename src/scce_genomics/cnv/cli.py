@@ -202,7 +202,10 @@ def run_purity(args: argparse.Namespace) -> int:
     from scce_genomics.cnv.summary import read_cnvkit, write_purity_json
     from scce_genomics.fileio import atomic_open
 
-    seg = read_cnvkit(args.cns)
+    from scce_genomics.cnv.sex import autosomes
+
+    # X and Y follow the sex, not the tumor's ploidy: a male's X at log2 -1 is no loss
+    seg = autosomes(read_cnvkit(args.cns))
     length = (seg["end"] - seg["start"]).to_numpy(np.float64)
     sheet = args.sheet_purity if math.isfinite(args.sheet_purity) else None
     if sheet is not None and not 0 < sheet <= 1:
