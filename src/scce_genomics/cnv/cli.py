@@ -199,10 +199,9 @@ def run_purity(args: argparse.Namespace) -> int:
     import numpy as np
 
     from scce_genomics.cnv.purity import center_shift, fit_purity_ploidy
+    from scce_genomics.cnv.sex import autosomes
     from scce_genomics.cnv.summary import read_cnvkit, write_purity_json
     from scce_genomics.fileio import atomic_open
-
-    from scce_genomics.cnv.sex import autosomes
 
     # X and Y follow the sex, not the tumor's ploidy: a male's X at log2 -1 is no loss
     seg = autosomes(read_cnvkit(args.cns))
