@@ -199,6 +199,8 @@ rule cnv_segment:
         out("cnv/{sample}.cns"),
     log:
         out("logs/cnv/segment/{sample}.log"),
+    conda:
+        "../envs/r-dnacopy.yaml"
     threads: 2
     resources:
         mem_mb=2000,
@@ -229,6 +231,8 @@ rule cnv_het_sites:
         out("cnv/baf/{sample}.hets.vcf.gz"),
     log:
         out("logs/cnv/baf/{sample}.log"),
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=2000,
         runtime=240,
