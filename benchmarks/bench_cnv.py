@@ -156,7 +156,7 @@ def allele_evaluation(sim: Path, results: Path, scale: float) -> pd.DataFrame:
         )
         cn = autosomes(cn)
         true_loh = cn[(cn["minor"] == 0) & (cn["major"] > 0)]
-        called = autosomes(pd.read_csv(results / f"cnv/alleles/{tumor}.tsv", sep="\t"))
+        called = autosomes(pd.read_csv(results / f"cnv/{tumor}.alleles.tsv", sep="\t"))
         called_loh = called[(called["minor"] == 0) & (called["major"] > 0)]
         loh_len = float((true_loh["end"] - true_loh["start"]).sum())
         expected = hrd_scores(cn, arms, tumor, HrdSettings(length_scale=scale))

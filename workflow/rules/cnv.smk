@@ -321,7 +321,7 @@ rule cnv_alleles:
         purity=out("cnv/purity/{sample}.json"),
         resource=lambda wc: [] if matched_normal(wc.sample) else GERMLINE_RESOURCE or [],
     output:
-        out("cnv/alleles/{sample}.tsv"),
+        out("cnv/{sample}.alleles.tsv"),
     log:
         out("logs/cnv/alleles/{sample}.log"),
     resources:
@@ -386,7 +386,7 @@ rule cnv_summarise:
         cnr=expand(out("cnv/{sample}.cnr"), sample=TUMORS),
         purity=expand(out("cnv/purity/{sample}.json"), sample=TUMORS),
         sex=expand(out("cnv/sex/{sample}.json"), sample=TUMORS),
-        alleles=expand(out("cnv/alleles/{sample}.tsv"), sample=TUMORS),
+        alleles=expand(out("cnv/{sample}.alleles.tsv"), sample=TUMORS),
         arms=out("reference/arms.tsv"),
         gff3=out("reference/genes.gff3"),
     output:
