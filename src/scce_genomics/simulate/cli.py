@@ -114,6 +114,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="PCR stutter at microsatellites in every sample and germline repeat-length "
         "polymorphism (realistic noise for MSI calling)",
     )
+    p.add_argument(
+        "--sex-chromosomes",
+        action="store_true",
+        help="add chrX and chrY to the synthetic genome (female XX, male XY)",
+    )
+    p.add_argument(
+        "--sex",
+        default=d.sex,
+        help="female or male, or a comma-separated list cycled over patients (e.g. male,female)",
+    )
     p.set_defaults(func=run)
 
 
@@ -141,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
         contaminate_normal=args.contaminate_normal,
         msi_fraction=args.msi_fraction,
         stutter=args.stutter,
+        sex_chromosomes=args.sex_chromosomes,
+        sexes=tuple(x.strip() for x in args.sex.split(",") if x.strip()),
     )
     summary = simulate_cohort(args.outdir, spec)
     print(json.dumps({"samples": [s["sample"] for s in summary["samples"]]}))
