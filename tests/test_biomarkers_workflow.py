@@ -55,7 +55,7 @@ def test_msi_status_of_each_tumor(run: tuple[Path, Path]) -> None:
     assert pd.isna(panel.loc["P3T", "msi_score"])
 
 
-def test_tmb_with_ci_and_hrd_not_available(run: tuple[Path, Path]) -> None:
+def test_tmb_with_ci_and_hrd_from_the_copy_number_stage(run: tuple[Path, Path]) -> None:
     _, results = run
     panel = pd.read_csv(results / "biomarkers/panel.tsv", sep="\t").set_index("sample")
     tmb = pd.read_csv(results / "somatic/tmb.tsv", sep="\t").set_index("sample")
@@ -66,7 +66,12 @@ def test_tmb_with_ci_and_hrd_not_available(run: tuple[Path, Path]) -> None:
         # a 120-kb genome is far below the 1 Mb minimum: a number with its CI, no class
         assert row["tmb_status"].startswith("not classified: callable territory")
         assert "below the 1 Mb minimum" in tmb.loc[tumor, "warning"]
-        assert row["hrd_status"].startswith("not computed: HRD score not available")
+        # the copy-number stage's HRD table is read: a score, or its reason for none
+        assert row["hrd_from"].startswith("cnv/hrd.tsv")
+        if row["hrd_status"] == "computed":
+            assert row["hrd_score"] >= 0
+        else:
+            assert row["hrd_status"].startswith("not computed: ") and pd.isna(row["hrd_score"])
     assert panel["reference_from"].str.startswith("ESCC").all()
     sites = pd.read_csv(results / "biomarkers/msi/P1T.sites.tsv.gz", sep="\t")
     assert {"p_value", "q_value", "unstable"} <= set(sites.columns)

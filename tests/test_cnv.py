@@ -240,3 +240,13 @@ def test_shipped_gene_bed_is_accepted() -> None:
     assert sorted(genes.index) == ["CCND1", "TP53"]
     assert genes.loc["TP53", "chrom"] == "chr17"
     assert 7_600_000 < genes.loc["TP53", "start"] < genes.loc["TP53", "end"] < 7_700_000
+
+
+def test_gene_files_without_genes_give_no_genes(tmp_path: Path) -> None:
+    # a real-sequence simulation (genome_from_fasta) writes a GFF3 with its header only
+    gff = tmp_path / "genes.gff3"
+    gff.write_text("##gff-version 3\n##sequence-region msi1 1 120000\n")
+    assert read_genes(gff, ["MYC"]).empty
+    bed = tmp_path / "genes.bed"
+    bed.write_text("# no genes\n")
+    assert read_genes(bed, ["MYC"]).empty

@@ -136,12 +136,12 @@ def read_genes(path: str | Path, names: tuple[str, ...] | list[str]) -> pd.DataF
                 bed = pd.read_csv(
                     handle, sep="\t", comment="#", header=None, usecols=[0, 1, 2, 3], dtype=str
                 )
+        except pd.errors.EmptyDataError:  # a ValueError too: caught first
+            return empty
         except (OSError, EOFError, pd.errors.ParserError, ValueError) as err:
             raise InputError(
                 f"cannot read gene BED (chrom, start, end, name): {err}", path
             ) from None
-        except pd.errors.EmptyDataError:
-            return empty
         genes = pd.DataFrame(
             {
                 "gene": bed[3],
@@ -157,10 +157,10 @@ def read_genes(path: str | Path, names: tuple[str, ...] | list[str]) -> pd.DataF
             gff = pd.read_csv(
                 path, sep="\t", comment="#", header=None, usecols=[0, 2, 3, 4, 8], dtype=str
             )
+        except pd.errors.EmptyDataError:  # a ValueError too: caught first
+            return empty
         except (OSError, pd.errors.ParserError, ValueError) as err:
             raise InputError(f"cannot read GFF3: {err}", path) from None
-        except pd.errors.EmptyDataError:
-            return empty
         gff.columns = ["chrom", "type", "start", "end", "attr"]
         gff = gff[gff["type"] == "gene"]
         name = gff["attr"].str.extract(r"(?:^|;)Name=([^;]+)", expand=False)
