@@ -169,3 +169,18 @@ def test_bad_inputs_raise_input_errors(tmp_path):
         opportunity(tmp_path / "missing.tsv")
     assert main(["reference", "build", "--name", "X", "--outdir", str(tmp_path / "x"),
                  "--build", "GRCh37", "--assay", "exome", "--sbs96", str(bad)]) == 2  # fmt: skip
+
+
+def test_count_trinucleotides_target_ending_at_the_contig_end(tmp_path):
+    """A capture interval may end exactly at the last base of a contig (BED end = length)."""
+    seq = "ACGTTGCAAC" * 30 + "ACG"  # 303 bases
+    fasta = tmp_path / "g.fa"
+    fasta.write_text(f">c1\n{seq}\n")
+    bed = tmp_path / "t.bed"
+    bed.write_text(f"c1\t290\t{len(seq)}\n")
+    got = count_trinucleotides(fasta, bed)
+    # centres 290..301 (the last base has no 3' neighbour): 12 windows, none with N
+    assert got.sum() == len(seq) - 1 - 290
+    whole = count_trinucleotides(fasta, None)
+    bed.write_text(f"c1\t0\t{len(seq)}\n")
+    assert count_trinucleotides(fasta, bed).equals(whole)

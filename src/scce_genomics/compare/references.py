@@ -217,11 +217,12 @@ def count_trinucleotides(fasta: str | Path, bed: str | Path | None = None) -> pd
         a, m, b = codes[:-2], codes[1:-1], codes[2:]
         ok = (a < 4) & (m < 4) & (b < 4)
         if intervals is not None:
-            mask = np.zeros(codes.size, dtype=np.int64)
+            # one slot past the end: a BED end equal to the contig length is valid
+            mask = np.zeros(codes.size + 1, dtype=np.int64)
             rows = intervals[intervals["chrom"] == name]
             np.add.at(mask, np.clip(rows["start"].to_numpy(), 0, codes.size), 1)
             np.add.at(mask, np.clip(rows["end"].to_numpy(), 0, codes.size), -1)
-            inside = np.cumsum(mask)[1:-1] > 0  # centre base of each window
+            inside = np.cumsum(mask)[1 : codes.size - 1] > 0  # centre base of each window
             ok &= inside
         idx = 16 * a[ok] + 4 * m[ok] + b[ok]
         total += np.bincount(idx, minlength=64)
