@@ -45,6 +45,14 @@ def _sbs(*numbers: str) -> tuple[str, ...]:
 
 OTHER = "other"
 
+_ARTEFACT = ("27", "43", *(str(n) for n in range(45, 61)), "95")
+#: other known aetiologies: aristolochic acid, aflatoxin, haloalkanes, colibactin, lymphoid
+_OTHER_KNOWN = ("22", "22a", "22b", "22c", "24", "42", "88", "9", "84", "85")
+_UNKNOWN = (
+    "8", "12", "19", "23", "33", "34", "37", "39", "41", "89", "91", "93", "94", "96", "97",
+    "98", "101", "102", "103", "104", "105", "106", "107", "108", "110", "111", "112", "113",
+)  # fmt: skip
+
 #: group -> member signatures (v3 names). Order is the column order of grouped tables.
 GROUPS: dict[str, tuple[str, ...]] = {
     "clock-like (SBS1/5/40)": _sbs("1", "5", "40", "40a", "40b", "40c"),
@@ -59,19 +67,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "UV (SBS7/38)": _sbs("7a", "7b", "7c", "7d", "38"),
     "treatment": _sbs("11", "25", "31", "32", "35", "86", "87", "90", "99"),
-    "artefact": _sbs(
-        "27", "43", "45", "46", "47", "48", "49", "50", "51", "52", "53", "54", "55", "56",
-        "57", "58", "59", "60", "95",
-    ),  # fmt: skip
-    OTHER: _sbs(
-        # other known aetiologies: aristolochic acid, aflatoxin, haloalkanes, colibactin,
-        # lymphoid (POLH, AID)
-        "22", "22a", "22b", "22c", "24", "42", "88", "9", "84", "85",
-        # unknown aetiology
-        "8", "12", "19", "23", "33", "34", "37", "39", "41", "89", "91", "93", "94", "96",
-        "97", "98", "101", "102", "103", "104", "105", "106", "107", "108", "110", "111",
-        "112", "113",
-    ),  # fmt: skip
+    "artefact": _sbs(*_ARTEFACT),
+    OTHER: _sbs(*_OTHER_KNOWN, *_UNKNOWN),
 }
 
 _MEMBER: dict[str, str] = {sig: group for group, sigs in GROUPS.items() for sig in sigs}
