@@ -77,6 +77,7 @@ class ReferenceCache:
     """
 
     exposures: dict[str, pd.DataFrame] | None = None
+    descriptive_exposures: dict[str, pd.DataFrame] | None = None
     models: dict[tuple[str, ...], ReferenceModel] = field(default_factory=dict)
 
 
@@ -209,12 +210,17 @@ def classify_cohort(
     min_samples: int = 3,
     min_posterior: float = 0.9,
     cache: ReferenceCache | None = None,
+    cohort_exposures: pd.DataFrame | None = None,
 ) -> Classification:
-    """Per-tumor probabilities and per-family cohort statistics (see the module docstring)."""
+    """Per-tumor probabilities and per-family cohort statistics (see the module docstring).
+
+    ``exposures`` (by reference) and ``cohort_exposures`` replace the attributions the data
+    carry, so that both sides of the signature family come from the same fit.
+    """
     names = [r.name for r in refs]
     arms = arm_list(refs)
     feats = {
-        f: t for f, t in family_features(cohort, settings, None, arms).items()
+        f: t for f, t in family_features(cohort, settings, cohort_exposures, arms).items()
         if f in CLASSIFIER_FAMILIES
     }  # fmt: skip
     families = tuple(f for f in CLASSIFIER_FAMILIES if f in feats)

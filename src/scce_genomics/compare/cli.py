@@ -57,6 +57,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default="default",
         help="comma-separated names, 'default' or 'all'",
     )
+    f.add_argument(
+        "--signature-method",
+        default="cohort-prior",
+        choices=("cohort-prior", "mle", "nnls"),
+        help="fit method the cohort's exposures used (references are refitted the same way for "
+        "the descriptive signature tests; the classifier refits every tumor alone)",
+    )
     s = p.add_argument_group("statistics")
     s.add_argument("--target", default="ESCC", help="reference the verdict is about")
     s.add_argument("--alpha", type=float, default=0.05, help="typicality level of the verdict")
@@ -126,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
             build=args.signature_build,
             exome=args.signature_exome,
             candidates=candidates,
-            settings=FitSettings(bootstrap=0),
+            settings=FitSettings(bootstrap=0, method=args.signature_method),
             signature_file=args.signature_file,
         ),
         rule=VerdictRule(args.target, args.alpha, args.min_support),

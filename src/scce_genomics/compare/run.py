@@ -35,7 +35,7 @@ A second user cohort can stand in for a reference (:func:`cohort_from_dir`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +51,7 @@ from scce_genomics.compare.cnv import (
     recall_arms,
 )
 from scce_genomics.compare.families import compare_family
-from scce_genomics.compare.features import CLASSIFIER_FAMILIES, FeatureSettings
+from scce_genomics.compare.features import CLASSIFIER_FAMILIES, FeatureSettings, sbs96_table
 from scce_genomics.compare.genes import gene_family, gene_tests
 from scce_genomics.compare.plots import (
     plot_arm_frequencies,
@@ -488,17 +488,28 @@ def compare_cohort(
         focal_thresholds={k: thr[k] for k in ("amp", "gain", "loss", "deep_del")},
     )
     cache = cache if cache is not None else ReferenceCache()
-    if cohort.exposures is not None and cache.exposures is None:
-        cache.exposures = refit_exposures(refs, settings, cfg.signature_fit)
-    exposures = cache.exposures if cohort.exposures is not None else None
+    exposures = cohort_exposures = None
+    if cohort.exposures is not None:
+        # classifier: every tumor, cohort and reference alike, fitted alone (no cohort prior,
+        # which would make a reference tumor's features depend on its label)
+        per_tumor = replace(
+            cfg.signature_fit, settings=replace(cfg.signature_fit.settings, method="mle")
+        )
+        if cache.exposures is None:
+            cache.exposures = refit_exposures(refs, settings, per_tumor)
+            cache.descriptive_exposures = refit_exposures(refs, settings, cfg.signature_fit)
+        exposures = cache.exposures
+        counts = sbs96_table(cohort, settings)
+        if counts is not None and len(counts):
+            cohort_exposures = per_tumor.exposures(counts)
     fitted = [
-        CohortData(**{**r.__dict__, "exposures": (exposures or {}).get(r.name, r.exposures)})
+        CohortData(**{**r.__dict__, "exposures": (cache.descriptive_exposures or {}).get(r.name)})
         for r in refs
     ]
     cls = classify_cohort(
-        cohort, fitted, settings, exposures, cfg.rule.target, folds=cfg.folds, seed=cfg.seed,
+        cohort, refs, settings, exposures, cfg.rule.target, folds=cfg.folds, seed=cfg.seed,
         n_boot=cfg.bootstrap, min_samples=cfg.min_samples, min_posterior=cfg.min_posterior,
-        cache=cache,
+        cache=cache, cohort_exposures=cohort_exposures,
     )  # fmt: skip
     cohort_cnv = recall_arms(cohort, thr["arm_log2"] if cfg.use_arm_log2 else None)
     desc = _descriptive(cohort, fitted, cfg, cohort_cnv)
