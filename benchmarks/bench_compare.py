@@ -129,7 +129,9 @@ def per_tumor(full: dict[str, CohortData], fit: SignatureFit, seed: int, boot: i
             for v, lo, hi in zip(table[k], table[f"{k}_ci_low"], table[f"{k}_ci_high"], strict=True)
         ]
     print("\n== Per tumor: nested patient-level 5-fold CV on the references ==")
-    print("goal (ESCC/EAC with all families, SCLC where it has data): accuracy >= 0.85, ECE <= 0.05")
+    print(
+        "goal (ESCC/EAC with all families, SCLC where it has data): accuracy >= 0.85, ECE <= 0.05"
+    )
     print(table[["scope", "n", "accuracy", "brier", "ece"]].to_string(index=False))
     print("\nfamily weights of the final classifier:", {
         f: round(w, 3) for f, w in model.classifier.weights.items()
@@ -185,7 +187,8 @@ def main() -> None:
     t0 = time.time()
     full = {n: load_reference(resources_dir() / "references" / n) for n in NAMES}
     fit = SignatureFit()  # the signatures stage's defaults (COSMIC v3.4, GRCh38 genome)
-    print(f"bench_compare: references {', '.join(f'{n} {len(full[n].samples())}' for n in NAMES)} patients")
+    sizes = ", ".join(f"{n} {len(full[n].samples())}" for n in NAMES)
+    print(f"bench_compare: references {sizes} patients")
     per_tumor(full, fit, args.seed, args.bootstrap)
     if not args.skip_cohorts:
         print(
@@ -208,7 +211,9 @@ def main() -> None:
                     "wrong direction": int(counts.get(WRONG[truth], 0)),
                     "goal": f"{goal} >= {need}/30",
                     "met": int(counts.get(goal, 0)) >= need * total / 30,
-                    "closest (all families) = truth": f"{(part['closest (all families)'] == truth).mean():.2f}",
+                    "closest (all families) = truth": round(
+                        float((part["closest (all families)"] == truth).mean()), 2
+                    ),
                 }
             )
         print(pd.DataFrame(out).to_string(index=False))

@@ -276,7 +276,6 @@ def test_cli_zero_mutation_cohort_gives_na_not_a_crash(split, tmp_path):
     out = tmp_path / "out"
     assert main([*_args(paths, out), "--opportunity", "GRCh37_exome"]) == 0
     summary = pd.read_csv(out / "summary.tsv", sep="\t")
-    sbs = summary[summary["family"] == "SBS96 spectrum"]
     for family in ("SBS96 spectrum", "signatures", "driver genes"):
         part = summary[summary["family"] == family]
         assert part["verdict"].isna().all(), family  # written as NA, with its reason

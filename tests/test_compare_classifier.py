@@ -1,4 +1,4 @@
-"""The per-tumor classifier: family models, marginalising a family a reference lacks, CV, metrics."""
+"""The per-tumor classifier: family models, marginalising a missing family, CV and metrics."""
 
 from __future__ import annotations
 
