@@ -67,6 +67,9 @@ class ReferenceModel:
     training: LabelledSet
     cv: CrossValidation
     classifier: Classifier
+    calibration: dict[tuple[int, int], tuple[pd.DataFrame, pd.DataFrame]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass
@@ -108,27 +111,36 @@ class Classification:
     calibration: pd.DataFrame = field(default_factory=pd.DataFrame)
     reliability: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: dict[str, str] = field(default_factory=dict)
+    marginalised: str = ""
 
 
 def _coverage_notes(
     refs: Sequence[CohortData], training_families: dict[str, set[str]]
-) -> dict[str, str]:
-    """Per family: which references lack it, why, and how it is handled."""
+) -> tuple[dict[str, str], str]:
+    """Per family: which references lack it and how it is handled; and one line saying why.
+
+    The line groups a reference's missing families with the reason its ``profile.yaml``
+    states (``unavailable``).
+    """
     notes: dict[str, str] = {}
+    why_lines: dict[tuple[str, str], list[str]] = {}
     for family, have in training_families.items():
         missing = [r for r in refs if r.name not in have]
         if not missing:
             continue
-        reasons = []
-        for ref in missing:
-            why = (ref.meta.get("unavailable") or {}).get(_PROFILE_KEY[family])
-            reasons.append(f"{ref.name} has no per-patient {family}" + (f" ({why})" if why else ""))
         notes[family] = (
-            "; ".join(reasons)
-            + f": marginalised out, not imputed — {family} only splits the probability among "
-            + ", ".join(sorted(have))
+            f"{', '.join(r.name for r in missing)} without per-patient data: marginalised out, "
+            f"not imputed (the family only splits the probability among {', '.join(sorted(have))})"
         )
-    return notes
+        for ref in missing:
+            why = str((ref.meta.get("unavailable") or {}).get(_PROFILE_KEY[family], ""))
+            why_lines.setdefault((ref.name, why), []).append(family)
+    line = "; ".join(
+        f"{name} has no per-patient {' or '.join(fams)}" + (f" ({why})" if why else "")
+        + " — marginalised out, not imputed"
+        for (name, why), fams in why_lines.items()
+    )  # fmt: skip
+    return notes, line
 
 
 def _null_pool(
@@ -237,7 +249,7 @@ def classify_cohort(
     feats = {f: feats[f] for f in families}
     result.families = families
     have = {f: set(training.labels.loc[training.features[f].index].unique()) for f in families}
-    result.notes = _coverage_notes(refs, have)
+    result.notes, result.marginalised = _coverage_notes(refs, have)
     order = [s for s in cohort.samples() if any(s in t.index for t in feats.values())]
     tumors = pd.Index(order)
     ll = clf.logliks(feats, tumors)
@@ -310,10 +322,12 @@ def classify_cohort(
         for ref in names:
             cohort_row[f"p_{FAMILY_COLUMN[f]}_{ref}"] = family_means.get(ref, np.nan)
     table = pd.concat([table, pd.DataFrame([cohort_row])], ignore_index=True)
-    table["marginalised"] = "; ".join(f"{f}: {note}" for f, note in result.notes.items())
+    table["marginalised"] = result.marginalised
     table["closest_definition"] = CLOSEST_DEFINITION
     result.tumors = table
-    result.calibration, result.reliability = _calibration_rows(
-        cv, families, clf.weights, clf.temperatures, n_boot, seed
-    )
+    if (n_boot, seed) not in model.calibration:
+        model.calibration[n_boot, seed] = _calibration_rows(
+            cv, families, clf.weights, clf.temperatures, n_boot, seed
+        )
+    result.calibration, result.reliability = model.calibration[n_boot, seed]
     return result

@@ -581,8 +581,8 @@ def terminal_summary(
             f"{row['families_combined']}): accuracy {_fmt(row['accuracy'])}, Brier "
             f"{_fmt(row['brier'])}, ECE {_fmt(row['ece'], 3)}"
         )
-    for family, note in result.classification.notes.items():
-        lines.append(f"note: {family}: {note}")
+    if result.classification.marginalised:
+        lines.append(f"note: {result.classification.marginalised}")
     lines += [f"note: {n}" for n in result.notes]
     tumors = result.tumors[result.tumors["sample"] != "(cohort)"]
     if len(tumors):
