@@ -197,6 +197,12 @@ def test_bad_inputs_raise_input_errors(tmp_path):
         opportunity(tmp_path / "missing.tsv")
     assert main(["reference", "build", "--name", "X", "--outdir", str(tmp_path / "x"),
                  "--build", "GRCh37", "--assay", "exome", "--sbs96", str(bad)]) == 2  # fmt: skip
+    good = SOURCE / "sbs96" / "SCLC_WES_SBS96_counts.tsv.gz"
+    base = ["reference", "build", "--name", "X", "--outdir", str(tmp_path / "y"), "--build",
+            "GRCh37", "--assay", "exome", "--sbs96", str(good)]  # fmt: skip
+    assert main([*base, "--unavailable", "no reason given"]) == 2
+    assert main([*base, "--unavailable", "copy_number=none"]) == 2  # not a family name
+    assert not (tmp_path / "y").exists()
 
 
 def test_count_trinucleotides_target_ending_at_the_contig_end(tmp_path):

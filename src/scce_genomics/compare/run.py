@@ -502,10 +502,10 @@ def compare_cohort(
         counts = sbs96_table(cohort, settings)
         if counts is not None and len(counts):
             cohort_exposures = per_tumor.exposures(counts)
-    fitted = [
-        CohortData(**{**r.__dict__, "exposures": (cache.descriptive_exposures or {}).get(r.name)})
-        for r in refs
-    ]
+    fitted = refs  # without cohort exposures, the references' own stay (the family is NA)
+    if exposures is not None:
+        refit = cache.descriptive_exposures or {}
+        fitted = [CohortData(**{**r.__dict__, "exposures": refit.get(r.name)}) for r in refs]
     cls = classify_cohort(
         cohort, refs, settings, exposures, cfg.rule.target, folds=cfg.folds, seed=cfg.seed,
         n_boot=cfg.bootstrap, min_samples=cfg.min_samples, min_posterior=cfg.min_posterior,

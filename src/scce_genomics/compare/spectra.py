@@ -20,26 +20,13 @@ import pandas as pd
 from scce_genomics.compare.families import FamilyInput, RefMatrix
 from scce_genomics.compare.references import CohortData, opportunity_weights
 from scce_genomics.compare.stats import cosine_matrix
-from scce_genomics.cosmic import SBS6_CHANNELS, SBS96_CHANNELS
 
 __all__ = [
     "converted_catalogue",
     "other_spectrum_family",
     "per_tumor_spectra",
     "sbs_family",
-    "to_sbs6",
 ]
-
-_SBS6_INDEX = np.array([SBS6_CHANNELS.index(ch[2:5]) for ch in SBS96_CHANNELS])
-
-
-def to_sbs6(matrix: np.ndarray) -> np.ndarray:
-    """Collapse (…, 96) SBS96 counts to (…, 6) substitution classes."""
-    matrix = np.asarray(matrix, dtype=float)
-    out = np.zeros((*matrix.shape[:-1], 6))
-    for k in range(6):
-        out[..., k] = matrix[..., k == _SBS6_INDEX].sum(axis=-1)
-    return out
 
 
 def converted_catalogue(ref: CohortData, cohort: CohortData) -> np.ndarray:
@@ -54,10 +41,9 @@ def _cohort_counts(cohort: CohortData) -> tuple[np.ndarray, list[str]]:
     return cohort.sbs96.to_numpy().T.astype(float), list(cohort.sbs96.columns)
 
 
-def sbs_family(cohort: CohortData, refs: list[CohortData], sbs6: bool = False) -> FamilyInput:
-    """The SBS96 (or SBS6) family: pooled counts compared by cosine."""
-    family = "SBS6 spectrum" if sbs6 else "SBS96 spectrum"
-    fam = FamilyInput(family=family, metric="cosine", kind="counts", n_cohort=0, refs={})
+def sbs_family(cohort: CohortData, refs: list[CohortData]) -> FamilyInput:
+    """The SBS96 family: pooled counts compared by cosine."""
+    fam = FamilyInput(family="SBS96 spectrum", metric="cosine", kind="counts", n_cohort=0, refs={})
     if cohort.sbs96 is None:
         fam.cohort_reason = "cohort has no SBS96 matrix"
         fam.unavailable = {r.name: fam.cohort_reason for r in refs}
@@ -76,10 +62,7 @@ def sbs_family(cohort: CohortData, refs: list[CohortData], sbs6: bool = False) -
         note = ""
         if (ref.opportunity is None) != (cohort.opportunity is None):
             note = "assays not converted: trinucleotide abundance unknown for one side"
-        if sbs6:
-            fam.refs[ref.name] = RefMatrix(to_sbs6(counts), to_sbs6(cat), note)
-        else:
-            fam.refs[ref.name] = RefMatrix(counts, cat, note)
+        fam.refs[ref.name] = RefMatrix(counts, cat, note)
     if fam.cohort_reason:
         fam.unavailable.update({name: fam.cohort_reason for name in fam.refs})
         fam.refs = {}
