@@ -139,6 +139,27 @@ def per_tumor(full: dict[str, CohortData], fit: SignatureFit, seed: int, boot: i
     print("\nfamily weights of the final classifier:", {
         f: round(w, 3) for f, w in model.classifier.weights.items()
     })  # fmt: skip
+    per_class = []
+    for label, families, mask in (
+        ("spectra only", SPECTRA, fams.map(lambda f: set(f) >= set(SPECTRA)).to_numpy()),
+        ("all their families", None, np.ones(len(truth), bool)),
+    ):
+        probs = cv.probabilities(families)
+        for k, name in enumerate(cv.classes):
+            m = mask & (truth == k)
+            p = np.nan_to_num(probs[m])
+            per_class.append(
+                {
+                    "families": label,
+                    "truth": name,
+                    "tumors": int(m.sum()),
+                    "called own kind": f"{(p.argmax(axis=1) == k).mean():.2f}",
+                    "confident (>= 0.9) and right": f"{(p[:, k] >= 0.9).mean():.2f}",
+                    "confident and wrong": f"{((p.max(axis=1) >= 0.9) & (p.argmax(axis=1) != k)).mean():.2f}",  # noqa: E501
+                }
+            )
+    print("\nper reference tumor, by origin:")
+    print(pd.DataFrame(per_class).to_string(index=False))
     rel = reliability_table(cv.probabilities(), truth)
     print("\nreliability (all tumors, all their families):")
     print(rel[rel["n"] > 0].to_string(index=False, float_format="%.3f"))
