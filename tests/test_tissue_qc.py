@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from scce_genomics.tissue.identity import IdentityThresholds, cohort_identity, i
 from scce_genomics.tissue.purity import early_purity
 from scce_genomics.tissue.sites import SiteCounts
 from scce_genomics.tissue.table import cohort_flags, purity_comparison, sex_check
+
 
 def _person(rng: np.random.Generator, af: np.ndarray) -> np.ndarray:
     """Alleles (sites x 2 haplotypes, 0 ref / 1 alt) of one person drawn at population AF."""
@@ -107,7 +109,7 @@ def test_identity_passes_a_true_pair_whose_tumor_lost_an_allele(purity: float, l
 
 def test_identity_fails_swaps_at_private_and_at_common_sites() -> None:
     rng = np.random.default_rng(3)
-    own, other = _private(rng, 800), _private(rng, 800)
+    own = _private(rng, 800)
     # the other person at the normal's private SNPs: reference almost everywhere
     stranger = np.zeros_like(own)
     private = _counts({"N": _sample(rng, own, 30), "T": _sample(rng, stranger, 60, 1.0)})
@@ -376,12 +378,12 @@ def test_cohort_flags_fail_both_samples_of_a_contradiction(tmp_path: Path) -> No
     assert list(flags["cohort_verdict"]) == ["fail", "fail", "pass", "NA"]
 
 
-def _ref_fraction_at_hom_alt(out: Path, k: int = 10) -> float:
+def _ref_fraction_at_hom_alt(out: Path, sample: str, k: int = 10) -> float:
     """Share of reads showing the reference allele at the patient's hom-alt SNPs (k-mer count)."""
     fasta = pysam.FastaFile(str(out / "reference/genome.fa"))
     seqs = []
     for mate in ("R1", "R2"):
-        with gzip.open(out / f"reads/P1N_L1_{mate}.fastq.gz", "rt") as handle:
+        with gzip.open(out / f"reads/{sample}_L1_{mate}.fastq.gz", "rt") as handle:
             seqs += handle.read().split("\n")[1::4]
     text = "\n".join(seqs)
     comp = str.maketrans("ACGT", "TGCA")
@@ -399,26 +401,50 @@ def _ref_fraction_at_hom_alt(out: Path, k: int = 10) -> float:
     return ref_n / (ref_n + alt_n)
 
 
+#: One patient, a tumor at depth 1 and a normal at depth 10 (the fields a test changes vary).
+ONE_PATIENT = CohortSpec(
+    patients=1,
+    profiles=("flat",),
+    tumor_only=0,
+    scale=1 / 2000,
+    tumor_depth=1,
+    normal_depth=10,
+    units_per_sample=1,
+    snvs=10,
+    seed=8,
+)
+
+
 def test_simulated_normal_contamination_brings_the_other_allele(tmp_path: Path) -> None:
     """--contaminate-normal mixes in another individual: at private hom-alt SNPs it reads ref."""
     fractions = []
     for frac in (0.0, 0.3):
-        spec = CohortSpec(
-            patients=1,
-            profiles=("flat",),
-            tumor_only=0,
-            scale=1 / 2000,
-            tumor_depth=1,
-            normal_depth=10,
-            units_per_sample=1,
-            snvs=10,
-            seed=8,
-            contaminate_normal=frac,
-        )
-        simulate_cohort(tmp_path / str(frac), spec)
-        fractions.append(_ref_fraction_at_hom_alt(tmp_path / str(frac)))
+        simulate_cohort(tmp_path / str(frac), replace(ONE_PATIENT, contaminate_normal=frac))
+        fractions.append(_ref_fraction_at_hom_alt(tmp_path / str(frac), "P1N"))
     assert fractions[0] < 0.03
     assert 0.2 < fractions[1] < 0.4
+
+
+def test_simulated_aneuploid_tumor_with_contamination(tmp_path: Path) -> None:
+    """LOH over half the genome at purity 1, 10 % of the reads from another person."""
+    spec = replace(
+        ONE_PATIENT,
+        normal_depth=1,
+        tumor_depth=12,
+        purity_range=(1.0, 1.0),
+        loh_fraction=(0.5,),
+        contaminate_tumor=(0.1,),
+    )
+    simulate_cohort(tmp_path, spec)
+    truth = json.loads((tmp_path / "truth/P1T.json").read_text())
+    assert truth["contamination"] == 0.1
+    assert 0.45 < truth["loh_fraction"] < 0.52  # five of ten slots per chromosome, less the Ns
+    segments = pd.read_csv(tmp_path / "truth/P1T.cn.tsv", sep="\t")
+    kinds = set(zip(segments["major_cn"], segments["minor_cn"], strict=True))
+    assert {(1, 0), (2, 0), (2, 1)} <= kinds and max(segments["major_cn"]) >= 6
+    # summed over hom-alt SNPs spread over the genome, the reference reads are the other
+    # person's share of the reads, whatever each region's copy number
+    assert 0.07 < _ref_fraction_at_hom_alt(tmp_path, "P1T") < 0.13
 
 
 def test_purity_comparison_sets_early_next_to_cnv(tmp_path: Path) -> None:

@@ -205,7 +205,9 @@ def contamination_mode(wildcards, input):
             shlex.quote(GERMLINE_AF_FIELD),
         ]
     if tumor_only_patient(wildcards.patient):
-        args += ["--tumor-only", "--segments"] + [shlex.quote(p) for p in input.segments]
+        args += ["--tumor-only", "--segments"] + [
+            shlex.quote(p) for p in input.segments
+        ]
     return " ".join(args)
 
 
@@ -304,9 +306,7 @@ rule tissue_qc_table:
     input:
         samples=config["samples"],
         identity=[
-            out(f"qc/identity/{t}.metrics.json")
-            for t in TUMORS
-            if matched_normal(t)
+            out(f"qc/identity/{t}.metrics.json") for t in TUMORS if matched_normal(t)
         ],
         cohort=out("qc/identity/cohort.tsv"),
         contamination=expand(out("qc/contamination/{patient}.tsv"), patient=PATIENTS),

@@ -229,6 +229,42 @@ def positional_copy_numbers(
     return cn
 
 
+def loh_copy_numbers(
+    rng: np.random.Generator, genome: SyntheticGenome, fraction: float
+) -> dict[str, np.ndarray]:
+    """A highly aneuploid tumor: loss of heterozygosity over ``fraction`` of every chromosome.
+
+    Each chromosome is cut into ten slots; ``round(10 × fraction)`` random slots lose one
+    haplotype, as a one-copy loss (1:0) or copy-neutral LOH (2:0) at random; of the other
+    slots one gains a copy (2:1) and one holds a focal amplification (6-8 copies of one
+    haplotype over its middle third), so contamination and identity meet every kind of segment.
+    """
+    cn = {c.name: np.ones((2, c.length), dtype=np.int8) for c in genome.chromosomes}
+    k = round(10 * fraction)
+    for c in genome.chromosomes:
+        bounds = np.linspace(0, c.length, 11).astype(np.int64)
+        order = rng.permutation(10)
+        for slot in order[:k].tolist():
+            s, e = bounds[slot], bounds[slot + 1]
+            kept = int(rng.integers(0, 2))
+            cn[c.name][1 - kept, s:e] = 0
+            cn[c.name][kept, s:e] = 2 if rng.random() < 0.5 else 1
+        rest = order[k:].tolist()
+        if len(rest) >= 2:
+            s, e = bounds[rest[0]], bounds[rest[0] + 1]
+            cn[c.name][int(rng.integers(0, 2)), s:e] += 1
+            s, e = bounds[rest[1]], bounds[rest[1] + 1]
+            third = (e - s) // 3
+            cn[c.name][int(rng.integers(0, 2)), s + third : e - third] = int(rng.integers(6, 9))
+    return cn
+
+
+def loh_fraction(cn: dict[str, np.ndarray]) -> float:
+    """Share of the genome where tumor cells keep one haplotype only (LOH, not a deletion)."""
+    lost = sum(int(((arr.min(axis=0) == 0) & (arr.max(axis=0) > 0)).sum()) for arr in cn.values())
+    return lost / sum(arr.shape[1] for arr in cn.values())
+
+
 def cn_segments(cn: dict[str, np.ndarray]) -> pd.DataFrame:
     rows = []
     for chrom, arr in cn.items():
