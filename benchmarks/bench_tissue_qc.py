@@ -101,6 +101,7 @@ def run_cohort(work: Path, name: str, spec: CohortSpec, cores: int) -> pd.DataFr
     swap_dir = work / name / "swapped"
     swap_dir.mkdir(exist_ok=True)
     swapped.to_csv(swap_dir / "samples.tsv", sep="\t", index=False)
+    (swap_dir / "results").mkdir(exist_ok=True)
     for sub in ("bam", "reference"):  # the same BAMs: only the sheet changes
         if not (swap_dir / "results" / sub).exists():
             subprocess.run(

@@ -179,23 +179,28 @@ def tumor_only_patient(patient):
     return not any(s in NORMALS for s in patient_samples(patient))
 
 
+def contamination_segments(patient):
+    """CNVkit calls of a tumor-only patient's tumors, needed only when frequencies exist."""
+    has_af = GERMLINE_RESOURCE or TQC_SITES
+    if not (tumor_only_patient(patient) and has_af):
+        return []
+    return [out(f"cnv/{s}.call.cns") for s in patient_samples(patient)]
+
+
 def contamination_inputs(wildcards):
-    """Genotypes and sites; a tumor-only patient's CNVkit calls (copy-neutral segments only)."""
+    """Genotypes and sites; the germline resource; a tumor-only patient's CNVkit calls."""
     inputs = {
         "genotypes": out(f"qc/tissue/{wildcards.patient}.genotypes.vcf.gz"),
         "sites": TQC_SITES or out(f"qc/tissue/{wildcards.patient}.sites.vcf.gz"),
+        "segments": contamination_segments(wildcards.patient),
     }
     if GERMLINE_RESOURCE:
         inputs["resource"] = GERMLINE_RESOURCE
-    if tumor_only_patient(wildcards.patient):
-        inputs["segments"] = [
-            out(f"cnv/{s}.call.cns") for s in patient_samples(wildcards.patient)
-        ]
     return inputs
 
 
 def contamination_mode(wildcards, input):
-    """Population frequencies when configured; tumor-only flags and segments."""
+    """Population frequencies when configured; tumor-only flag and copy-neutral segments."""
     args = []
     if GERMLINE_RESOURCE:
         args += [
@@ -205,15 +210,15 @@ def contamination_mode(wildcards, input):
             shlex.quote(GERMLINE_AF_FIELD),
         ]
     if tumor_only_patient(wildcards.patient):
-        args += ["--tumor-only", "--segments"] + [
-            shlex.quote(p) for p in input.segments
-        ]
+        args.append("--tumor-only")
+    if input.segments:
+        args += ["--segments"] + [shlex.quote(p) for p in input.segments]
     return " ".join(args)
 
 
 # A tumor is judged at its normal's homozygous sites with a depth-normalised estimate that the
 # tumor's copy number cannot bias, so it runs before the CNV stage; only a tumor-only patient
-# waits for its CNVkit calls (copy-neutral segments).
+# with population frequencies waits for its CNVkit calls (copy-neutral segments).
 rule tissue_contamination:
     input:
         unpack(contamination_inputs),

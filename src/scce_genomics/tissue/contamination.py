@@ -130,6 +130,7 @@ def paired_contamination(
     af = _site_af(counts, default_af)
     q = np.where(gt == HOM_REF, af, 1 - af)  # chance per copy that the contaminant differs
     use = base & ((gt == HOM_REF) | (gt == HOM_ALT)) & not_het & (q >= 0.01)
+    use &= ~_deamination_like(counts, gt == HOM_REF)
     n_use = int(use.sum())
     if n_use < MIN_SITES or d[base].sum() == 0:
         return _result(
@@ -163,9 +164,9 @@ def paired_contamination(
     fit = optimize.minimize_scalar(
         nll, bounds=(0.0, 0.5), method="bounded", options={"xatol": 1e-6}
     )
-    c, best = float(fit.x), float(fit.fun)
-    low, high = _profile_interval(nll, c, best)
+    c = float(fit.x)
     model, noise = site_lik(c)
+    se = _sandwich_se(lambda x: np.log(np.add(*site_lik(x))), c)
     return _result(
         sample,
         normal,
@@ -173,21 +174,40 @@ def paired_contamination(
         n_sites=n_use,
         n_outlier_sites=int((noise > model).sum()),
         contamination=c,
-        se=(high - low) / (2 * 1.96),
-        ci_low=low,
-        ci_high=high,
+        se=se,
+        ci_low=max(c - 1.96 * se, 0.0),
+        ci_high=c + 1.96 * se,
     )
 
 
-def _profile_interval(nll: Any, c: float, best: float, top: float = 0.5) -> tuple[float, float]:
-    """95 % profile-likelihood interval: where the log-likelihood falls 1.92 below its maximum."""
+def _deamination_like(counts: SiteCounts, hom_ref: np.ndarray) -> np.ndarray:
+    """Sites whose minor allele is what C>T deamination makes of the normal's allele.
 
-    def gap(x: float) -> float:
-        return nll(x) - best - 1.92
+    FFPE damage turns C into T (G into A on the other strand) at ~1 % of bases, which at a
+    normal's homozygous C site reads exactly like a contaminant's T.
+    """
+    if counts.ref_allele.size != counts.pos.size:
+        return np.zeros(counts.pos.size, dtype=bool)
+    major = np.where(hom_ref, counts.ref_allele, counts.alt_allele)
+    minor = np.where(hom_ref, counts.alt_allele, counts.ref_allele)
+    return ((major == "C") & (minor == "T")) | ((major == "G") & (minor == "A"))
 
-    low = 0.0 if gap(0.0) <= 0 else optimize.brentq(gap, 0.0, c, xtol=1e-6)
-    high = top if gap(top) <= 0 else optimize.brentq(gap, c, top, xtol=1e-6)
-    return float(low), float(high)
+
+def _sandwich_se(site_loglik: Any, c: float, h: float = 1e-4) -> float:
+    """Robust (Huber-White) standard error from per-site scores and curvature at the MLE.
+
+    The model takes each site's yield from the normal's depth, itself a noisy count; the
+    sandwich widens the interval by the scatter the model does not know about.
+    """
+    lo, hi = max(c - h, 0.0), c + h
+    mid = (lo + hi) / 2
+    step = (hi - lo) / 2
+    l_lo, l_mid, l_hi = site_loglik(lo), site_loglik(mid), site_loglik(hi)
+    score = (l_hi - l_lo) / (2 * step)
+    curvature = -float((l_hi - 2 * l_mid + l_lo).sum()) / step**2
+    if curvature <= 0:
+        return float("nan")
+    return float(np.sqrt((score**2).sum()) / curvature)
 
 
 def self_contamination(

@@ -44,6 +44,8 @@ class SiteCounts:
     pop_af: np.ndarray = field(default_factory=lambda: np.empty(0))
     #: The ALT base counted at each site (for looking sites up in a germline resource).
     alt_allele: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    #: The REF base of each site (for telling deamination-like changes apart).
+    ref_allele: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
 
     @property
     def depth(self) -> np.ndarray:
@@ -93,6 +95,7 @@ def read_site_counts(genotypes: str | Path, sites: str | Path | None = None) -> 
     alts: list[np.ndarray] = []
     afs: list[float] = []
     alt_bases: list[str] = []
+    ref_bases: list[str] = []
     for rec in vcf:
         if len(rec.ref or "") != 1:
             continue
@@ -117,6 +120,7 @@ def read_site_counts(genotypes: str | Path, sites: str | Path | None = None) -> 
         alts.append(ad[:, idx] if 0 < idx < ad.shape[1] else np.zeros(len(samples), np.int64))
         afs.append(af)
         alt_bases.append(alleles[idx - 1] if 0 < idx <= len(alleles) else "")
+        ref_bases.append(str(rec.ref).upper())
     vcf.close()
     n = len(samples)
     return SiteCounts(
@@ -127,6 +131,7 @@ def read_site_counts(genotypes: str | Path, sites: str | Path | None = None) -> 
         np.array(alts, dtype=np.int64).reshape(-1, n),
         np.array(afs, dtype=np.float64),
         np.array(alt_bases, dtype=object),
+        np.array(ref_bases, dtype=object),
     )
 
 
