@@ -12,7 +12,7 @@ into the other. The gate therefore rests on sites where both samples are homozyg
 * **hom-alt relatedness** (somalier's LOH-robust ``hom_concordance``):
   ``(shared hom-alts - 2 IBS0) / min(hom-alts a, hom-alts b)``. LOH adds hom-alts to the
   tumor only, so the minimum is the normal's and the pair scores ~1; unrelated people score
-  below 0.2, first-degree relatives ~0.5. Shown clipped to [-1, 1].
+  below 0.2, first-degree relatives ~0.5. Both relatedness figures are shown clipped to [-1, 1].
 
 Somalier's het-based ``relatedness`` (shared hets - 2 IBS0) / min(hets) and the share of
 sites heterozygous in only one sample (``het_discordance``) are reported, never used to fail a
@@ -100,7 +100,7 @@ def pair_identity(ga: np.ndarray, gb: np.ndarray, th: IdentityThresholds) -> dic
         "hets_b": hets_b,
         "opposite_fraction": _round(opposite),
         "hom_relatedness": _round(float(np.clip(hom_rel, -1, 1))) if informative else None,
-        "het_relatedness": _round(het_rel),
+        "het_relatedness": _round(float(np.clip(het_rel, -1, 1))),
         "het_discordance": _round(het_disc),
     }
     res["verdict"], res["reason"] = _verdict(res, th)
@@ -115,8 +115,9 @@ def _verdict(res: dict[str, Any], th: IdentityThresholds) -> tuple[str, str]:
     n, ibs0 = res["informative_sites"], res["opposite_homozygotes"]
     if n < th.min_sites:
         return "NA", (
-            f"only {n} sites homozygous in both samples (not both reference) with "
-            f">= {th.min_depth} reads in each; {th.min_sites} needed"
+            f"only {n} sites homozygous in both samples (not both reference) of "
+            f"{res['n_sites']} genotyped in both with >= {th.min_depth} reads; "
+            f"{th.min_sites} needed"
         )
     if res["opposite_fraction"] > th.max_opposite:
         return "fail", (
