@@ -117,6 +117,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "tumors (one-copy losses, copy-neutral LOH, a gain, an amplification per chromosome) "
         "instead of the profile's events",
     )
+    p.add_argument(
+        "--sex-chromosomes",
+        action="store_true",
+        help="add chrX and chrY to the synthetic genome (female XX, male XY)",
+    )
+    p.add_argument(
+        "--sex",
+        default=d.sex,
+        help="female or male, or a comma-separated list cycled over patients (e.g. male,female)",
+    )
     p.set_defaults(func=run)
 
 
@@ -144,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
         contaminate_normal=args.contaminate_normal,
         contaminate_tumor=_floats(args.contaminate_tumor, "--contaminate-tumor"),
         loh_fraction=_floats(args.loh_fraction, "--loh-fraction"),
+        sex_chromosomes=args.sex_chromosomes,
+        sexes=tuple(x.strip() for x in args.sex.split(",") if x.strip()),
     )
     summary = simulate_cohort(args.outdir, spec)
     print(json.dumps({"samples": [s["sample"] for s in summary["samples"]]}))
