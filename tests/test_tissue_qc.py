@@ -496,3 +496,30 @@ def test_sex_check_from_x_and_y_density(tmp_path: Path) -> None:
     bed.write_text("chr1\t0\t100000\n")  # a panel without X targets says nothing about sex
     res = sex_check(male, "female", bed)
     assert res["sex_check"] == "NA" and res["reason"] == "targets do not cover X"
+
+
+def test_report_joins_headline_tissue_columns_and_shows_the_ci(tmp_path: Path) -> None:
+    from scce_genomics.report.sections.tissue import join_tissue_columns, tissue_display
+
+    tissue = pd.DataFrame(
+        {
+            "sample": ["P1T", "P1N"],
+            "identity_verdict": ["NA", "NA"],
+            "identity_reason": ["only 3 sites homozygous in both samples", np.nan],
+            "identity_sites": [3, np.nan],
+            "identity_relatedness": [np.nan, np.nan],
+            "contamination": [0.0213, np.nan],
+            "contamination_ci_low": [0.0198, np.nan],
+            "contamination_ci_high": [0.0229, np.nan],
+            "contamination_method": ["paired_depth_normalised", "own_genotype_mixture"],
+            "contamination_verdict": ["warn", "NA"],
+        }
+    )
+    qc = pd.DataFrame({"sample": ["P1T", "P1N"], "verdict": ["pass", "pass"]})
+    merged = join_tissue_columns(qc, [("tissue_qc", tissue)])
+    assert {"identity_verdict", "identity_relatedness", "contamination"} <= set(merged.columns)
+    assert not {"identity_reason", "identity_sites", "contamination_ci_low"} & set(merged.columns)
+    shown = tissue_display(tissue).set_index("sample")
+    assert shown.loc["P1T", "contamination (95% CI)"] == "0.0213 (0.0198–0.0229)"
+    assert shown.loc["P1N", "contamination (95% CI)"] == "NA"
+    assert "contamination_ci_low" not in shown.columns
