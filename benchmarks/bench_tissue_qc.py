@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -28,35 +29,33 @@ from scce_genomics.simulate.cohort import CohortSpec, simulate_cohort
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
+#: What every simulated cohort shares: matched normals at 30x, tumors at 60x, dense SNPs.
+BASE = CohortSpec(
+    tumor_only=0,
+    scale=1 / 1000,
+    tumor_depth=60,
+    normal_depth=30,
+    units_per_sample=1,
+    snvs=60,
+    germline_snp_rate=2e-3,
+)
 #: name -> spec. Ten patients cover every (LOH, contamination) pair of the high-purity grid.
 COHORTS = {
-    "aneuploid": CohortSpec(
+    "aneuploid": replace(
+        BASE,
         patients=10,
-        tumor_only=0,
-        scale=1 / 1000,
-        tumor_depth=60,
-        normal_depth=30,
-        units_per_sample=1,
-        snvs=60,
         purity_range=(0.95, 1.0),
         loh_fraction=(0.3, 0.5),
         contaminate_tumor=(0.0, 0.01, 0.02, 0.05, 0.10),
-        germline_snp_rate=2e-3,
         seed=21,
     ),
-    "ordinary": CohortSpec(
+    "ordinary": replace(
+        BASE,
         patients=4,
-        tumor_only=0,
-        scale=1 / 1000,
-        tumor_depth=60,
-        normal_depth=30,
-        units_per_sample=1,
-        snvs=60,
         purity_range=(0.3, 0.8),
         loh_fraction=(0.5,),
         contaminate_tumor=(0.0, 0.05),
         contaminate_normal=0.05,
-        germline_snp_rate=2e-3,
         seed=22,
     ),
 }

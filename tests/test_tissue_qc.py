@@ -523,3 +523,55 @@ def test_report_joins_headline_tissue_columns_and_shows_the_ci(tmp_path: Path) -
     assert shown.loc["P1T", "contamination (95% CI)"] == "0.0213 (0.0198–0.0229)"
     assert shown.loc["P1N", "contamination (95% CI)"] == "NA"
     assert "contamination_ci_low" not in shown.columns
+
+
+def _vcf(path: Path, rows: list[str], samples: tuple[str, ...] = (), info: str = "") -> Path:
+    """A small VCF (bgzipped and indexed when ``path`` ends in .gz)."""
+    header = ["##fileformat=VCFv4.2", "##contig=<ID=chr1,length=10000000>"]
+    if info:
+        header.append(f'##INFO=<ID={info},Number=A,Type=Float,Description="ALT frequency">')
+    header.append('##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allele depths">')
+    header.append("\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
+                            + (["FORMAT", *samples] if samples else [])))  # fmt: skip
+    text = "\n".join(header + rows) + "\n"
+    if path.suffix != ".gz":
+        path.write_text(text)
+        return path
+    plain = path.with_suffix("")
+    plain.write_text(text)
+    pysam.tabix_compress(str(plain), str(path), force=True)
+    pysam.tabix_index(str(path), preset="vcf", force=True)
+    return path
+
+
+def test_tumor_only_contamination_command_reads_a_germline_resource(tmp_path: Path) -> None:
+    """CLI: allele depths + a gnomAD-style resource (its own AF field) + CNVkit segments."""
+    rng = np.random.default_rng(21)
+    n, loh = 3000, 0.5
+    af = np.round(rng.uniform(0.05, 0.95, n), 3)
+    own, other = _person(rng, af), _person(rng, af)
+    ref, alt = _sample(rng, own, 80, 0.8, _loh_cn(n, loh, rng), other, 0.05)
+    pos = np.arange(n) * 1000 + 1000
+    rows = [
+        f"chr1\t{p}\t.\tA\tG\t.\t.\t.\tAD\t{r},{a}" for p, r, a in zip(pos, ref, alt, strict=True)
+    ]
+    genotypes = _vcf(tmp_path / "gt.vcf", rows, ("T",))
+    resource = _vcf(
+        tmp_path / "gnomad.vcf.gz",
+        [f"chr1\t{p}\t.\tA\tG\t.\t.\tAF_popmax={f}" for p, f in zip(pos, af, strict=True)],
+        info="AF_popmax",
+    )
+    cns = _segments(tmp_path, n, loh)
+    base = ["tissue-contamination", "--genotypes", str(genotypes), "--samples", "T",
+            "--genotype-from", "T", "--tumor-only"]  # fmt: skip
+    assert main([*base, "--out", str(tmp_path / "none.tsv")]) == 0
+    none = pd.read_csv(tmp_path / "none.tsv", sep="\t").iloc[0]
+    assert np.isnan(none["contamination"]) and "without population allele" in none["reason"]
+    args = [*base, "--population-af", str(resource), "--af-field", "AF_popmax",
+            "--segments", str(cns), "--out", str(tmp_path / "c.tsv")]  # fmt: skip
+    assert main(args) == 0
+    est = pd.read_csv(tmp_path / "c.tsv", sep="\t").iloc[0]
+    assert est["method"] == "tumor_only_mixture" and est["n_sites"] > 1000
+    assert abs(est["contamination"] - 0.05) < 0.01
+    bad = [*base, "--population-af", str(resource), "--af-field", "AF", "--out", "x.tsv"]
+    assert main(bad) == 2  # the resource has no INFO/AF: a one-line error naming the file
