@@ -117,6 +117,13 @@ class CohortSpec:
     #: Stutter at microsatellites in every sample's reads, and germline repeat-length
     #: polymorphism, so MSI calling is tested against realistic noise (simulate/msi.py).
     stutter: bool = False
+    #: Per patient (cycled): share of each tumor's DNA (reads, genome-wide) from another
+    #: individual; empty or 0: none.
+    contaminate_tumor: tuple[float, ...] = ()
+    #: Per patient (cycled): a highly aneuploid tumor with LOH over this share of the genome
+    #: (one-copy losses and copy-neutral LOH, plus a gain and an amplification) instead of the
+    #: profile's events; empty or 0: the profile's events.
+    loh_fraction: tuple[float, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
