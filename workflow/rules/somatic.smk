@@ -67,7 +67,7 @@ rule somatic_candidates_chunk:
     log:
         out("logs/somatic/candidates/{tumor}.{chunk}.log"),
     wildcard_constraints:
-        tumor="|".join(TUMORS) or "NONE",
+        tumor=alternatives(TUMORS),
         chunk=r"\d+",
     resources:
         mem_mb=2000,
@@ -96,7 +96,7 @@ rule somatic_candidates:
     log:
         out("logs/somatic/candidates/{tumor}.log"),
     wildcard_constraints:
-        tumor="|".join(TUMORS) or "NONE",
+        tumor=alternatives(TUMORS),
     resources:
         mem_mb=1000,
         runtime=30,

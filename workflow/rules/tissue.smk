@@ -3,12 +3,6 @@
 
 TQC = config.get("tissue_qc", {})
 TQC_SITES = TQC.get("sites_vcf", "")
-PATIENTS = list(dict.fromkeys(SAMPLES["patient"]))
-
-
-wildcard_constraints:
-    patient="|".join(PATIENTS) or "NONE",
-    tumor="|".join(TUMORS) or "NONE",
 
 
 localrules:
