@@ -148,7 +148,7 @@ rule cnv_fix:
         edge="" if CNV_METHOD == "hybrid" else "--no-edge",
     shell:
         "MPLBACKEND=Agg cnvkit.py fix {input.target:q} {input.antitarget:q} {input.reference:q}"
-        " {params.edge} -i {wildcards.sample} -o {output:q} 2> {log:q}"
+        " {params.edge} -i {wildcards.sample:q} -o {output:q} 2> {log:q}"
 
 
 rule cnv_segment:
@@ -209,8 +209,8 @@ rule cnv_purity:
         sheet=lambda wc: SAMPLES.loc[wc.sample, "purity"],
         fit=CNV["purity_fit"],
     shell:
-        "scce-genomics cnv-purity --cns {input:q} --sample {wildcards.sample}"
-        " --sheet-purity '{params.sheet}' --sigma {params.fit[sigma]}"
+        "scce-genomics cnv-purity --cns {input:q} --sample {wildcards.sample:q}"
+        " --sheet-purity {params.sheet:q} --sigma {params.fit[sigma]}"
         " --penalty {params.fit[penalty]} --max-cn {params.fit[max_cn]}"
         " --min-altered-fraction {params.fit[min_altered_fraction]}"
         " --out {output.json:q} --out-args {output.args:q} 2> {log:q}"
@@ -270,7 +270,7 @@ rule cnv_scatter:
         runtime=10,
     shell:
         "MPLBACKEND=Agg cnvkit.py scatter {input.cnr:q} -s {input.cns:q}"
-        " --title {wildcards.sample} -o {output:q} 2> {log:q}"
+        " --title {wildcards.sample:q} -o {output:q} 2> {log:q}"
 
 
 rule cnv_diagram:
@@ -325,7 +325,7 @@ rule cnv_summarise:
     shell:
         "scce-genomics cnv-summarise --cns {input.cns:q} --cnr {input.cnr:q}"
         " --purity {input.purity:q} --arms {input.arms:q} --gff3 {input.gff3:q}"
-        " --drivers {params.drivers} --arm-by {params.arms[by]}"
+        " --drivers {params.drivers:q} --arm-by {params.arms[by]}"
         " --arm-log2 {params.arms[log2]} --arm-cn-delta {params.arms[cn_delta]}"
         " --min-arm-covered {params.arms[min_covered_fraction]}"
         " --min-arm-event {params.arms[min_event_fraction]}"

@@ -67,6 +67,9 @@ validate(UNITS.drop(columns="sheet_line"), schema="../schemas/units.schema.yaml"
 # BAMs used as given and CRAMs have the FASTA's contigs (names and lengths).
 try:
     check_gff3_header(config["reference"]["gff3"])
+except InputError as err:
+    start_up_error("invalid gene annotation (reference.gff3)", err)
+try:
     check_build_consistency(
         config["reference"]["fasta"],
         config["reference"]["build"],

@@ -21,7 +21,7 @@ CMP_HUMAN = config["reference"]["build"] in ("GRCh37", "GRCh38")
 
 CMP_SETTINGS = " ".join(
     [
-        f"--target {CMP.get('target', 'ESCC')}",
+        flag("--target", CMP.get("target", "ESCC")),
         f"--min-mut {CMP.get('min_mut', 5)}",
         f"--always-genes {','.join(CMP.get('always_genes', ['TP53', 'RB1']))}",
         f"--fdr {CMP.get('fdr', 0.05)}",
@@ -40,16 +40,18 @@ CMP_SETTINGS = " ".join(
         else []
     )
     + (["--use-arm-calls"] if CMP.get("use_arm_calls", False) else [])
-    + [f"--reference {r}" for r in CMP_REFERENCES]
-    + [f"--versus {name}={path}" for name, path in CMP.get("versus", {}).items()]
+    + [flag("--reference", r) for r in CMP_REFERENCES]
+    + [
+        flag("--versus", f"{name}={path}")
+        for name, path in CMP.get("versus", {}).items()
+    ]
 )
 # Trinucleotide abundance of the cohort's assay: a shipped table (GRCh37/GRCh38, genome or
 # exome) or counted from the reference FASTA (custom genomes, within the targets if any).
 CMP_OPPORTUNITY = (
     f"--opportunity {config['reference']['build']}_{'exome' if TARGETS_BED else 'genome'}"
     if CMP_HUMAN
-    else f"--fasta {out('reference/genome.fa')}"
-    + (f" --targets {TARGETS_BED}" if TARGETS_BED else "")
+    else f"{flag('--fasta', out('reference/genome.fa'))} {flag('--targets', TARGETS_BED)}"
 )
 
 
@@ -106,7 +108,7 @@ rule compare:
         "scce-genomics compare --name SCCE --samples {input.samples:q} --sbs96 {input.sbs96:q}"
         " --id83 {input.id83:q} --dbs78 {input.dbs78:q} --exposures {input.exposures:q}"
         " --maf {input.maf:q} --arms {input.arms:q} --genes {input.genes:q} {params.opportunity}"
-        " {params.settings} --outdir {params.outdir} 2> {log:q}"
+        " {params.settings} --outdir {params.outdir:q} 2> {log:q}"
 
 
 def compare_targets():

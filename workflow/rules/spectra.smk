@@ -44,13 +44,13 @@ rule spectra_matrices:
         mem_mb=4000,
         runtime=30,
     params:
-        vcfs=lambda wc, input: " ".join(f"--vcf {v}" for v in input.vcfs),
-        names=" ".join(f"--name {t}" for t in TUMORS),
+        vcfs=lambda wc, input: " ".join(flag("--vcf", v) for v in input.vcfs),
+        names=" ".join(flag("--name", t) for t in TUMORS),
         outdir=lambda wc, output: os.path.dirname(output.sbs96),
         extra="--doublets-in-sbs" if config["signatures"].get("doublets_in_sbs") else "",
     shell:
         "scce-genomics spectra {params.vcfs} {params.names} --fasta {input.fasta:q} "
-        "--outdir {params.outdir} {params.extra} > {log:q} 2>&1"
+        "--outdir {params.outdir:q} {params.extra} > {log:q} 2>&1"
 
 
 rule spectra_plots:

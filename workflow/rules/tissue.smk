@@ -42,7 +42,7 @@ rule tissue_sites:
         mem_mb=1000,
         runtime=120,
     params:
-        targets=f"-T {TARGETS_BED}" if TARGETS_BED else "",
+        targets=flag("-T", TARGETS_BED),
     shell:
         "(bcftools mpileup -f {input.ref:q} -a AD,ADF,ADR -d 1000 {params.targets} -Ou "
         "{input.bam:q} | bcftools call -mv -Ou | bcftools view -v snps -m2 -M2 -Oz "
@@ -84,7 +84,7 @@ rule tissue_identity_metrics:
         conc=TQC.get("min_concordance", 0.8),
     shell:
         "scce-genomics tissue-identity --genotypes {input.genotypes:q} --sites {input.sites:q} "
-        "--tumor {wildcards.tumor} --normal {params.normal} --min-depth {params.depth} "
+        "--tumor {wildcards.tumor:q} --normal {params.normal:q} --min-depth {params.depth} "
         "--min-concordance {params.conc} --out {output:q} 2> {log:q}"
 
 
@@ -118,7 +118,7 @@ rule tissue_cohort_sites:
         mem_mb=1000,
         runtime=10,
     shell:
-        "(for f in {input:q}; do bcftools query -f '%CHROM\\t%POS\\n' $f; done "
+        "(for f in {input:q}; do bcftools query -f '%CHROM\\t%POS\\n' \"$f\"; done "
         "| sort -k1,1 -k2,2n -u > {output:q}) 2> {log:q}"
 
 
@@ -182,7 +182,7 @@ rule tissue_contamination:
         err=TQC.get("error_rate", 0.0005),
     shell:
         "scce-genomics tissue-contamination --genotypes {input.genotypes:q} --sites {input.sites:q} "
-        "--samples {params.samples} --genotype-from {params.ref} --min-depth {params.depth} "
+        "--samples {params.samples:q} --genotype-from {params.ref:q} --min-depth {params.depth} "
         "--default-af {params.af} --error-rate {params.err} --out {output:q} 2> {log:q}"
 
 
@@ -204,7 +204,7 @@ rule tissue_purity:
         window=TQC.get("purity_window", 30),
     shell:
         "scce-genomics tissue-purity --genotypes {input.genotypes:q} --sites {input.sites:q} "
-        "--tumor {wildcards.tumor} --genotype-from {params.ref} --min-depth {params.depth} "
+        "--tumor {wildcards.tumor:q} --genotype-from {params.ref:q} --min-depth {params.depth} "
         "--window {params.window} --out {output:q} 2> {log:q}"
 
 
@@ -226,7 +226,7 @@ rule tissue_damage:
         bq=TQC.get("damage_min_base_quality", 20),
     shell:
         "scce-genomics tissue-damage --bam {input.bam:q} --fasta {input.ref:q} "
-        "--sample {wildcards.sample} --max-reads {params.reads} --min-base-quality {params.bq} "
+        "--sample {wildcards.sample:q} --max-reads {params.reads} --min-base-quality {params.bq} "
         "--out {output:q} 2> {log:q}"
 
 
@@ -242,11 +242,12 @@ rule tissue_sex:
         mem_mb=500,
         runtime=5,
     params:
-        sex=lambda wc: SAMPLES.loc[wc.sample, "sex"] or "",
-        targets=f"--targets {TARGETS_BED}" if TARGETS_BED else "",
+        # quoted here: an empty sex must stay an argument; {x:q} drops empty values
+        sex=lambda wc: shlex.quote(SAMPLES.loc[wc.sample, "sex"] or ""),
+        targets=flag("--targets", TARGETS_BED),
     shell:
-        "scce-genomics tissue-sex --bam {input.bam:q} --sample {wildcards.sample} "
-        "--sheet-sex '{params.sex}' {params.targets} --out {output:q} 2> {log:q}"
+        "scce-genomics tissue-sex --bam {input.bam:q} --sample {wildcards.sample:q} "
+        "--sheet-sex {params.sex} {params.targets} --out {output:q} 2> {log:q}"
 
 
 rule tissue_qc_table:
@@ -279,7 +280,7 @@ rule tissue_qc_table:
         "scce-genomics tissue-qc-table --samples {input.samples:q} --identity {input.identity:q} "
         "--contamination {input.contamination:q} --damage {input.damage:q} "
         "--purity {input.purity:q} --sex {input.sex:q} --cohort {input.cohort:q} "
-        "--thresholds '{params.thresholds}' --out {output:q} 2> {log:q}"
+        "--thresholds {params.thresholds:q} --out {output:q} 2> {log:q}"
 
 
 # Reconciliation with the CNV stage's purity: a separate table, so that the tissue QC verdict
