@@ -25,7 +25,7 @@ _NOISE = re.compile(
     r"^(\s*File \"|\s+\S.*\^+$|Traceback \(most recent call last\)|\s*\^+\s*$|-+$|=+$|"
     r"\[M::|\[main\] (Version|CMD|Real time))"
 )
-_MAX = 400
+_MAX = 600
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 # Copy number with CNVkit: bins (WGS by default; hybrid/amplicon from the targets BED), read
 # depth per bin, a pooled reference from every normal in the sheet (flat without normals),
 # CBS segmentation, a purity/ploidy fit (sheet purity first), allele-specific `call` with B-allele
-# frequencies at the matched normal's heterozygous SNPs, then cohort tables and plots.
+# frequencies at the matched normal's heterozygous SNPs, then cohort tables and plots. call,
+# scatter and diagram run through `scce-genomics cnvkit`, which goes on when no bin is left
+# (a note in the log, a "not computed" figure) where CNVkit itself would stop.
 
 CNV = config["cnv"]
 CNV_METHOD = "hybrid" if TARGETS_BED and CNV["method"] == "wgs" else CNV["method"]
@@ -249,7 +251,7 @@ rule cnv_call:
         method=CNV["call_method"],
         depth=CNV["min_variant_depth"],
     shell:
-        "MPLBACKEND=Agg cnvkit.py call {input.cns:q} $(cat {input.args:q}) -m {params.method}"
+        "MPLBACKEND=Agg scce-genomics cnvkit call {input.cns:q} $(cat {input.args:q}) -m {params.method}"
         " {params.vcf} --min-variant-depth {params.depth} {params.sex} -o {output:q} 2> {log:q}"
 
 
@@ -269,7 +271,7 @@ rule cnv_scatter:
         mem_mb=2000,
         runtime=10,
     shell:
-        "MPLBACKEND=Agg cnvkit.py scatter {input.cnr:q} -s {input.cns:q}"
+        "MPLBACKEND=Agg scce-genomics cnvkit scatter {input.cnr:q} -s {input.cns:q}"
         " --title {wildcards.sample:q} -o {output:q} 2> {log:q}"
 
 
@@ -285,7 +287,7 @@ rule cnv_diagram:
         mem_mb=2000,
         runtime=10,
     shell:
-        "MPLBACKEND=Agg cnvkit.py diagram {input.cnr:q} -s {input.cns:q} -o {output:q} 2> {log:q}"
+        "MPLBACKEND=Agg scce-genomics cnvkit diagram {input.cnr:q} -s {input.cns:q} -o {output:q} 2> {log:q}"
 
 
 rule cnv_summarise:

@@ -45,6 +45,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out-args", required=True, help="arguments for cnvkit.py call")
     p.set_defaults(func=run_purity)
 
+    p = sub.add_parser(
+        "cnvkit",
+        help="cnvkit.py call/scatter/diagram that note degenerate input (no bins) and go on",
+    )
+    p.add_argument("command", choices=("call", "scatter", "diagram"), help="cnvkit.py command")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="its arguments, as cnvkit.py takes them")
+    p.set_defaults(func=_run_cnvkit)
+
     p = sub.add_parser("cnv-summarise", help="arm/gene calls, seg, CN48, summary of a cohort")
     p.add_argument("--cns", nargs="+", required=True, help="CNVkit .call.cns per sample")
     p.add_argument("--cnr", nargs="*", default=[], help="CNVkit .cnr per sample (same order)")
@@ -112,6 +120,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     for name in ("arms", "genes", "seg", "cn48", "summary"):
         p.add_argument(f"--out-{name}", required=True, help=f"output: the {name} table")
     p.set_defaults(func=run_summarise)
+
+
+def _run_cnvkit(args: argparse.Namespace) -> int:
+    from scce_genomics.cnv.degenerate import run_cnvkit
+
+    return run_cnvkit(args.command, args.args)
 
 
 def run_purity(args: argparse.Namespace) -> int:
