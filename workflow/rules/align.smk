@@ -64,6 +64,8 @@ rule bam_to_fastq:
         single=temp(out("bam/units/{sample}.{unit}.single.fastq.gz")),
     log:
         out("logs/bam_to_fastq/{sample}.{unit}.log"),
+    conda:
+        "../envs/samtools.yaml"
     threads: 2
     resources:
         mem_mb=2000,
@@ -100,6 +102,8 @@ rule bwa_mem:
         temp(out("bam/units/{sample}.{unit}.bam")),
     log:
         out("logs/bwa_mem/{sample}.{unit}.log"),
+    conda:
+        "../envs/bwa.yaml"
     threads: 4
     resources:
         mem_mb=8000,
@@ -136,6 +140,8 @@ rule bam_as_given:
         temp(out("bam/given/{sample}.{unit}.bam")),
     log:
         out("logs/bam_as_given/{sample}.{unit}.log"),
+    conda:
+        "../envs/samtools.yaml"
     threads: 2
     resources:
         mem_mb=2000,
@@ -173,6 +179,8 @@ rule merge_markdup:
         stats=out("qc/{sample}.markdup.txt"),
     log:
         out("logs/merge_markdup/{sample}.log"),
+    conda:
+        "../envs/samtools.yaml"
     threads: 2
     resources:
         mem_mb=2000,
