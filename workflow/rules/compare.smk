@@ -1,9 +1,11 @@
 # Comparison of the cohort with the reference profiles (ESCC target; EAC and SCLC contrasts):
-# spectra, signatures, driver genes and copy number, with the symmetric ESCC-like verdict.
+# one calibrated per-tumor classifier over spectra, signatures, driver genes and copy number,
+# cross-validated on the references, and the symmetric ESCC-like verdict per family.
 
 CMP = config.get("comparison", {})
 CMP_VERDICT = CMP.get("verdict", {})
 CMP_POSTERIOR = CMP.get("posterior", {})
+SIG = config["signatures"]
 CMP_REFERENCES = [
     # relative paths name folders of the run directory if they exist, else shipped ones
     r if os.path.isabs(r) or os.path.exists(r) else os.path.join(workflow.basedir, r)
@@ -31,18 +33,29 @@ CMP_SETTINGS = " ".join(
         f"--presence-min {CMP.get('presence_min', 0.05)}",
         f"--alpha {CMP_VERDICT.get('alpha', 0.05)}",
         f"--min-support {CMP_VERDICT.get('min_support', 0.9)}",
-        f"--posterior-smoothing {CMP_POSTERIOR.get('smoothing', 20)}",
         f"--min-posterior {CMP_POSTERIOR.get('min_posterior', 0.9)}",
+        f"--folds {CMP.get('cv_folds', 5)}",
+        # the references' signatures are refitted as the cohort's were (signatures.smk)
+        f"--cosmic-version {SIG['cosmic_version']}",
+        f"--signature-build {config['reference']['build'] if CMP_HUMAN else 'GRCh38'}",
+        f"--signature-candidates {shlex.quote(','.join(SIG['candidates']))}",
+        f"--signature-method {SIG.get('method', 'cohort-prior')}",
     ]
+    + (["--signature-exome"] if TARGETS_BED else [])
+    + (
+        [f"--signature-file {shlex.quote(SIG['signature_file'])}"]
+        if SIG.get("signature_file")
+        else []
+    )
     + (
         [f"--arm-threshold {CMP['arm_threshold']}"]
         if CMP.get("arm_threshold") is not None
         else []
     )
     + (["--use-arm-calls"] if CMP.get("use_arm_calls", False) else [])
-    + [flag("--reference", r) for r in CMP_REFERENCES]
+    + [f"--reference {shlex.quote(r)}" for r in CMP_REFERENCES]
     + [
-        flag("--versus", f"{name}={path}")
+        f"--versus {shlex.quote(f'{name}={path}')}"
         for name, path in CMP.get("versus", {}).items()
     ]
 )
@@ -51,7 +64,8 @@ CMP_SETTINGS = " ".join(
 CMP_OPPORTUNITY = (
     f"--opportunity {config['reference']['build']}_{'exome' if TARGETS_BED else 'genome'}"
     if CMP_HUMAN
-    else f"{flag('--fasta', out('reference/genome.fa'))} {flag('--targets', TARGETS_BED)}"
+    else f"--fasta {shlex.quote(out('reference/genome.fa'))}"
+    + (f" --targets {shlex.quote(TARGETS_BED)}" if TARGETS_BED else "")
 )
 
 
@@ -73,7 +87,10 @@ rule compare:
             caption="../report/compare_summary.rst",
             category="5. Comparison with references",
         ),
-        samples=out("compare/spectra_samples.tsv"),
+        tumors=out("compare/tumors.tsv"),
+        calibration=out("compare/calibration.tsv"),
+        reliability=out("compare/reliability.tsv"),
+        text=out("compare/summary.txt"),
         signatures=out("compare/signatures.tsv"),
         genes=out("compare/genes.tsv"),
         arms=out("compare/arms.tsv"),
@@ -91,6 +108,11 @@ rule compare:
         arms_png=report(
             out("compare/arm_frequencies.png"),
             caption="../report/compare_arms.rst",
+            category="5. Comparison with references",
+        ),
+        reliability_png=report(
+            out("compare/reliability.png"),
+            caption="../report/compare_reliability.rst",
             category="5. Comparison with references",
         ),
     log:
@@ -121,4 +143,5 @@ def compare_targets():
         out("compare/sbs96_spectra.png"),
         out("compare/gene_forest.png"),
         out("compare/arm_frequencies.png"),
+        out("compare/reliability.png"),
     ]

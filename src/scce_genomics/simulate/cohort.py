@@ -36,6 +36,8 @@ from scce_genomics.simulate.events import (
     cn_segments,
     draw_germline,
     draw_somatic,
+    loh_copy_numbers,
+    loh_fraction,
     positional_copy_numbers,
 )
 from scce_genomics.simulate.genome import (
@@ -83,24 +85,44 @@ def _write_vcf(path: Path, genome: SyntheticGenome, rows: list[tuple[Variant, di
 
 
 def _contaminated(
-    own: list[Source], genome: SyntheticGenome, spec: CohortSpec, patient: int
+    own: list[Source],
+    genome: SyntheticGenome,
+    frac: float,
+    seed: list[int],
+    snp_rate: float,
+    copies: dict[str, np.ndarray],
 ) -> list[Source]:
-    """Mix a normal with another individual's germline haplotypes at ``contaminate_normal``."""
-    frac = spec.contaminate_normal
+    """Mix another individual's germline DNA into a sample at ``frac`` of its reads.
+
+    The other person's haplotypes come from a generator of their own (``seed``), so the rest of
+    the cohort is unchanged; they carry ``copies`` of each chromosome (the sample's sex). Own
+    sources are scaled by ``1 - frac`` and the other person makes ``frac`` of the whole DNA,
+    spread evenly over their genome, so ``frac`` is the contaminant's share of all reads
+    whatever the sample's copy number.
+    """
     if not 0 < frac < 1:
-        raise InputError("--contaminate-normal must be a fraction in [0, 1)")
-    other = draw_germline(
-        np.random.default_rng([spec.seed, 7919, patient]), genome, spec.germline_snp_rate
-    )
+        raise InputError("contamination must be a fraction in [0, 1)")
+    other = draw_germline(np.random.default_rng(seed), genome, snp_rate)
+    own_dna = sum(float(w.sum()) for s in own for w in s.weight.values())
+    their_dna = sum(c.length * float(copies[c.name].sum()) for c in genome.chromosomes)
+    scale = frac * own_dna / their_dna  # a diploid sample: frac per copy
     mixed = [Source(s.haps, {k: v * (1 - frac) for k, v in s.weight.items()}) for s in own]
     for h in (0, 1):
         haps = {
             c.name: haplotype(c.seq, [v for v in other if v.chrom == c.name and v.hap in (h, 2)])
             for c in genome.chromosomes
         }
-        weight = {c.name: np.full(c.length, frac, dtype=np.float32) for c in genome.chromosomes}
+        weight = {
+            c.name: np.full(c.length, scale * copies[c.name][h], dtype=np.float32)
+            for c in genome.chromosomes
+        }
         mixed.append(Source(haps, weight))
     return mixed
+
+
+def _cycled(values: tuple[float, ...], patient: int) -> float:
+    """A per-patient setting: ``values`` cycled over patients (0 when empty)."""
+    return float(values[patient % len(values)]) if values else 0.0
 
 
 def _needs_sex_chromosomes(profile: TumorProfile) -> bool:
@@ -196,7 +218,14 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
             normal = f"{patient}N"
             sources = [Source(normal_haps[h], normal_weight[h]) for h in (0, 1)]
             if spec.contaminate_normal:
-                sources = _contaminated(sources, genome, spec, p)
+                sources = _contaminated(
+                    sources,
+                    genome,
+                    spec.contaminate_normal,
+                    [spec.seed, 7919, p],
+                    spec.germline_snp_rate,
+                    copies,
+                )
             units = write_reads(
                 rng,
                 genome,
@@ -215,11 +244,14 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
         blocked = {(v.chrom, q) for v in germline for q in range(v.pos - 2, v.pos + 3)}
         somatic = draw_somatic(rng, genome, sites, profile, spec, signatures, blocked)
         scars: list[dict[str, object]] = []
+        loh = _cycled(spec.loh_fraction, p)
         if bins:
             cn = {
                 c.name: np.repeat(copies[c.name].reshape(2, 1), c.length, axis=1)
                 for c in genome.chromosomes
             }
+        elif loh:
+            cn = loh_copy_numbers(rng, genome, loh, copies)
         elif genome.genes:
             cn = arm_copy_numbers(rng, genome, profile, copies)
             if profile.hrd_loh or profile.hrd_tai:
@@ -269,6 +301,16 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
                 }
                 weight = {k: arr[h].astype(np.float32) * purity * frac for k, arr in cn.items()}
                 sources.append(Source(haps, weight))
+        tumor_contamination = _cycled(spec.contaminate_tumor, p)
+        if tumor_contamination:
+            sources = _contaminated(
+                sources,
+                genome,
+                tumor_contamination,
+                [spec.seed, 7927, p],
+                spec.germline_snp_rate,
+                copies,
+            )
         tissue = "ffpe" if p % 2 == 0 else "fresh"
         ffpe = spec.ffpe_rate if tissue == "ffpe" else 0.0
         units = write_reads(
@@ -321,6 +363,8 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
             "signature_mix": profile.signatures,
             "events": asdict(profile),
             "n_somatic": len(truth_rows),
+            "loh_fraction": round(loh_fraction(cn), 4),
+            "contamination": tumor_contamination,
         }
         with atomic_open(outdir / "truth" / f"{tumor}.json") as handle:
             json.dump(info, handle, indent=2)

@@ -97,6 +97,13 @@ class CohortSpec:
     #: Fraction of each normal's DNA from another individual (own germline haplotypes drawn
     #: from a separate generator, so the rest of the cohort is unchanged); 0: none.
     contaminate_normal: float = 0.0
+    #: Per patient (cycled): share of each tumor's DNA (reads, genome-wide) from another
+    #: individual; empty or 0: none.
+    contaminate_tumor: tuple[float, ...] = ()
+    #: Per patient (cycled): a highly aneuploid tumor with LOH over this share of the genome
+    #: (one-copy losses and copy-neutral LOH, plus a gain and an amplification) instead of the
+    #: profile's events; empty or 0: the profile's events.
+    loh_fraction: tuple[float, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
