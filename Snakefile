@@ -29,3 +29,8 @@ rule all:
     default_target: True
     input:
         all_targets(),
+
+
+# Failed jobs: their rule, wildcards and the one-line reason from each log, on the console.
+onerror:
+    print_failures()

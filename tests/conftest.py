@@ -27,6 +27,28 @@ TINY = CohortSpec(
 )
 
 
+#: One tumor/normal pair, smaller still: for runs that test input handling, not accuracy.
+PAIR = CohortSpec(
+    patients=1,
+    profiles=("escc",),
+    tumor_only=0,
+    scale=1 / 2000,
+    tumor_depth=14,
+    normal_depth=10,
+    units_per_sample=1,
+    snvs=40,
+    seed=5,
+)
+
+
+@pytest.fixture(scope="session")
+def small_pair(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Reference, reads and sheets of one simulated tumor/normal pair."""
+    outdir = tmp_path_factory.mktemp("small_pair")
+    simulate_cohort(outdir, PAIR)
+    return outdir
+
+
 @pytest.fixture(scope="session")
 def tiny_cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Reference, reads, truth and sample sheets of a tiny synthetic cohort."""

@@ -6,7 +6,7 @@ from pathlib import Path
 import pysam
 import pytest
 
-from scce_genomics.align.reads import check_bam, check_fastq_pair
+from scce_genomics.align.reads import check_bam, check_fastq_pair, compare_contigs, is_cram
 from scce_genomics.errors import InputError
 
 
@@ -96,3 +96,30 @@ def test_corrupt_bam(tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes()[:40])
     with pytest.raises(InputError, match="cannot read BAM"):
         check_bam(path, None)
+
+
+def test_compare_contigs_names_the_first_difference() -> None:
+    reference = {"chr1": 1000, "chr2": 500}
+    assert compare_contigs({"chr1": 1000}, reference) == ""
+    assert "'chr2' is 501 bp in the BAM but 500 bp" in compare_contigs({"chr2": 501}, reference)
+    assert "1 of 2 contig(s) are not in the reference" in compare_contigs(
+        {"chr1": 1000, "chrUn": 10}, reference
+    )
+    assert "no @SQ lines" in compare_contigs({}, reference)
+
+
+def test_cram_is_read_with_its_reference(tmp_path: Path) -> None:
+    fasta = tmp_path / "ref.fa"
+    fasta.write_text(">chr1\n" + "ACGT" * 250 + "\n")
+    pysam.faidx(str(fasta))
+    cram = tmp_path / "a.cram"
+    header = {"HD": {"VN": "1.6"}, "SQ": [{"SN": "chr1", "LN": 1000}]}
+    with pysam.AlignmentFile(str(cram), "wc", header=header, reference_filename=str(fasta)) as out:
+        seg = pysam.AlignedSegment(out.header)
+        seg.query_name, seg.query_sequence, seg.flag = "r1", "ACGT", 0
+        seg.reference_id, seg.reference_start, seg.mapping_quality = 0, 0, 60
+        seg.cigarstring = "4M"
+        seg.query_qualities = pysam.qualitystring_to_array("IIII")
+        out.write(seg)
+    assert is_cram(cram) and not is_cram(bam(tmp_path / "b.bam", {"chr1": 1000}))
+    assert check_bam(cram, {"chr1": 1000}, fasta) == 1

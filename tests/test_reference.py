@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from scce_genomics.errors import InputError
-from scce_genomics.reference.prepare import fasta_contigs, harmonise_contig, prepare_reference
+from scce_genomics.reference.prepare import (
+    check_gff3_header,
+    fasta_contigs,
+    harmonise_contig,
+    prepare_reference,
+    reference_lengths,
+)
 
 GFF = "##gff-version 3\n"
 
@@ -73,3 +79,42 @@ def test_prepare_rejects_arms_on_other_contigs(tmp_path: Path) -> None:
     arms = write(tmp_path / "arms.tsv", "chrom\tarm\tstart\tend\nchr9\t9p\t0\t2\n")
     with pytest.raises(InputError, match="no arm in the table"):
         prepare_reference(fasta, gff, tmp_path / "out", "custom", arms)
+
+
+def test_gff3_genes_on_contigs_absent_from_the_fasta_are_left_out_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fasta = write(tmp_path / "g.fa", ">chr3\n" + "A" * 100 + "\n")
+    gff = write(
+        tmp_path / "g.gff3",
+        GFF
+        + "##sequence-region 3 1 100\n##sequence-region 9 1 100\n"
+        + "3\tx\tgene\t1\t50\t.\t+\t.\tID=gene:A;Name=A\n"
+        + "9\tx\tgene\t1\t50\t.\t+\t.\tID=gene:B;Name=B\n"
+        + "HSCHR6_MHC\tx\tgene\t1\t50\t.\t+\t.\tID=gene:C;Name=C\n",
+    )
+    arms = write(tmp_path / "arms.tsv", "chrom\tarm\tstart\tend\n3\t3p\t0\t50\n")
+    out = prepare_reference(fasta, gff, tmp_path / "out", "custom", arms)
+    lines = out["gff3"].read_text().splitlines()
+    assert "##sequence-region chr3 1 100" in lines
+    assert [line.split("\t")[0] for line in lines if not line.startswith("#")] == ["chr3"]
+    warning = capsys.readouterr().err
+    assert "2 of 3 features lie on 2 contig(s) absent from the reference FASTA" in warning
+    assert "9, HSCHR6_MHC" in warning
+
+
+def test_gff3_header_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="##gff-version 3") as err:
+        check_gff3_header(write(tmp_path / "a.gtf", '3\tx\tgene\t1\t2\t.\t+\t.\tgene_id "a";\n'))
+    assert err.value.line == 1
+    check_gff3_header(write(tmp_path / "b.gff3", GFF))
+
+
+def test_reference_lengths_prefer_an_index(tmp_path: Path) -> None:
+    fasta = write(tmp_path / "g.fa", ">a\nACGT\n>b\nAC\n")
+    assert reference_lengths(fasta) == {"a": 4, "b": 2}
+    write(tmp_path / "g.fa.fai", "a\t4\t3\t4\t5\nb\t2\t11\t2\t3\n")
+    assert reference_lengths(fasta) == {"a": 4, "b": 2}
+    prepared = write(tmp_path / "prepared.fai", "a\t4\t3\t4\t5\n")
+    (tmp_path / "g.fa.fai").unlink()
+    assert reference_lengths(fasta, prepared) == {"a": 4}  # an up-to-date index is trusted

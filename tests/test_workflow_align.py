@@ -105,26 +105,6 @@ def test_truncated_fastq_fails_its_check(tiny_cohort: Path, tmp_path: Path) -> N
     assert not Path(target).exists()
 
 
-def test_bam_input_used_as_is_must_match_reference(tiny_cohort: Path, tmp_path: Path) -> None:
-    data = broken_copy(tiny_cohort, tmp_path / "data")
-    other = tmp_path / "other.bam"
-    # same chr naming as the reference (a 1/chr1 clash stops at start-up), other length
-    header = {"HD": {"VN": "1.6"}, "SQ": [{"SN": "chr3", "LN": 1000}]}
-    with pysam.AlignmentFile(str(other), "wb", header=header):
-        pass
-    (data / "samples.tsv").write_text("sample\tpatient\ttype\ttissue\nX1\tPX\ttumor\tfresh\n")
-    (data / "units.tsv").write_text(f"sample\tunit\tbam\nX1\tL1\t{other}\n")
-    config = write_config(
-        tmp_path / "c.yaml", data, tmp_path / "results", alignment={"realign_bam": False}
-    )
-    proc = snakemake(
-        config, tmp_path, str(tmp_path / "results/qc/units/X1.L1.reads.json"), check=False
-    )
-    assert proc.returncode != 0
-    log = (tmp_path / "results/logs/check_reads/X1.L1.log").read_text()
-    assert "does not match the reference" in log and "realign_bam" in log
-
-
 def test_killed_run_resumes_without_half_outputs(tiny_cohort: Path, tmp_path: Path) -> None:
     data = broken_copy(tiny_cohort, tmp_path / "data")
     (data / "samples.tsv").write_text("sample\tpatient\ttype\ttissue\nP1N\tP1\tnormal\tblood\n")

@@ -17,9 +17,11 @@ import pandas as pd
 from scce_genomics.errors import InputError
 
 __all__ = [
+    "NAME_PATTERN",
     "SAMPLE_TYPES",
     "SEXES",
     "TISSUES",
+    "check_name",
     "load_samples",
     "load_units",
     "tumor_normal_pairs",
@@ -28,7 +30,24 @@ __all__ = [
 SAMPLE_TYPES = ("tumor", "normal")
 TISSUES = ("ffpe", "fresh", "frozen", "blood")
 SEXES = ("female", "male", "")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: The one rule for sample, patient and unit names (also in workflow/schemas/*.schema.yaml):
+#: names become file names, wildcards and command-line words, so no '/', space, quote or '$',
+#: and no leading '.' or '-' (no '..', no hidden file, no option look-alike).
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+_NAME = re.compile(NAME_PATTERN)
+
+
+def check_name(value: str, column: str, path: str | Path, line: int) -> None:
+    """Raise :class:`InputError` unless ``value`` is a valid sample/patient/unit name."""
+    if not value:
+        raise InputError(f"column {column}: empty {column} name", path, line)
+    if not _NAME.match(value):
+        raise InputError(
+            f"column {column}: {column} name {value!r} may only use letters, digits, '_', '.', "
+            "'-' and must start with a letter or digit",
+            path,
+            line,
+        )
 
 
 def _read_sheet(path: str | Path, required: tuple[str, ...]) -> pd.DataFrame:
@@ -37,6 +56,12 @@ def _read_sheet(path: str | Path, required: tuple[str, ...]) -> pd.DataFrame:
         raise InputError("sheet not found; check the path in config.yaml", path)
     try:
         df = pd.read_csv(path, sep="\t", dtype=str, comment="#", keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise InputError(
+            f"the sheet is empty; it needs a header line ({', '.join(required)}, tab-separated) "
+            "and one row per entry",
+            path,
+        ) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise InputError(f"not a readable tab-separated table ({err})", path) from None
     df.columns = [c.strip() for c in df.columns]
@@ -94,14 +119,7 @@ def load_samples(path: str | Path) -> pd.DataFrame:
     seen: dict[str, int] = {}
     for row in _rows(df):
         line = int(row.sheet_line)
-        if not row.sample:
-            raise InputError("empty sample name", path, line)
-        if not _NAME.match(row.sample):
-            raise InputError(
-                f"sample name {row.sample!r} may only use letters, digits, '_', '.', '-'",
-                path,
-                line,
-            )
+        check_name(row.sample, "sample", path, line)
         if row.sample in seen:
             raise InputError(
                 f"duplicate sample {row.sample!r} (first on line {seen[row.sample]})", path, line
@@ -109,27 +127,29 @@ def load_samples(path: str | Path) -> pd.DataFrame:
         seen[row.sample] = line
         if row.type not in SAMPLE_TYPES:
             raise InputError(
-                f"sample {row.sample!r}: unknown type {row.type!r}; use tumor or normal",
+                f"column type: sample {row.sample!r}: unknown type {row.type!r}; "
+                "use tumor or normal",
                 path,
                 line,
             )
         if not row.patient:
             raise InputError(
-                f"sample {row.sample!r}: no patient given; every sample needs its patient "
-                "so tumors can be paired with normals",
+                f"column patient: sample {row.sample!r}: no patient given; every sample needs "
+                "its patient so tumors can be paired with normals",
                 path,
                 line,
             )
+        check_name(row.patient, "patient", path, line)
         if row.tissue not in TISSUES:
             raise InputError(
-                f"sample {row.sample!r}: unknown tissue {row.tissue!r}; use one of "
+                f"column tissue: sample {row.sample!r}: unknown tissue {row.tissue!r}; use one of "
                 f"{', '.join(TISSUES)}",
                 path,
                 line,
             )
         if row.sex not in SEXES:
             raise InputError(
-                f"sample {row.sample!r}: sex {row.sex!r} must be female, male or empty",
+                f"column sex: sample {row.sample!r}: sex {row.sex!r} must be female, male or empty",
                 path,
                 line,
             )
@@ -140,8 +160,8 @@ def load_samples(path: str | Path) -> pd.DataFrame:
                 purity = -1.0
             if not 0.0 < purity <= 1.0:
                 raise InputError(
-                    f"sample {row.sample!r}: purity {row.purity!r} must be a number in (0, 1] "
-                    "or empty",
+                    f"column purity: sample {row.sample!r}: purity {row.purity!r} must be a "
+                    "number in (0, 1] or empty",
                     path,
                     line,
                 )
@@ -172,17 +192,12 @@ def load_units(path: str | Path, samples: pd.DataFrame) -> pd.DataFrame:
         sample, unit = row.sample, row.unit
         if sample not in samples.index:
             raise InputError(
-                f"sample {sample!r} is not in the samples sheet; add it there or fix the name",
+                f"column sample: sample {sample!r} is not in the samples sheet; add it there "
+                "or fix the name",
                 path,
                 line,
             )
-        if not unit or not _NAME.match(unit):
-            raise InputError(
-                f"sample {sample!r}: unit {unit!r} must be a non-empty name of letters, digits, "
-                "'_', '.', '-'",
-                path,
-                line,
-            )
+        check_name(unit, "unit", path, line)
         if (sample, unit) in seen:
             raise InputError(
                 f"duplicate unit {unit!r} of sample {sample!r} (first on line "
@@ -194,20 +209,23 @@ def load_units(path: str | Path, samples: pd.DataFrame) -> pd.DataFrame:
         has_fq, has_bam = bool(row.fq1), bool(row.bam)
         if has_fq == has_bam:
             raise InputError(
-                f"sample {sample!r} unit {unit!r}: give either fq1 (+ fq2) or bam, not "
+                f"columns fq1/bam: sample {sample!r} unit {unit!r}: give either fq1 (+ fq2) or "
+                "bam, not "
                 f"{'both' if has_fq else 'neither'}",
                 path,
                 line,
             )
         if row.fq2 and not has_fq:
-            raise InputError(f"sample {sample!r} unit {unit!r}: fq2 without fq1", path, line)
+            raise InputError(
+                f"column fq2: sample {sample!r} unit {unit!r}: fq2 without fq1", path, line
+            )
         for column in ("fq1", "fq2", "bam"):
             value = getattr(row, column)
             if value:
                 resolved = (base / value).resolve()
                 if not resolved.is_file():
                     raise InputError(
-                        f"sample {sample!r} unit {unit!r}: {column} file {value!r} does "
+                        f"column {column}: sample {sample!r} unit {unit!r}: file {value!r} does "
                         f"not exist (looked for {resolved})",
                         path,
                         line,

@@ -1,14 +1,22 @@
 # Alignment: check inputs, bwa mem per unit (lane), merge units, mark duplicates, index.
+# BAM/CRAM units are realigned (alignment.realign_bam: true) keeping every read: pairs as
+# pairs, singletons, orphan mates and unpaired reads as single-end reads; or used as given
+# (false): mates fixed, read groups replaced by the unit's, sorted.
+
+REALIGN_BAM = config["alignment"]["realign_bam"]
+REFERENCE = out("reference/genome.fa")
+
+
+def unit_row(wildcards):
+    return UNITS.loc[(wildcards.sample, wildcards.unit)]
 
 
 def unit_inputs(wildcards):
-    unit = UNITS.loc[(wildcards.sample, wildcards.unit)]
-    if unit["bam"]:
-        return {"bam": unit["bam"]}
-    files = {"fq1": unit["fq1"]}
-    if unit["fq2"]:
-        files["fq2"] = unit["fq2"]
-    return files
+    """The unit's files as the sheet gives them: fq1 (+ fq2), or bam."""
+    row = unit_row(wildcards)
+    if row["bam"]:
+        return {"bam": row["bam"]}
+    return {key: row[key] for key in ("fq1", "fq2") if row[key]}
 
 
 def read_group(wildcards):
@@ -21,6 +29,7 @@ def read_group(wildcards):
 rule check_reads:
     input:
         unpack(unit_inputs),
+        ref=REFERENCE,
         fai=out("reference/genome.fa.fai"),
     output:
         out("qc/units/{sample}.{unit}.reads.json"),
@@ -31,27 +40,64 @@ rule check_reads:
         runtime=60,
     params:
         files=lambda wc, input: " ".join(
-            f"--{key} {input[key]}"
+            flag(f"--{key}", input[key])
             for key in ("fq1", "fq2", "bam")
             if key in input.keys()
         ),
-        reference=lambda wc: (
-            ""
-            if config["alignment"]["realign_bam"]
-            else f"--reference {out('reference/genome.fa')}"
-        ),
+        match="" if REALIGN_BAM else "--match-reference",
     shell:
-        "scce-genomics check-reads --sample {wildcards.sample} --unit {wildcards.unit} "
-        "{params.files} {params.reference} --out {output:q} 2> {log:q}"
+        "scce-genomics check-reads --sample {wildcards.sample:q} --unit {wildcards.unit:q} "
+        "{params.files} --reference {input.ref:q} {params.match} --out {output:q} 2> {log:q}"
+
+
+# BAM/CRAM to FASTQ for realignment: collate groups mates; pairs go to R1/R2, singletons and
+# orphan mates (-s) and reads that are neither READ1 nor READ2 (-0) to the single-end file.
+rule bam_to_fastq:
+    input:
+        bam=lambda wc: unit_row(wc)["bam"],
+        checked=out("qc/units/{sample}.{unit}.reads.json"),
+        ref=REFERENCE,
+        fai=out("reference/genome.fa.fai"),
+    output:
+        r1=temp(out("bam/units/{sample}.{unit}.R1.fastq.gz")),
+        r2=temp(out("bam/units/{sample}.{unit}.R2.fastq.gz")),
+        single=temp(out("bam/units/{sample}.{unit}.single.fastq.gz")),
+    log:
+        out("logs/bam_to_fastq/{sample}.{unit}.log"),
+    conda:
+        "../envs/samtools.yaml"
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=240,
+    params:
+        tmp=lambda wc: out(f"bam/units/{wc.sample}.{wc.unit}.tmp"),
+    shell:
+        "(tmp=$(mktemp -d {params.tmp:q}.XXXXXX) && trap 'rm -rf \"$tmp\"' EXIT "
+        "&& samtools collate -O -u -@ {threads} --reference {input.ref:q} {input.bam:q} "
+        '"$tmp/collate" | samtools fastq -1 {output.r1:q} -2 {output.r2:q} '
+        '-s {output.single:q} -0 "$tmp/other.fastq.gz" - '
+        '&& cat "$tmp/other.fastq.gz" >> {output.single:q}) 2> {log:q}'
+
+
+def bwa_inputs(wildcards):
+    """FASTQ of a unit: the sheet's, or those of a realigned BAM (with its single-end reads)."""
+    if unit_row(wildcards)["bam"]:
+        base = out(f"bam/units/{wildcards.sample}.{wildcards.unit}")
+        return {
+            "fq1": f"{base}.R1.fastq.gz",
+            "fq2": f"{base}.R2.fastq.gz",
+            "single": f"{base}.single.fastq.gz",
+        }
+    return unit_inputs(wildcards)
 
 
 rule bwa_mem:
     input:
-        unpack(unit_inputs),
+        unpack(bwa_inputs),
         checked=out("qc/units/{sample}.{unit}.reads.json"),
-        index=multiext(
-            out("reference/genome.fa"), ".amb", ".ann", ".bwt", ".pac", ".sa"
-        ),
+        ref=REFERENCE,
+        index=multiext(REFERENCE, ".amb", ".ann", ".bwt", ".pac", ".sa"),
     output:
         temp(out("bam/units/{sample}.{unit}.bam")),
     log:
@@ -63,36 +109,70 @@ rule bwa_mem:
         mem_mb=8000,
         runtime=240,
     params:
-        ref=out("reference/genome.fa"),
         rg=read_group,
         extra=config["alignment"].get("bwa_extra", ""),
-        reads=lambda wc, input: (
-            "-p -"
-            if "bam" in input.keys()
-            else " ".join(
-                shlex.quote(input[key])
-                for key in ("fq1", "fq2")
-                if key in input.keys()
-            )
+        reads=lambda wc, input: " ".join(
+            shlex.quote(input[key]) for key in ("fq1", "fq2") if key in input.keys()
         ),
-        stream=lambda wc, input: (
-            f"samtools collate -Ou -o - {shlex.quote(input.bam)} | samtools fastq -N -0 /dev/null "
-            "-s /dev/null - | "
-            if "bam" in input.keys() and config["alignment"]["realign_bam"]
-            else ""
+        # single-end reads of a realigned BAM; /dev/null (empty: skipped) for FASTQ units
+        single=lambda wc, input: (
+            input.single if "single" in input.keys() else "/dev/null"
         ),
-        tmp=lambda wc: out(f"bam/units/{wc.sample}.{wc.unit}.sorttmp"),
+        tmp=lambda wc: out(f"bam/units/{wc.sample}.{wc.unit}.tmp"),
     shell:
-        "({params.stream}bwa mem -t {threads} {params.extra} -R '{params.rg}' {params.ref} "
-        "{params.reads} | samtools fixmate -m -u - - "
-        "| samtools sort -@ {threads} -m 600M -T {params.tmp} -o {output:q} -) 2> {log:q}"
+        "(tmp=$(mktemp -d {params.tmp:q}.XXXXXX) && trap 'rm -rf \"$tmp\"' EXIT "
+        "&& {{ bwa mem -t {threads} {params.extra} -R {params.rg:q} {input.ref:q} {params.reads}; "
+        "if [ -s {params.single:q} ]; then bwa mem -t {threads} {params.extra} "
+        "-R {params.rg:q} {input.ref:q} {params.single:q} | samtools view -; fi; }} "
+        "| samtools fixmate -m -u - - "
+        '| samtools sort -@ {threads} -m 600M -T "$tmp/sort" -o {output:q} -) 2> {log:q}'
+
+
+# A BAM/CRAM used as given: its own read groups give way to the unit's (so every tool names the
+# sample as the sheet does), mates get the tags markdup needs, then coordinate order.
+rule bam_as_given:
+    input:
+        bam=lambda wc: unit_row(wc)["bam"],
+        checked=out("qc/units/{sample}.{unit}.reads.json"),
+        ref=REFERENCE,
+        fai=out("reference/genome.fa.fai"),
+    output:
+        temp(out("bam/given/{sample}.{unit}.bam")),
+    log:
+        out("logs/bam_as_given/{sample}.{unit}.log"),
+    conda:
+        "../envs/samtools.yaml"
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=240,
+    params:
+        rg=read_group,
+        tmp=lambda wc: out(f"bam/given/{wc.sample}.{wc.unit}.tmp"),
+    shell:
+        "(tmp=$(mktemp -d {params.tmp:q}.XXXXXX) && trap 'rm -rf \"$tmp\"' EXIT "
+        "&& samtools view -u --reference {input.ref:q} {input.bam:q} "
+        "| samtools reheader -c 'sed /^@RG/d' - "
+        '| samtools collate -O -u - "$tmp/collate" '
+        "| samtools fixmate -m -u - - "
+        "| samtools addreplacerg -u -m overwrite_all -r {params.rg:q} - "
+        '| samtools sort -@ {threads} -m 600M -T "$tmp/sort" -o {output:q} -) 2> {log:q}'
+
+
+def unit_bams(wildcards):
+    """Per unit: the aligned BAM, or the BAM used as given."""
+    bams = []
+    for unit, bam in zip(
+        units_of(wildcards.sample)["unit"], units_of(wildcards.sample)["bam"]
+    ):
+        folder = "given" if bam and not REALIGN_BAM else "units"
+        bams.append(out(f"bam/{folder}/{wildcards.sample}.{unit}.bam"))
+    return bams
 
 
 rule merge_markdup:
     input:
-        lambda wc: expand(
-            out("bam/units/{{sample}}.{unit}.bam"), unit=units_of(wc.sample)["unit"]
-        ),
+        unit_bams,
     output:
         bam=out("bam/{sample}.bam"),
         bai=out("bam/{sample}.bam.bai"),
@@ -108,7 +188,7 @@ rule merge_markdup:
     shell:
         "(samtools merge -u -@ {threads} -o - {input:q} | "
         + (
-            "samtools markdup -@ {threads} -f {output.stats:q} - {output.bam:q}"
+            "samtools markdup -c -@ {threads} -f {output.stats:q} - {output.bam:q}"
             if config["alignment"]["mark_duplicates"]
             else "samtools view -b -@ {threads} -o {output.bam:q} - && echo skipped > {output.stats:q}"
         )

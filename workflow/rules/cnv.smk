@@ -4,7 +4,9 @@
 # purity/ploidy fit (sheet purity first), `call` with the sample's sex (sheet, else the tissue-QC
 # sex check), allele-specific segments refitted from heterozygous SNPs (the matched normal's, or
 # the tumor's own when tumor-only), then cohort tables (arms, genes, CN48, sex chromosomes, HRD
-# scar score), COSMIC copy-number signatures and plots.
+# scar score), COSMIC copy-number signatures and plots. call, scatter and diagram run through
+# `scce-genomics cnvkit`, which goes on when no bin is left (a note in the log, a "not
+# computed" figure) where CNVkit itself would stop.
 
 import re
 
@@ -182,7 +184,7 @@ rule cnv_fix:
         edge="" if CNV_METHOD == "hybrid" else "--no-edge",
     shell:
         "MPLBACKEND=Agg cnvkit.py fix {input.target:q} {input.antitarget:q} {input.reference:q}"
-        " {params.edge} -i {wildcards.sample} -o {output:q} 2> {log:q}"
+        " {params.edge} -i {wildcards.sample:q} -o {output:q} 2> {log:q}"
 
 
 def cnv_baf_args(wildcards, input):
@@ -260,10 +262,11 @@ rule cnv_sex:
         mem_mb=500,
         runtime=5,
     params:
-        sex=lambda wc: sheet_sex(wc.sample),
+        # quoted here: an empty sex must stay an argument; {x:q} drops empty values
+        sex=lambda wc: shlex.quote(sheet_sex(wc.sample)),
         reference=CNV_REFERENCE_SEX,
     shell:
-        "scce-genomics cnv-sex --sample {wildcards.sample} --sheet-sex '{params.sex}'"
+        "scce-genomics cnv-sex --sample {wildcards.sample:q} --sheet-sex {params.sex}"
         " --sex-check {input:q} --reference-sex {params.reference}"
         " --out {output.json:q} --out-args {output.args:q} 2> {log:q}"
 
@@ -283,8 +286,8 @@ rule cnv_purity:
         sheet=lambda wc: SAMPLES.loc[wc.sample, "purity"],
         fit=CNV["purity_fit"],
     shell:
-        "scce-genomics cnv-purity --cns {input:q} --sample {wildcards.sample}"
-        " --sheet-purity '{params.sheet}' --sigma {params.fit[sigma]}"
+        "scce-genomics cnv-purity --cns {input:q} --sample {wildcards.sample:q}"
+        " --sheet-purity {params.sheet:q} --sigma {params.fit[sigma]}"
         " --penalty {params.fit[penalty]} --max-cn {params.fit[max_cn]}"
         " --min-altered-fraction {params.fit[min_altered_fraction]}"
         " --out {output.json:q} --out-args {output.args:q} 2> {log:q}"
@@ -309,7 +312,7 @@ rule cnv_call:
         depth=CNV["min_variant_depth"],
     shell:
         # the args files hold only numbers and the words female/male (written by scce-genomics)
-        "MPLBACKEND=Agg cnvkit.py call {input.cns:q} $(cat {input.args:q}) $(cat {input.sex:q})"
+        "MPLBACKEND=Agg scce-genomics cnvkit call {input.cns:q} $(cat {input.args:q}) $(cat {input.sex:q})"
         " -m {params.method} {params.vcf} --min-variant-depth {params.depth}"
         " -o {output:q} 2> {log:q}"
 
@@ -340,7 +343,7 @@ rule cnv_alleles:
         min_af=CNV_ALLELES.get("min_population_af", 0.01),
     shell:
         "scce-genomics cnv-alleles --cns {input.cns:q} --vcf {input.vcf:q}"
-        " --tumor {wildcards.sample} --normal {params.normal} --purity {input.purity:q}"
+        " --tumor {wildcards.sample:q} --normal {params.normal} --purity {input.purity:q}"
         " --min-het-snps {params.min_het} --min-depth {params.min_depth}"
         " {params.resource} --min-population-af {params.min_af} --out {output:q} 2> {log:q}"
 
@@ -361,8 +364,8 @@ rule cnv_scatter:
         mem_mb=2000,
         runtime=10,
     shell:
-        "MPLBACKEND=Agg cnvkit.py scatter {input.cnr:q} -s {input.cns:q}"
-        " --title {wildcards.sample} -o {output:q} 2> {log:q}"
+        "MPLBACKEND=Agg scce-genomics cnvkit scatter {input.cnr:q} -s {input.cns:q}"
+        " --title {wildcards.sample:q} -o {output:q} 2> {log:q}"
 
 
 rule cnv_diagram:
@@ -377,7 +380,7 @@ rule cnv_diagram:
         mem_mb=2000,
         runtime=10,
     shell:
-        "MPLBACKEND=Agg cnvkit.py diagram {input.cnr:q} -s {input.cns:q} -o {output:q} 2> {log:q}"
+        "MPLBACKEND=Agg scce-genomics cnvkit diagram {input.cnr:q} -s {input.cns:q} -o {output:q} 2> {log:q}"
 
 
 rule cnv_summarise:
@@ -426,7 +429,7 @@ rule cnv_summarise:
         " --arms {input.arms:q} --genes {input.gff3:q}"
         " --hrd-length-scale {params.hrd_scale}"
         " --hrd-min-allele-fraction {params.hrd_fraction}"
-        " --drivers {params.drivers} --arm-by {params.arms[by]}"
+        " --drivers {params.drivers:q} --arm-by {params.arms[by]}"
         " --arm-log2 {params.arms[log2]} --arm-cn-delta {params.arms[cn_delta]}"
         " --min-arm-covered {params.arms[min_covered_fraction]}"
         " --min-arm-event {params.arms[min_event_fraction]}"

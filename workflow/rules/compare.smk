@@ -23,7 +23,7 @@ CMP_HUMAN = config["reference"]["build"] in ("GRCh37", "GRCh38")
 
 CMP_SETTINGS = " ".join(
     [
-        f"--target {CMP.get('target', 'ESCC')}",
+        flag("--target", CMP.get("target", "ESCC")),
         f"--min-mut {CMP.get('min_mut', 5)}",
         f"--always-genes {','.join(CMP.get('always_genes', ['TP53', 'RB1']))}",
         f"--fdr {CMP.get('fdr', 0.05)}",

@@ -14,8 +14,6 @@ rule samtools_stats:
     resources:
         mem_mb=1000,
         runtime=60,
-    params:
-        targets=f"-t {TARGETS_BED}" if TARGETS_BED else "",
     shell:
         "samtools stats --reference {input.ref:q} {input.bam:q} > {output:q} 2> {log:q}"
 
@@ -37,9 +35,9 @@ rule mosdepth:
         runtime=60,
     params:
         prefix=lambda wc: out(f"qc/mosdepth/{wc.sample}"),
-        by=f"--by {TARGETS_BED}" if TARGETS_BED else "--by 10000",
+        by=flag("--by", TARGETS_BED or 10000),
     shell:
-        "mosdepth -t {threads} -n --fast-mode {params.by} {params.prefix} {input.bam:q} 2> {log:q}"
+        "mosdepth -t {threads} -n --fast-mode {params.by} {params.prefix:q} {input.bam:q} 2> {log:q}"
 
 
 rule qc_table:
@@ -66,8 +64,8 @@ rule qc_table:
         targeted="--targeted" if TARGETS_BED else "",
     shell:
         "scce-genomics qc-table --samples {input.samples:q} --stats {input.stats:q} "
-        "--mosdepth {input.mosdepth:q} --names {params.names} "
-        "--thresholds '{params.thresholds}' {params.targeted} --out {output:q} 2> {log:q}"
+        "--mosdepth {input.mosdepth:q} --names {params.names:q} "
+        "--thresholds {params.thresholds:q} {params.targeted} --out {output:q} 2> {log:q}"
 
 
 rule multiqc:
@@ -85,7 +83,7 @@ rule multiqc:
     params:
         outdir=out("qc/multiqc"),
     shell:
-        "multiqc --force --no-data-dir -o {params.outdir} -n multiqc_report.html {input:q} "
+        "multiqc --force --no-data-dir -o {params.outdir:q} -n multiqc_report.html {input:q} "
         "> {log:q} 2>&1"
 
 

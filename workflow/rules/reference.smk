@@ -29,7 +29,7 @@ rule reference_prepare:
         outdir=out("reference"),
     shell:
         "scce-genomics prepare-reference --fasta {input.fasta:q} --gff3 {input.gff3:q} "
-        "--arms {input.arms:q} --build {params.build} --outdir {params.outdir} 2> {log:q}"
+        "--arms {input.arms:q} --build {params.build:q} --outdir {params.outdir:q} 2> {log:q}"
 
 
 rule reference_faidx:

@@ -55,7 +55,7 @@ rule report_html:
         results=lambda wildcards, output: os.path.dirname(os.path.dirname(output.html)),
         config=REPORT_CONFIG_JSON,
     shell:
-        "MPLBACKEND=Agg scce-genomics report --results {params.results} "
+        "MPLBACKEND=Agg scce-genomics report --results {params.results:q} "
         "--config-json {params.config:q} --samples {input.samples:q} --out {output.html:q} "
         "> {log:q} 2>&1"
 

@@ -29,8 +29,9 @@ rule signature_exposures:
             else "GRCh38"
         ),
         exome="--exome" if TARGETS_BED else "",
-        candidates=",".join(config["signatures"]["candidates"]),
-        background=",".join(config["signatures"]["background"]),
+        # quoted here: an empty list must stay an argument; {x:q} drops empty values
+        candidates=shlex.quote(",".join(config["signatures"]["candidates"])),
+        background=shlex.quote(",".join(config["signatures"]["background"])),
         min_mut=config["signatures"]["min_mutations"],
         bootstrap=config["signatures"]["bootstrap"],
         seed=config["signatures"]["seed"],
@@ -39,17 +40,13 @@ rule signature_exposures:
         initial_pen=config["signatures"]["initial_remove_penalty"],
         metric=config["signatures"]["metric"],
         method=config["signatures"].get("method", "cohort-prior"),
-        sigfile=(
-            f"--signature-file {config['signatures']['signature_file']}"
-            if config["signatures"].get("signature_file")
-            else ""
-        ),
+        sigfile=flag("--signature-file", config["signatures"].get("signature_file", "")),
     shell:
         "scce-genomics signatures --matrix {input.sbs96:q} --out {output.exposures:q} "
         "--summary {output.summary:q} --cohort-out {output.cohort:q} "
-        "--cosmic-version {params.version} --build {params.build} {params.exome} "
-        "{params.sigfile} --candidates '{params.candidates}' --background '{params.background}' "
+        "--cosmic-version {params.version:q} --build {params.build} {params.exome} "
+        "{params.sigfile} --candidates {params.candidates} --background {params.background} "
         "--min-mutations {params.min_mut} --bootstrap {params.bootstrap} --seed {params.seed} "
         "--add-penalty {params.add_pen} --remove-penalty {params.remove_pen} "
         "--initial-remove-penalty {params.initial_pen} --metric {params.metric} "
-        "--method {params.method} > {log:q} 2>&1"
+        "--method {params.method:q} > {log:q} 2>&1"

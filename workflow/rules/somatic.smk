@@ -50,7 +50,7 @@ rule somatic_chunks:
         runtime=10,
     params:
         n=len(SOMATIC_CHUNKS),
-        targets=f"--targets {TARGETS_BED}" if TARGETS_BED else "",
+        targets=flag("--targets", TARGETS_BED),
     shell:
         "scce-genomics somatic-chunks --fai {input.fai:q} --n {params.n} {params.targets} "
         "--out {output:q} 2> {log:q}"
@@ -67,7 +67,7 @@ rule somatic_candidates_chunk:
     log:
         out("logs/somatic/candidates/{tumor}.{chunk}.log"),
     wildcard_constraints:
-        tumor="|".join(TUMORS) or "NONE",
+        tumor=alternatives(TUMORS),
         chunk=r"\d+",
     conda:
         "../envs/bcftools.yaml"
@@ -76,7 +76,7 @@ rule somatic_candidates_chunk:
         runtime=240,
     params:
         bams=lambda wc, input: " ".join(
-            input[k] for k in ("tumor", "normal") if k in input.keys()
+            shlex.quote(input[k]) for k in ("tumor", "normal") if k in input.keys()
         ),
         mpileup=SOMATIC["mpileup_extra"],
         min_alt=SOMATIC["candidate_min_alt"],
@@ -98,7 +98,7 @@ rule somatic_candidates:
     log:
         out("logs/somatic/candidates/{tumor}.log"),
     wildcard_constraints:
-        tumor="|".join(TUMORS) or "NONE",
+        tumor=alternatives(TUMORS),
     conda:
         "../envs/bcftools.yaml"
     resources:
@@ -152,18 +152,19 @@ rule somatic_call:
         mem_mb=4000,
         runtime=120,
     params:
-        normal=lambda wc: matched_normal(wc.tumor),
+        # quoted here: an empty value (tumor-only) must stay an argument; {x:q} drops it
+        normal=lambda wc: shlex.quote(matched_normal(wc.tumor)),
         pon=lambda wc, input: (
             " ".join(f"--pon {shlex.quote(p)}" for p in input.pon) if input.pon else ""
         ),
         purity=lambda wc: SAMPLES.loc[wc.tumor, "purity"],
         thresholds=json.dumps(SOMATIC["thresholds"]),
-        mpileup=SOMATIC["mpileup_extra"],
+        mpileup=shlex.quote(SOMATIC["mpileup_extra"]),
     shell:
-        "scce-genomics somatic-call --candidates {input.bcf:q} --tumor {wildcards.tumor} "
-        "--tumor-bam {input.tumor:q} --normal '{params.normal}' --fasta {input.fasta:q} "
-        "{params.pon} --purity {params.purity} --params '{params.thresholds}' "
-        "--mpileup-extra '{params.mpileup}' "
+        "scce-genomics somatic-call --candidates {input.bcf:q} --tumor {wildcards.tumor:q} "
+        "--tumor-bam {input.tumor:q} --normal {params.normal} --fasta {input.fasta:q} "
+        "{params.pon} --purity {params.purity} --params {params.thresholds:q} "
+        "--mpileup-extra {params.mpileup} "
         "--out {output.vcf:q} 2> {log:q}"
 
 
@@ -203,11 +204,12 @@ rule somatic_maf:
         mem_mb=1000,
         runtime=30,
     params:
-        normal=lambda wc: matched_normal(wc.tumor),
+        # quoted here: an empty value (tumor-only) must stay an argument; {x:q} drops it
+        normal=lambda wc: shlex.quote(matched_normal(wc.tumor)),
         build=config["reference"]["build"],
     shell:
-        "scce-genomics somatic-maf --vcf {input.vcf:q} --tumor {wildcards.tumor} "
-        "--normal '{params.normal}' --build {params.build} --out {output:q} 2> {log:q}"
+        "scce-genomics somatic-maf --vcf {input.vcf:q} --tumor {wildcards.tumor:q} "
+        "--normal {params.normal} --build {params.build} --out {output:q} 2> {log:q}"
 
 
 rule callable_regions:
@@ -234,7 +236,7 @@ rule callable_regions:
     shell:
         "MOSDEPTH_Q0=NO_COVERAGE MOSDEPTH_Q1=LOW MOSDEPTH_Q2=CALLABLE "
         "mosdepth -t {threads} -n --fast-mode --quantize 0:1:{params.min_depth}: "
-        "{params.prefix} {input.bam:q} 2> {log:q}"
+        "{params.prefix:q} {input.bam:q} 2> {log:q}"
 
 
 def callable_args():
@@ -245,7 +247,7 @@ def callable_args():
             files.append(
                 out(f"somatic/callable/{matched_normal(tumor)}.quantized.bed.gz")
             )
-        items.append(f"{tumor}={','.join(files)}")
+        items.append(shlex.quote(f"{tumor}={','.join(files)}"))
     return " ".join(items)
 
 
@@ -274,9 +276,9 @@ rule somatic_cohort:
     params:
         tumors=TUMORS,
         callable=callable_args(),
-        targets=f"--targets {TARGETS_BED}" if TARGETS_BED else "",
+        targets=flag("--targets", TARGETS_BED),
         min_mb=config.get("biomarkers", {}).get("tmb", {}).get("min_territory_mb", 1.0),
     shell:
-        "scce-genomics somatic-cohort --maf {input.mafs:q} --tumors {params.tumors} "
+        "scce-genomics somatic-cohort --maf {input.mafs:q} --tumors {params.tumors:q} "
         "--callable {params.callable} {params.targets} --min-territory-mb {params.min_mb} "
         "--out-maf {output.maf:q} --out-tmb {output.tmb:q} 2> {log:q}"

@@ -3,7 +3,6 @@
 
 TQC = config.get("tissue_qc", {})
 TQC_SITES = TQC.get("sites_vcf", "")
-PATIENTS = list(dict.fromkeys(SAMPLES["patient"]))
 # population allele frequencies (gnomAD-style germline resource) shared with the somatic stage
 GERMLINE_RESOURCE = config.get("somatic", {}).get("germline_resource", "")
 GERMLINE_AF_FIELD = config.get("somatic", {}).get("germline_resource_af_field", "AF")
@@ -13,11 +12,6 @@ IDENTITY_ARGS = (
     f"--max-opposite {TQC.get('identity_max_opposite', 0.05)} "
     f"--min-relatedness {TQC.get('identity_min_relatedness', 0.5)}"
 )
-
-
-wildcard_constraints:
-    patient="|".join(PATIENTS) or "NONE",
-    tumor="|".join(TUMORS) or "NONE",
 
 
 localrules:
@@ -59,7 +53,7 @@ rule tissue_sites:
         mem_mb=1000,
         runtime=120,
     params:
-        targets=f"-T {TARGETS_BED}" if TARGETS_BED else "",
+        targets=flag("-T", TARGETS_BED),
     shell:
         "(bcftools mpileup -f {input.ref:q} -a AD,ADF,ADR -d 1000 {params.targets} -Ou "
         "{input.bam:q} | bcftools call -mv -Ou | bcftools view -v snps -m2 -M2 -Oz "
@@ -102,7 +96,7 @@ rule tissue_identity_metrics:
         identity=IDENTITY_ARGS,
     shell:
         "scce-genomics tissue-identity --genotypes {input.genotypes:q} --sites {input.sites:q} "
-        "--tumor {wildcards.tumor} --normal {params.normal} {params.identity} "
+        "--tumor {wildcards.tumor:q} --normal {params.normal:q} {params.identity} "
         "--out {output:q} 2> {log:q}"
 
 
@@ -138,7 +132,7 @@ rule tissue_cohort_sites:
         mem_mb=1000,
         runtime=10,
     shell:
-        "(for f in {input:q}; do bcftools query -f '%CHROM\\t%POS\\n' $f; done "
+        "(for f in {input:q}; do bcftools query -f '%CHROM\\t%POS\\n' \"$f\"; done "
         "| sort -k1,1 -k2,2n -u > {output:q}) 2> {log:q}"
 
 
@@ -247,7 +241,7 @@ rule tissue_contamination:
         mode=contamination_mode,
     shell:
         "scce-genomics tissue-contamination --genotypes {input.genotypes:q} --sites {input.sites:q} "
-        "--samples {params.samples} --genotype-from {params.ref} --min-depth {params.depth} "
+        "--samples {params.samples:q} --genotype-from {params.ref:q} --min-depth {params.depth} "
         "--default-af {params.af} --error-rate {params.err} {params.mode} --out {output:q} "
         "2> {log:q}"
 
@@ -270,7 +264,7 @@ rule tissue_purity:
         window=TQC.get("purity_window", 30),
     shell:
         "scce-genomics tissue-purity --genotypes {input.genotypes:q} --sites {input.sites:q} "
-        "--tumor {wildcards.tumor} --genotype-from {params.ref} --min-depth {params.depth} "
+        "--tumor {wildcards.tumor:q} --genotype-from {params.ref:q} --min-depth {params.depth} "
         "--window {params.window} --out {output:q} 2> {log:q}"
 
 
@@ -292,7 +286,7 @@ rule tissue_damage:
         bq=TQC.get("damage_min_base_quality", 20),
     shell:
         "scce-genomics tissue-damage --bam {input.bam:q} --fasta {input.ref:q} "
-        "--sample {wildcards.sample} --max-reads {params.reads} --min-base-quality {params.bq} "
+        "--sample {wildcards.sample:q} --max-reads {params.reads} --min-base-quality {params.bq} "
         "--out {output:q} 2> {log:q}"
 
 
@@ -308,11 +302,12 @@ rule tissue_sex:
         mem_mb=500,
         runtime=5,
     params:
-        sex=lambda wc: SAMPLES.loc[wc.sample, "sex"] or "",
-        targets=f"--targets {TARGETS_BED}" if TARGETS_BED else "",
+        # quoted here: an empty sex must stay an argument; {x:q} drops empty values
+        sex=lambda wc: shlex.quote(SAMPLES.loc[wc.sample, "sex"] or ""),
+        targets=flag("--targets", TARGETS_BED),
     shell:
-        "scce-genomics tissue-sex --bam {input.bam:q} --sample {wildcards.sample} "
-        "--sheet-sex '{params.sex}' {params.targets} --out {output:q} 2> {log:q}"
+        "scce-genomics tissue-sex --bam {input.bam:q} --sample {wildcards.sample:q} "
+        "--sheet-sex {params.sex} {params.targets} --out {output:q} 2> {log:q}"
 
 
 rule tissue_qc_table:
@@ -343,7 +338,7 @@ rule tissue_qc_table:
         "scce-genomics tissue-qc-table --samples {input.samples:q} --identity {input.identity:q} "
         "--contamination {input.contamination:q} --damage {input.damage:q} "
         "--purity {input.purity:q} --sex {input.sex:q} --cohort {input.cohort:q} "
-        "--thresholds '{params.thresholds}' --out {output:q} 2> {log:q}"
+        "--thresholds {params.thresholds:q} --out {output:q} 2> {log:q}"
 
 
 # Reconciliation with the CNV stage's purity: a separate table, so that the tissue QC verdict

@@ -15,7 +15,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--fq1", default="", help="FASTQ of read 1 (or single-end reads)")
     c.add_argument("--fq2", default="", help="FASTQ of read 2")
     c.add_argument("--bam", default="", help="BAM/CRAM instead of FASTQ")
-    c.add_argument("--reference", default="", help="FASTA whose contigs the BAM must match")
+    c.add_argument("--reference", default="", help="FASTA that decodes a CRAM")
+    c.add_argument(
+        "--match-reference",
+        action="store_true",
+        help="the BAM is used as given: its @SQ lines must match --reference",
+    )
     c.add_argument("--out", required=True, help="JSON with the read count")
     c.set_defaults(func=_check)
 
@@ -26,8 +31,8 @@ def _check(args: argparse.Namespace) -> int:
     from scce_genomics.reference.prepare import fasta_contigs
 
     if args.bam:
-        contigs = fasta_contigs(args.reference) if args.reference else None
-        count = check_bam(args.bam, contigs)
+        contigs = fasta_contigs(args.reference) if args.match_reference else None
+        count = check_bam(args.bam, contigs, args.reference)
         kind = "alignments"
     else:
         count = check_fastq_pair(args.fq1, args.fq2 or None)

@@ -9,14 +9,26 @@ from __future__ import annotations
 import gzip
 import itertools
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pysam
 
 from scce_genomics.errors import InputError
 from scce_genomics.fileio import open_binary
 
-__all__ = ["check_bam", "check_fastq_pair"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "alignment_contigs",
+    "check_bam",
+    "check_bam_units",
+    "check_fastq_pair",
+    "compare_contigs",
+    "is_cram",
+]
 
 
 def _records(path: Path):  # type: ignore[no-untyped-def]
@@ -88,25 +100,109 @@ def check_fastq_pair(fq1: str | Path, fq2: str | Path | None) -> int:
     return count
 
 
-def check_bam(bam: str | Path, contigs: dict[str, int] | None) -> int:
-    """Check a BAM/CRAM reads to the end and (given ``contigs``) names the reference's contigs."""
-    bam = Path(bam)
+def alignment_contigs(bam: str | Path) -> dict[str, int]:
+    """``@SQ`` names and lengths of a BAM/CRAM header (read without the reference)."""
     try:
-        with pysam.AlignmentFile(str(bam), "rb", check_sq=False) as handle:
-            header = {sq["SN"]: int(sq["LN"]) for sq in handle.header.to_dict().get("SQ", [])}
+        with pysam.AlignmentFile(str(bam), "r", check_sq=False) as handle:
+            header = handle.header.to_dict()
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot read the BAM/CRAM header ({err}); is it a BAM?", bam) from None
+    return {str(sq["SN"]): int(sq["LN"]) for sq in header.get("SQ", [])}
+
+
+def compare_contigs(bam_contigs: dict[str, int], reference: dict[str, int]) -> str:
+    """Why a BAM's ``@SQ`` lines do not fit the reference ('' when every one does).
+
+    Every contig of the BAM must be in the reference with the same length: reads on a contig
+    the reference lacks, or of another length (another build or patch), cannot be piled up
+    against it. The reference may hold more contigs than the BAM.
+    """
+    if not bam_contigs:
+        return "the header has no @SQ lines (unaligned reads?)"
+    missing = [c for c in bam_contigs if c not in reference]
+    other = [c for c, n in bam_contigs.items() if c in reference and reference[c] != n]
+    if other:
+        c = other[0]
+        return (
+            f"{len(other)} contig(s) differ in length from the reference FASTA, e.g. {c!r} is "
+            f"{bam_contigs[c]:,} bp in the BAM but {reference[c]:,} bp in the FASTA"
+        )
+    if missing:
+        return (
+            f"{len(missing)} of {len(bam_contigs)} contig(s) are not in the reference FASTA, "
+            f"e.g. {missing[0]!r} (FASTA has {', '.join(list(reference)[:3])}, ...)"
+        )
+    return ""
+
+
+def check_bam(bam: str | Path, contigs: dict[str, int] | None, reference: str | Path = "") -> int:
+    """Read a BAM/CRAM to the end (a truncated file fails here) and count its records.
+
+    With ``contigs`` its ``@SQ`` lines must fit them (:func:`compare_contigs`); a CRAM is
+    decoded with ``reference``.
+    """
+    bam = Path(bam)
+    if contigs is not None:
+        problem = compare_contigs(alignment_contigs(bam), contigs)
+        if problem:
+            raise InputError(
+                f"the BAM header does not match the reference: {problem}; the BAM was aligned "
+                "to another reference: set alignment.realign_bam: true or use the matching "
+                "reference",
+                bam,
+            )
+    try:
+        with pysam.AlignmentFile(
+            str(bam), "r", check_sq=False, reference_filename=str(reference) or None
+        ) as handle:
             count = sum(1 for _ in handle.fetch(until_eof=True))
     except (OSError, ValueError) as err:
-        raise InputError(f"cannot read BAM ({err}); is it truncated?", bam) from None
-    if contigs is None:
-        return count
-    wrong = [c for c, n in header.items() if contigs.get(c) not in (None, n)]
-    unknown = [c for c in header if c not in contigs]
-    if wrong or (header and len(unknown) == len(header)):
-        example = (wrong or unknown)[0]
-        raise InputError(
-            f"contig {example!r} of the BAM header does not match the reference FASTA "
-            "(different name or length): the BAM was aligned to another reference; set "
-            "alignment.realign_bam: true or use the matching reference",
-            bam,
-        )
+        raise InputError(f"cannot read BAM/CRAM ({err}); is it truncated?", bam) from None
+    if count == 0:
+        raise InputError("the BAM/CRAM holds no reads", bam)
     return count
+
+
+def is_cram(path: str | Path) -> bool:
+    """CRAM files start with the magic bytes ``CRAM``."""
+    with open(path, "rb") as probe:
+        return probe.read(4) == b"CRAM"
+
+
+def check_bam_units(
+    units: pd.DataFrame,
+    units_path: str | Path,
+    reference: Callable[[], dict[str, int]],
+    realign_bam: bool,
+) -> None:
+    """Start-up check of the BAM/CRAM inputs of ``units.tsv`` against the reference FASTA.
+
+    A BAM used as given (``realign_bam: false``) and every CRAM (decoded with the reference)
+    must have the reference's contigs, names and lengths; found now, before any job runs, a
+    mismatch cannot stop the run hours later. ``reference`` returns the FASTA's contig lengths
+    and is called only when a unit needs it.
+    """
+    contigs: dict[str, int] | None = None
+    for row in units.itertuples(index=False):
+        bam = str(getattr(row, "bam", "") or "")
+        if not bam:
+            continue
+        cram = is_cram(bam)
+        if realign_bam and not cram:
+            continue
+        if contigs is None:
+            contigs = reference()
+        problem = compare_contigs(alignment_contigs(bam), contigs)
+        if problem:
+            why = (
+                "a CRAM is decoded with the reference FASTA, so it must be the one the CRAM was "
+                "written with; convert it to BAM with its own reference (samtools view -b -T)"
+                if cram
+                else "the BAM is used as given (alignment.realign_bam: false); set "
+                "alignment.realign_bam: true to realign its reads, or use its reference"
+            )
+            raise InputError(
+                f"column bam: sample {row.sample!r} unit {row.unit!r}: {bam}: {problem}; {why}",
+                units_path,
+                int(getattr(row, "sheet_line", 0)) or None,
+            )

@@ -47,6 +47,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_purity)
 
     p = sub.add_parser(
+        "cnvkit",
+        help="cnvkit.py call/scatter/diagram that note degenerate input (no bins) and go on",
+    )
+    p.add_argument("command", choices=("call", "scatter", "diagram"), help="cnvkit.py command")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="its arguments, as cnvkit.py takes them")
+    p.set_defaults(func=_run_cnvkit)
+
+    p = sub.add_parser(
         "cnv-sex",
         help="the sample's sex for copy number (sheet, else sex check) and X/Y expectations",
     )
@@ -193,6 +201,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out-sex", default="", help="output: X and Y per sample")
     p.add_argument("--out-hrd", default="", help="output: HRD scar score per tumor")
     p.set_defaults(func=run_summarise)
+
+
+def _run_cnvkit(args: argparse.Namespace) -> int:
+    from scce_genomics.cnv.degenerate import run_cnvkit
+
+    return run_cnvkit(args.command, args.args)
 
 
 def run_purity(args: argparse.Namespace) -> int:

@@ -93,6 +93,8 @@ def read_cnvkit(path: str | Path) -> pd.DataFrame:
     missing = [c for c in SEGMENT_COLUMNS if c not in df.columns]
     if missing:
         raise InputError(f"not a CNVkit table: lacks columns {missing}", path)
+    if df.empty:  # a header-only table (no bins left after cnvkit fix) reads as text columns
+        df = df.astype({"start": np.int64, "end": np.int64, "log2": np.float64})
     return df
 
 

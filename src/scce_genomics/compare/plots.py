@@ -108,7 +108,7 @@ def plot_arm_frequencies(
 
 def plot_reliability(table: pd.DataFrame, title: str, path: str | Path) -> None:
     """Reliability diagram: observed accuracy against mean confidence per bin, with counts."""
-    used = table[table["n"] > 0]
+    used = table[table["n"] > 0] if len(table) else table  # no classifier: no columns
     if used.empty:
         _empty(path, "no out-of-fold prediction to draw")
         return

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 import pysam
@@ -25,6 +27,7 @@ __all__ = [
     "BuildEvidence",
     "bam_build",
     "check_build_consistency",
+    "check_gff3_header",
     "contig_naming",
     "detect_build",
     "fasta_contigs",
@@ -32,6 +35,7 @@ __all__ = [
     "normalise_build",
     "prepare_reference",
     "reference_build",
+    "reference_lengths",
 ]
 
 #: chr1 length identifies the two human builds.
@@ -278,6 +282,37 @@ def reference_build(fasta: str | Path, max_scan_bytes: int = 64 << 20) -> BuildE
     return detect_build(contigs, named, hints, source=str(fasta))
 
 
+def reference_lengths(fasta: str | Path, prepared_fai: str | Path = "") -> dict[str, int]:
+    """Contig lengths of a reference FASTA, read from an index where one is up to date.
+
+    In order: ``<fasta>.fai``, the ``.dict`` beside it, the workflow's own ``prepared_fai``
+    (``reference/genome.fa.fai`` of an earlier run, if newer than the FASTA), else the FASTA
+    itself (one pass; the first run on a large unindexed FASTA pays it once per start-up).
+    """
+    fasta = Path(fasta)
+    if not fasta.is_file():
+        raise InputError("reference FASTA not found; check reference.fasta in the config", fasta)
+    candidates = [Path(f"{fasta}.fai"), _dict_path(fasta)]
+    if prepared_fai:
+        candidates.append(Path(prepared_fai))
+    for index in candidates:
+        if not index.is_file() or index.stat().st_mtime < fasta.stat().st_mtime:
+            continue
+        lengths: dict[str, int] = {}
+        with open(index) as handle:
+            for line in handle:
+                fields = line.rstrip("\n").split("\t")
+                if index.suffix == ".dict":
+                    if line.startswith("@SQ"):
+                        tags = dict(f.split(":", 1) for f in fields[1:] if ":" in f)
+                        lengths[tags["SN"]] = int(tags["LN"])
+                elif len(fields) >= 2:
+                    lengths[fields[0]] = int(fields[1])
+        if lengths:
+            return lengths
+    return fasta_contigs(fasta)
+
+
 def bam_build(bam: str | Path) -> BuildEvidence:
     """The build a BAM/CRAM was aligned to, from its ``@SQ`` lines (SN, LN, AS, UR)."""
     try:
@@ -386,6 +421,60 @@ def check_build_consistency(
     return ref
 
 
+def check_gff3_header(gff3: str | Path) -> None:
+    """A GFF3 starts with ``##gff-version 3`` (a GTF or BED passed by mistake does not)."""
+    gff3 = Path(gff3)
+    if not gff3.is_file():
+        raise InputError("GFF3 annotation not found; check reference.gff3 in the config", gff3)
+    try:
+        with open_text(gff3) as handle:
+            first = handle.readline()
+    except (OSError, EOFError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read the GFF3 ({err}); is it truncated?", gff3) from None
+    if not first.startswith("##gff-version 3"):
+        raise InputError(
+            "not a GFF3 file: the first line must be '##gff-version 3' (Ensembl GFF3 expected, "
+            "not GTF or BED)",
+            gff3,
+            1,
+        )
+
+
+def _copy_gff3(gff3: Path, contigs: Mapping[str, int], dst: IO[str]) -> tuple[int, dict[str, int]]:
+    """Copy GFF3 features on the FASTA's contigs (renamed to its chr/no-chr naming).
+
+    Features on other contigs (patches, alts, chrY of a female-only piece) would make bcftools
+    csq and the gene calls look for sequence that is not there; they are counted and left out.
+    """
+    names = set(contigs)
+    rename: dict[str, str | None] = {}
+    kept = 0
+    dropped: dict[str, int] = {}
+    with open_text(gff3) as src:
+        for line in src:
+            if line.startswith("##FASTA"):
+                break
+            if line.startswith("#") or not line.strip():
+                if line.startswith("##sequence-region"):
+                    parts = line.split()
+                    target = harmonise_contig(parts[1], names) if len(parts) > 1 else None
+                    if target is None:
+                        continue
+                    line = " ".join([parts[0], target, *parts[2:]]) + "\n"
+                dst.write(line)
+                continue
+            seqid, rest = line.split("\t", 1) if "\t" in line else (line, "")
+            if seqid not in rename:
+                rename[seqid] = harmonise_contig(seqid, names)
+            target = rename[seqid]
+            if target is None:
+                dropped[seqid] = dropped.get(seqid, 0) + 1
+                continue
+            kept += 1
+            dst.write(f"{target}\t{rest}")
+    return kept, dropped
+
+
 def _arms_table(arms: Path, contigs: dict[str, int]) -> pd.DataFrame:
     try:
         table = pd.read_csv(arms, sep="\t", dtype={"chrom": str})
@@ -433,12 +522,7 @@ def prepare_reference(
                 fasta,
             )
     gff3 = Path(gff3)
-    if not gff3.is_file():
-        raise InputError("GFF3 annotation not found; check reference.gff3 in the config", gff3)
-    with open_text(gff3) as handle:
-        first = handle.readline()
-    if not first.startswith("##gff-version 3"):
-        raise InputError("not a GFF3 file: the first line must be '##gff-version 3'", gff3, 1)
+    check_gff3_header(gff3)
     arms_path = Path(arms)
     if not arms_path.is_file():
         raise InputError(
@@ -454,8 +538,16 @@ def prepare_reference(
     }
     with atomic_path(out["fasta"]) as tmp, open_text(Path(fasta)) as src, open(tmp, "w") as dst:
         shutil.copyfileobj(src, dst)
-    with atomic_path(out["gff3"]) as tmp, open_text(gff3) as src, open(tmp, "w") as dst:
-        shutil.copyfileobj(src, dst)
+    with atomic_open(out["gff3"]) as dst:
+        kept, dropped = _copy_gff3(gff3, contigs, dst)
+    if dropped:
+        names = ", ".join(list(dropped)[:5])
+        print(
+            f"warning: {gff3}: {sum(dropped.values())} of {kept + sum(dropped.values())} "
+            f"features lie on {len(dropped)} contig(s) absent from the reference FASTA ({names}"
+            f"{', ...' if len(dropped) > 5 else ''}); they are left out",
+            file=sys.stderr,
+        )
     with atomic_open(out["arms"]) as handle:
         table.to_csv(handle, sep="\t", index=False)
     with atomic_open(out["build"]) as handle:
