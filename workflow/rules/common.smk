@@ -8,6 +8,7 @@ from snakemake.utils import validate
 from scce_genomics.errors import InputError
 from scce_genomics.reference.prepare import check_build_consistency
 from scce_genomics.samples import load_samples, load_units, tumor_normal_pairs
+from scce_genomics.somatic.germline_resource import check_somatic_resources
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -31,6 +32,12 @@ if os.path.isfile(config["reference"]["fasta"]):
         )
     except InputError as err:
         raise WorkflowError(f"genome build mismatch: {err}") from None
+
+# Start-up check of the somatic stage's sites VCFs (germline resource, panel of normals).
+try:
+    check_somatic_resources(config)
+except InputError as err:
+    raise WorkflowError(f"somatic resource: {err}") from None
 
 validate(
     SAMPLES.drop(columns="sheet_line").dropna(axis=1),

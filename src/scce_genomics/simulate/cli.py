@@ -102,6 +102,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="FRACTION",
         help="mix each normal with another individual's germline DNA at this fraction",
     )
+    p.add_argument(
+        "--purities",
+        default="",
+        help="comma-separated tumor purities, cycled over patients (default: drawn at random)",
+    )
+    p.add_argument(
+        "--private-germline",
+        type=float,
+        default=d.private_germline_fraction,
+        metavar="FRACTION",
+        help="share of each individual's germline SNPs missing from the simulated population "
+        "resource reference/germline_resource.vcf.gz (the rest are listed with their AF)",
+    )
     p.set_defaults(func=run)
 
 
@@ -127,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
         arms=args.arms,
         vaf_bins=_floats(args.vaf_bins, "--vaf-bins"),
         contaminate_normal=args.contaminate_normal,
+        purities=_floats(args.purities, "--purities"),
+        private_germline_fraction=args.private_germline,
     )
     summary = simulate_cohort(args.outdir, spec)
     print(json.dumps({"samples": [s["sample"] for s in summary["samples"]]}))

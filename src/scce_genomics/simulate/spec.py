@@ -78,6 +78,11 @@ class CohortSpec:
     #: Fraction of each normal's DNA from another individual (own germline haplotypes drawn
     #: from a separate generator, so the rest of the cohort is unchanged); 0: none.
     contaminate_normal: float = 0.0
+    #: Share of each individual's germline SNPs absent from the simulated population resource
+    #: (``reference/germline_resource.vcf.gz``); the rest are listed with population AFs.
+    private_germline_fraction: float = 0.02
+    #: Tumor purity per patient (cycled); empty: drawn from ``purity_range``.
+    purities: tuple[float, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------

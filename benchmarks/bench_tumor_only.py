@@ -1,0 +1,400 @@
+"""Tumor-only calling on simulated tumors: against the truth, the same tumor called with its normal,
+and PureCN.
+
+Simulates four patients (ESCC/SCLC profiles, whose arm losses are LOH regions) at purity 0.3,
+0.45, 0.6 and 0.8, 60x tumor / 30x normal, germline SNPs at 1 per kb drawn from a population
+allele-frequency spectrum; the simulated population resource lists 98% of them (2% private) plus
+population variants nobody in the cohort carries. The workflow runs paired, then tumor-only with
+``somatic.germline_resource`` (the normals stay in the sheet under other patients, so they form
+the CNV reference and the panel of normals; the purity column is emptied, so the CNV stage
+estimates it). Prints:
+
+* SNV recall at truth VAF >= 0.1 and precision, per tumor and overall, with the false
+  positives split into listed germline, private germline and other; the same on LOH segments;
+* the tumor-only SBS96 cosine to the paired call of the same tumor, and TMB against paired;
+* ablations (no resource; no copy number) by re-scoring the same candidates;
+* PureCN 2.4 (``apt-get install -y r-bioc-purecn``; skipped with a message when absent) on the
+  same candidates (those passing every filter but ``germline``): precision at the recall ours
+  reaches, and at PureCN's own POSTERIOR.SOMATIC > 0.5.
+
+    python benchmarks/bench_tumor_only.py [--workdir DIR] [--scale 1/400] [--snvs 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_somatic import normalised  # noqa: E402
+
+from scce_genomics.simulate.cohort import CohortSpec, simulate_cohort  # noqa: E402
+from scce_genomics.somatic.germline_resource import population_af  # noqa: E402
+from scce_genomics.spectra.catalogues import build_catalogs  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+PURITIES = (0.3, 0.45, 0.6, 0.8)
+KEY = ["chrom", "pos", "ref", "alt"]
+MIN_VAF = 0.1
+
+
+def run_workflow(cohort: Path, workdir: Path, samples: Path, name: str, **extra: object) -> Path:
+    """Somatic VCFs and TMB of every tumor (somatic-call always re-run: it is what we measure)."""
+    results = workdir / name
+    config = {
+        "samples": str(samples),
+        "units": str(cohort / "units.tsv"),
+        "outdir": str(results),
+        "reference": {
+            "fasta": str(cohort / "reference/genome.fa"),
+            "build": "custom",
+            "gff3": str(cohort / "reference/genes.gff3"),
+            "arms": str(cohort / "reference/arms.tsv"),
+        },
+        **extra,
+    }
+    cfg = workdir / f"{name}.yaml"
+    cfg.write_text(yaml.safe_dump(config))
+    sheet = pd.read_csv(samples, sep="\t")
+    tumors = sheet.loc[sheet["type"] == "tumor", "sample"]
+    targets = [str(results / f"somatic/{t}.vcf.gz") for t in tumors]
+    targets += [str(results / f"cnv/{t}.cns") for t in tumors]
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--configfile",
+         str(cfg), "--cores", str(min(2, os.cpu_count() or 2)), "--forcerun", "somatic_call",
+         *targets, str(results / "somatic/tmb.tsv")],
+        cwd=workdir,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return results
+
+
+def read_calls(vcf: Path) -> pd.DataFrame:
+    """Every record with FILTER, tumor AD, GERMQ and POP_AF (tumor-only VCFs are split already)."""
+    fmt = "%CHROM\t%POS\t%REF\t%ALT\t%FILTER\t%INFO/GERMQ\t%INFO/POP_AF\t[%AD]\n"
+    text = subprocess.run(
+        ["bcftools", "query", "-f", fmt, "-s", sample_of(vcf), str(vcf)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    cols = [*KEY, "filter", "germq", "pop_af", "ad"]
+    df = pd.read_csv(io.StringIO(text), sep="\t", header=None, names=cols, dtype=str)
+    df["pos"] = df["pos"].astype(int)
+    df["germq"] = pd.to_numeric(df["germq"], errors="coerce")
+    ad = df["ad"].str.split(",", expand=True).astype(float)
+    df["vaf"] = ad[1] / (ad[0] + ad[1]).replace(0, np.nan)
+    df["snv"] = (df["ref"].str.len() == 1) & (df["alt"].str.len() == 1)
+    return df.drop(columns="ad")
+
+
+def sample_of(vcf: Path) -> str:
+    out = subprocess.run(["bcftools", "query", "-l", str(vcf)], capture_output=True, text=True)
+    return out.stdout.split()[0]
+
+
+def loh_mask(segments: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
+    """Whether each (chrom, pos 1-based) lies in a truth segment with minor CN 0 and total > 0."""
+    loh = segments[(segments["minor_cn"] == 0) & (segments["total_cn"] > 0)]
+    hit = np.zeros(len(table), dtype=bool)
+    for row in loh.itertuples(index=False):
+        hit |= ((table["chrom"] == row.chrom) & (table["pos"] > row.start)
+                & (table["pos"] <= row.end)).to_numpy()  # fmt: skip
+    return hit
+
+
+def germline_truth(cohort: Path, patient: str) -> pd.DataFrame:
+    """The patient's germline SNPs, with their population AF in the resource (NaN: private)."""
+    table = normalised(
+        cohort / f"truth/{patient}.germline.vcf.gz",
+        cohort / "reference/genome.fa",
+        cohort / f"truth/{patient}.germline.norm.vcf.gz",
+    )[KEY]
+    resource = cohort / "reference/germline_resource.vcf.gz"
+    return table.assign(pop_af=population_af(resource, table))
+
+
+def evaluate(
+    calls: pd.DataFrame,
+    truth: pd.DataFrame,
+    germ: pd.DataFrame,
+    segments: pd.DataFrame,
+    called: np.ndarray,
+) -> dict[str, float]:
+    """Recall (truth VAF >= 0.1), precision and FP causes of the SNVs ``called``."""
+    snv_truth = truth[truth["type"] == "SNV"]
+    is_true = calls[KEY].merge(snv_truth[KEY].assign(t=True), on=KEY, how="left")["t"].notna()
+    g = calls[KEY].merge(germ.assign(g=True), on=KEY, how="left")
+    is_germ, private = g["g"].notna().to_numpy(), g["pop_af"].isna().to_numpy()
+    sel = called & calls["snv"].to_numpy()
+    found = calls.loc[sel & is_true.to_numpy(), KEY]
+    high = snv_truth[snv_truth["vaf"] >= MIN_VAF]
+    tp_high = len(high.merge(found, on=KEY))
+    in_loh = loh_mask(segments, calls)
+    truth_loh = loh_mask(segments, high)
+    tp_loh = len(high[truth_loh].merge(calls.loc[sel & in_loh, KEY], on=KEY))
+    germ_loh = germ[loh_mask(segments, germ)]
+    fp = sel & ~is_true.to_numpy()
+    return {
+        "recall": tp_high / max(len(high), 1),
+        "precision": int((sel & is_true.to_numpy()).sum()) / max(int(sel.sum()), 1),
+        "TP": int((sel & is_true.to_numpy()).sum()),
+        "FP": int(fp.sum()),
+        "FP_germ_listed": int((fp & is_germ & ~private).sum()),
+        "FP_germ_private": int((fp & is_germ & private).sum()),
+        "FP_other": int((fp & ~is_germ).sum()),
+        "LOH_recall": tp_loh / max(int(truth_loh.sum()), 1),
+        "LOH_precision": int((sel & in_loh & is_true.to_numpy()).sum())
+        / max(int((sel & in_loh).sum()), 1),
+        "LOH_private_germ": int(germ_loh["pop_af"].isna().sum()),
+        "LOH_private_germ_called": int((fp & in_loh & is_germ & private).sum()),
+    }
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def rescore(workdir: Path, results: Path, cohort: Path, tumor: str, name: str, extra: list[str]) -> Path:
+    """Re-score the tumor-only candidates with other options (an ablation)."""
+    out = workdir / f"ablation_{name}.{tumor}.vcf.gz"
+    pon = [a for p in (results / "somatic/pon.vcf.gz",) if p.exists() for a in ("--pon", str(p))]
+    subprocess.run(
+        ["scce-genomics", "somatic-call", "--candidates", str(results / f"somatic/candidates/{tumor}.bcf"),
+         "--tumor", tumor, "--tumor-bam", str(results / f"bam/{tumor}.bam"),
+         "--fasta", str(results / "reference/genome.fa"), *pon, *extra, "--out", str(out)],
+        check=True,
+        stderr=subprocess.DEVNULL,
+        env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"),
+    )  # fmt: skip
+    return out
+
+
+def purecn(workdir: Path, results: Path, tumor: str, calls: pd.DataFrame) -> pd.DataFrame | None:
+    """PureCN's POSTERIOR.SOMATIC for the candidates that pass every filter but germline."""
+    if shutil.which("Rscript") is None or subprocess.run(
+        ["Rscript", "-e", "library(PureCN)"], capture_output=True, check=False
+    ).returncode:
+        return None
+    outdir = workdir / "purecn"
+    outdir.mkdir(exist_ok=True)
+    variants = outdir / f"{tumor}_variants.tsv"
+    if not variants.exists():
+        vcf = outdir / f"{tumor}.vcf"
+        cand = calls[calls["filter"].isin(["PASS", "germline"]) & calls["snv"]]
+        ad = subprocess.run(
+            ["bcftools", "query", "-f", "%CHROM\t%POS\t%REF\t%ALT\t[%AD]\t[%DP]\n",
+             str(results / f"somatic/{tumor}.vcf.gz")],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        counts = pd.read_csv(io.StringIO(ad), sep="\t", header=None, names=[*KEY, "ad", "dp"])
+        cand = cand.merge(counts, on=KEY)
+        contigs = pd.read_csv(results / "reference/genome.fa.fai", sep="\t", header=None)
+        lines = ["##fileformat=VCFv4.2"]
+        lines += [f"##contig=<ID={c},length={n}>" for c, n in zip(contigs[0], contigs[1])]
+        lines += [
+            '##INFO=<ID=DB,Number=0,Type=Flag,Description="In the germline resource">',
+            '##INFO=<ID=POP_AF,Number=A,Type=Float,Description="Population AF">',
+            '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+            '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">',
+            '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">',
+            f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{tumor}",
+        ]
+        for r in cand.itertuples(index=False):
+            listed = isinstance(r.pop_af, str) and r.pop_af not in (".", "")
+            info = f"DB;POP_AF={r.pop_af}" if listed else "."
+            lines.append(f"{r.chrom}\t{r.pos}\t.\t{r.ref}\t{r.alt}\t.\tPASS\t{info}\tGT:AD:DP\t0/1:{r.ad}:{r.dp}")
+        vcf.write_text("\n".join(lines) + "\n")
+        seg = outdir / f"{tumor}.seg"
+        subprocess.run(["cnvkit.py", "export", "seg", str(results / f"cnv/{tumor}.cns"), "-o", str(seg)],
+                       check=True, capture_output=True)  # fmt: skip
+        log = outdir / f"{tumor}.log"
+        with open(log, "w") as handle:
+            subprocess.run(
+                ["Rscript", str(REPO / "benchmarks/purecn_somatic.R"), str(vcf),
+                 str(results / f"cnv/{tumor}.cnr"), str(seg), tumor, str(outdir)],
+                check=True, stdout=handle, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+    table = pd.read_csv(variants, sep="\t", dtype={"chr": str})
+    return table.rename(columns={"chr": "chrom", "start": "pos", "REF": "ref", "ALT": "alt"})
+
+
+def precision_at_recall(
+    scores: np.ndarray, is_true: np.ndarray, recall_hits: np.ndarray, n_truth: int, recall: float
+) -> tuple[float, float]:
+    """Precision of the highest-scoring set whose recall (hits / n_truth) first reaches ``recall``."""
+    order = np.argsort(-scores, kind="stable")
+    hits = np.cumsum(recall_hits[order]) / max(n_truth, 1)
+    reach = np.nonzero(hits >= recall - 1e-12)[0]
+    if not reach.size or not np.isfinite(scores[order][reach[0]]):
+        return float("nan"), float(hits[-1]) if hits.size else 0.0
+    k = reach[0] + 1
+    return float(is_true[order][:k].mean()), float(hits[reach[0]])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", default="")
+    parser.add_argument("--scale", default="1/400")
+    parser.add_argument("--snvs", type=int, default=600)
+    parser.add_argument("--seed", type=int, default=31)
+    args = parser.parse_args()
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bench_tumor_only_")).resolve()
+    num, den = args.scale.split("/")
+    spec = CohortSpec(
+        patients=len(PURITIES),
+        profiles=("escc", "sclc"),
+        tumor_only=0,
+        scale=float(num) / float(den),
+        tumor_depth=60,
+        normal_depth=30,
+        snvs=args.snvs,
+        seed=args.seed,
+        units_per_sample=1,
+        purities=PURITIES,
+    )
+    cohort = workdir / "cohort"
+    t0 = time.perf_counter()
+    if not (cohort / "truth/cohort.json").exists():
+        simulate_cohort(cohort, spec)
+    print(f"simulated in {time.perf_counter() - t0:.0f} s: {cohort}")
+    fasta = cohort / "reference/genome.fa"
+    resource = cohort / "reference/germline_resource.vcf.gz"
+    sheet = pd.read_csv(cohort / "samples.tsv", sep="\t")
+    tumors = list(sheet.loc[sheet["type"] == "tumor", "sample"])
+    tumor_only = sheet.copy()
+    tumor_only.loc[tumor_only["type"] == "normal", "patient"] = "PANEL_" + tumor_only["patient"]
+    tumor_only["purity"] = ""
+    to_sheet = workdir / "samples_tumor_only.tsv"
+    tumor_only.to_csv(to_sheet, sep="\t", index=False)
+    t0 = time.perf_counter()
+    paired = run_workflow(cohort, workdir, cohort / "samples.tsv", "paired")
+    print(f"paired workflow: {time.perf_counter() - t0:.0f} s")
+    t0 = time.perf_counter()
+    alone = run_workflow(
+        cohort, workdir, to_sheet, "tumor_only", somatic={"germline_resource": str(resource)}
+    )
+    print(f"tumor-only workflow: {time.perf_counter() - t0:.0f} s")
+
+    catalog = build_catalogs(
+        [str(paired / f"somatic/{t}.vcf.gz") for t in tumors]
+        + [str(alone / f"somatic/{t}.vcf.gz") for t in tumors],
+        fasta,
+        names=[f"{t}_paired" for t in tumors] + [f"{t}_tumor_only" for t in tumors],
+    ).sbs96
+    tmb_p = pd.read_csv(paired / "somatic/tmb.tsv", sep="\t").set_index("sample")
+    tmb_t = pd.read_csv(alone / "somatic/tmb.tsv", sep="\t").set_index("sample")
+    rows, agree, ablation, peer = [], [], [], []
+    for tumor in tumors:
+        patient = tumor.removesuffix("T")
+        truth = normalised(
+            cohort / f"truth/{tumor}.somatic.vcf.gz", fasta, workdir / f"{tumor}.truth.norm.vcf.gz"
+        )
+        germ = germline_truth(cohort, patient)
+        segments = pd.read_csv(cohort / f"truth/{tumor}.cn.tsv", sep="\t")
+        purity = float(sheet.set_index("sample").loc[tumor, "purity"])
+        fitted = pd.read_json(alone / f"cnv/purity/{tumor}.json", typ="series")["purity"]
+        for mode, results in (("paired", paired), ("tumor_only", alone)):
+            calls = read_calls(results / f"somatic/{tumor}.vcf.gz")
+            called = (calls["filter"] == "PASS").to_numpy()
+            rows.append({"mode": mode, "tumor": tumor, "purity": purity, "cnv_purity": fitted,
+                         **evaluate(calls, truth, germ, segments, called)})  # fmt: skip
+        calls = read_calls(alone / f"somatic/{tumor}.vcf.gz")
+        agree.append(
+            {
+                "tumor": tumor,
+                "purity": purity,
+                "sbs96_cosine": cosine(
+                    catalog[f"{tumor}_paired"].to_numpy(float),
+                    catalog[f"{tumor}_tumor_only"].to_numpy(float),
+                ),
+                "tmb_paired": tmb_p.loc[tumor, "tmb_per_mb"],
+                "tmb_tumor_only": tmb_t.loc[tumor, "tmb_per_mb"],
+            }
+        )
+        for name, extra in (
+            ("no_resource", ["--cns", str(alone / f"cnv/{tumor}.call.cns"),
+                             "--cnv-purity", str(alone / f"cnv/purity/{tumor}.json")]),
+            ("no_copy_number", ["--germline-resource", str(resource)]),
+        ):  # fmt: skip
+            vcf = rescore(workdir, alone, cohort, tumor, name, extra)
+            ab = read_calls(vcf)
+            ablation.append({"variant": name, "tumor": tumor,
+                             **evaluate(ab, truth, germ, segments, (ab["filter"] == "PASS").to_numpy())})  # fmt: skip
+        pure = purecn(workdir, alone, tumor, calls)
+        if pure is None:
+            continue
+        cand = calls[calls["filter"].isin(["PASS", "germline"]) & calls["snv"]].reset_index(drop=True)
+        cand = cand.merge(pure[[*KEY, "POSTERIOR.SOMATIC"]], on=KEY, how="left")
+        snv_truth = truth[truth["type"] == "SNV"]
+        high = snv_truth[snv_truth["vaf"] >= MIN_VAF]
+        is_true = cand[KEY].merge(snv_truth[KEY].assign(t=1), on=KEY, how="left")["t"].notna().to_numpy()
+        hit_high = cand[KEY].merge(high[KEY].assign(t=1), on=KEY, how="left")["t"].notna().to_numpy()
+        ours = -cand["germq"].to_numpy(float)
+        theirs = cand["POSTERIOR.SOMATIC"].fillna(-np.inf).to_numpy(float)
+        our_called = (cand["filter"] == "PASS").to_numpy()
+        our_recall = hit_high[our_called].sum() / max(len(high), 1)
+        their_called = theirs > 0.5
+        p_theirs, r_theirs = precision_at_recall(theirs, is_true, hit_high, len(high), our_recall)
+        peer.append(
+            {
+                "tumor": tumor,
+                "purity": purity,
+                "purecn_purity": pd.read_csv(workdir / f"purecn/{tumor}_purity.tsv", sep="\t")["purity"].item(),
+                "candidates": len(cand),
+                "purecn_scored": int(np.isfinite(theirs).sum()),
+                "ours_recall": our_recall,
+                "ours_precision": is_true[our_called].mean() if our_called.any() else np.nan,
+                "purecn_precision_at_our_recall": p_theirs,
+                "purecn_recall_reached": r_theirs,
+                "purecn_0.5_recall": hit_high[their_called].sum() / max(len(high), 1),
+                "purecn_0.5_precision": is_true[their_called].mean() if their_called.any() else np.nan,
+            }
+        )  # fmt: skip
+    pd.set_option("display.width", 200)
+    pd.set_option("display.max_columns", 30)
+    result = pd.DataFrame(rows)
+    print(f"\nSNV recall (truth VAF >= {MIN_VAF}) and precision (all PASS SNVs) per tumor")
+    print(result.round(3).to_string(index=False))
+    overall = result.groupby("mode")[["TP", "FP"]].sum()
+    print("\nOverall (sum over tumors)")
+    for mode, part in result.groupby("mode"):
+        recall = (part["recall"] * 1).mean()
+        print(
+            f"{mode}: SNV precision {overall.loc[mode, 'TP'] / overall.loc[mode, ['TP', 'FP']].sum():.3f}, "
+            f"mean recall at VAF >= {MIN_VAF} {recall:.3f}; FP germline listed/private/other "
+            f"{part['FP_germ_listed'].sum()}/{part['FP_germ_private'].sum()}/{part['FP_other'].sum()}; "
+            f"LOH: recall {part['LOH_recall'].mean():.3f}, precision {part['LOH_precision'].mean():.3f}, "
+            f"private germline SNPs called {part['LOH_private_germ_called'].sum()} of "
+            f"{part['LOH_private_germ'].sum()}"
+        )  # fmt: skip
+    print("\nTumor-only vs paired, same tumor")
+    agree_df = pd.DataFrame(agree)
+    agree_df["tmb_rel_diff"] = agree_df["tmb_tumor_only"] / agree_df["tmb_paired"] - 1
+    print(agree_df.round(4).to_string(index=False))
+    print("\nAblations (tumor-only, same candidates re-scored)")
+    abl = pd.DataFrame(ablation)
+    print(abl.round(3).to_string(index=False))
+    if peer:
+        print("\nHead-to-head with PureCN 2.4 on the candidates passing every filter but germline")
+        print(pd.DataFrame(peer).round(3).to_string(index=False))
+    else:
+        print("\nPureCN not installed (apt-get install -y r-bioc-purecn): head-to-head skipped")
+
+
+if __name__ == "__main__":
+    main()
