@@ -37,11 +37,11 @@ import pandas as pd
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_somatic import normalised  # noqa: E402
+from bench_somatic import normalised
 
-from scce_genomics.simulate.cohort import CohortSpec, simulate_cohort  # noqa: E402
-from scce_genomics.somatic.germline_resource import population_af  # noqa: E402
-from scce_genomics.spectra.catalogues import build_catalogs  # noqa: E402
+from scce_genomics.simulate.cohort import CohortSpec, simulate_cohort
+from scce_genomics.somatic.germline_resource import population_af
+from scce_genomics.spectra.catalogues import build_catalogs
 
 REPO = Path(__file__).resolve().parents[1]
 PURITIES = (0.3, 0.45, 0.6, 0.8)
@@ -73,8 +73,8 @@ def run_workflow(cohort: Path, workdir: Path, samples: Path, name: str, **extra:
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--configfile",
-         str(cfg), "--cores", str(min(2, os.cpu_count() or 2)), "--forcerun", "somatic_call",
-         *targets, str(results / "somatic/tmb.tsv")],
+         str(cfg), "--cores", str(min(2, os.cpu_count() or 2)), *targets,
+         str(results / "somatic/tmb.tsv"), "--forcerun", "somatic_call"],
         cwd=workdir,
         env=env,
         check=True,
@@ -169,7 +169,9 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
-def rescore(workdir: Path, results: Path, cohort: Path, tumor: str, name: str, extra: list[str]) -> Path:
+def rescore(
+    workdir: Path, results: Path, cohort: Path, tumor: str, name: str, extra: list[str]
+) -> Path:
     """Re-score the tumor-only candidates with other options (an ablation)."""
     out = workdir / f"ablation_{name}.{tumor}.vcf.gz"
     pon = [a for p in (results / "somatic/pon.vcf.gz",) if p.exists() for a in ("--pon", str(p))]
@@ -186,9 +188,12 @@ def rescore(workdir: Path, results: Path, cohort: Path, tumor: str, name: str, e
 
 def purecn(workdir: Path, results: Path, tumor: str, calls: pd.DataFrame) -> pd.DataFrame | None:
     """PureCN's POSTERIOR.SOMATIC for the candidates that pass every filter but germline."""
-    if shutil.which("Rscript") is None or subprocess.run(
-        ["Rscript", "-e", "library(PureCN)"], capture_output=True, check=False
-    ).returncode:
+    if (
+        shutil.which("Rscript") is None
+        or subprocess.run(
+            ["Rscript", "-e", "library(PureCN)"], capture_output=True, check=False
+        ).returncode
+    ):
         return None
     outdir = workdir / "purecn"
     outdir.mkdir(exist_ok=True)
@@ -217,7 +222,9 @@ def purecn(workdir: Path, results: Path, tumor: str, calls: pd.DataFrame) -> pd.
         for r in cand.itertuples(index=False):
             listed = isinstance(r.pop_af, str) and r.pop_af not in (".", "")
             info = f"DB;POP_AF={r.pop_af}" if listed else "."
-            lines.append(f"{r.chrom}\t{r.pos}\t.\t{r.ref}\t{r.alt}\t.\tPASS\t{info}\tGT:AD:DP\t0/1:{r.ad}:{r.dp}")
+            lines.append(
+                f"{r.chrom}\t{r.pos}\t.\t{r.ref}\t{r.alt}\t.\tPASS\t{info}\tGT:AD:DP\t0/1:{r.ad}:{r.dp}"
+            )
         vcf.write_text("\n".join(lines) + "\n")
         seg = outdir / f"{tumor}.seg"
         subprocess.run(["cnvkit.py", "export", "seg", str(results / f"cnv/{tumor}.cns"), "-o", str(seg)],
@@ -244,6 +251,34 @@ def precision_at_recall(
         return float("nan"), float(hits[-1]) if hits.size else 0.0
     k = reach[0] + 1
     return float(is_true[order][:k].mean()), float(hits[reach[0]])
+
+
+def throughput(n: int = 1_000_000) -> float:
+    """Tumor-only candidate sites scored per second (resource AFs and segments given)."""
+    from scce_genomics.somatic.model import Candidates, SomaticParams, score
+    from scce_genomics.somatic.tumor_only import GermlineEvidence
+
+    rng = np.random.default_rng(0)
+    depth = rng.integers(20, 120, n).astype(float)
+    alt = rng.binomial(depth.astype(int), rng.choice([0.15, 0.3, 0.5], n)).astype(float)
+    table = pd.DataFrame(
+        {"chrom": "chr1", "pos": np.arange(n) * 100 + 1, "ref": "C", "alt": "A",
+         "is_indel": False, "mqbz": 0.0}
+    )  # fmt: skip
+    segments = pd.DataFrame(
+        {"chrom": "chr1", "start": np.arange(0, n * 100, 1_000_000),
+         "end": np.arange(0, n * 100, 1_000_000) + 1_000_000, "cn": 2, "minor": np.nan}
+    )  # fmt: skip
+    zeros = np.zeros(n)
+    cand = Candidates(
+        table, depth - alt, alt, alt / 2, alt / 2, zeros, alt * 35, zeros, zeros, False
+    )
+    evidence = GermlineEvidence(
+        pop_af=np.where(rng.random(n) < 0.9, rng.random(n) * 0.5, np.nan), segments=segments
+    )
+    start = time.perf_counter()
+    score(cand, SomaticParams(), purity=0.6, germline_evidence=evidence)
+    return n / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -338,12 +373,18 @@ def main() -> None:
         pure = purecn(workdir, alone, tumor, calls)
         if pure is None:
             continue
-        cand = calls[calls["filter"].isin(["PASS", "germline"]) & calls["snv"]].reset_index(drop=True)
+        cand = calls[calls["filter"].isin(["PASS", "germline"]) & calls["snv"]].reset_index(
+            drop=True
+        )
         cand = cand.merge(pure[[*KEY, "POSTERIOR.SOMATIC"]], on=KEY, how="left")
         snv_truth = truth[truth["type"] == "SNV"]
         high = snv_truth[snv_truth["vaf"] >= MIN_VAF]
-        is_true = cand[KEY].merge(snv_truth[KEY].assign(t=1), on=KEY, how="left")["t"].notna().to_numpy()
-        hit_high = cand[KEY].merge(high[KEY].assign(t=1), on=KEY, how="left")["t"].notna().to_numpy()
+        is_true = (
+            cand[KEY].merge(snv_truth[KEY].assign(t=1), on=KEY, how="left")["t"].notna().to_numpy()
+        )
+        hit_high = (
+            cand[KEY].merge(high[KEY].assign(t=1), on=KEY, how="left")["t"].notna().to_numpy()
+        )
         ours = -cand["germq"].to_numpy(float)
         theirs = cand["POSTERIOR.SOMATIC"].fillna(-np.inf).to_numpy(float)
         our_called = (cand["filter"] == "PASS").to_numpy()
@@ -394,6 +435,7 @@ def main() -> None:
         print(pd.DataFrame(peer).round(3).to_string(index=False))
     else:
         print("\nPureCN not installed (apt-get install -y r-bioc-purecn): head-to-head skipped")
+    print(f"\nTumor-only scoring throughput: {throughput():,.0f} candidate sites/s")
 
 
 if __name__ == "__main__":

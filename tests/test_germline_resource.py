@@ -120,7 +120,7 @@ def test_resource_of_another_human_build(tmp_path: Path) -> None:
     """A GRCh37 resource (chr1 at its full GRCh37 length) against a GRCh38 reference."""
     ref = fasta(tmp_path)
     res = vcf(tmp_path, RECORDS, contigs={"chr1": 249_250_621, "chr2": 4000})
-    with pytest.raises(InputError, match="GRCh37.*reference is GRCh38.*af-only-gnomad.hg38"):
+    with pytest.raises(InputError, match=r"GRCh37.*reference is GRCh38.*af-only-gnomad\.hg38"):
         check_germline_resource(res, ref, build="GRCh38")
 
 
@@ -135,7 +135,7 @@ def test_config_check_covers_resource_and_panel(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="INFO/gnomAD_AF"):
         check_somatic_resources(config)
     config["somatic"] = {"pon": str(tmp_path / "nope.vcf.gz")}
-    with pytest.raises(InputError, match="fix somatic.pon"):
+    with pytest.raises(InputError, match=r"fix somatic\.pon"):
         check_somatic_resources(config)
 
 

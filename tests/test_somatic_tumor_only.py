@@ -55,7 +55,9 @@ def run(
 
 
 def segment(cn: int, minor: float, start: int = 0, end: int = 1_000_000) -> pd.DataFrame:
-    return pd.DataFrame({"chrom": ["chr1"], "start": [start], "end": [end], "cn": [cn], "minor": [minor]})
+    return pd.DataFrame(
+        {"chrom": ["chr1"], "start": [start], "end": [end], "cn": [cn], "minor": [minor]}
+    )
 
 
 def test_diploid_het_is_germline_and_clonal_somatic_is_not() -> None:
@@ -174,7 +176,14 @@ def test_read_cnv_purity(tmp_path: Path) -> None:
 def test_score_uses_the_evidence_in_tumor_only_mode() -> None:
     """A common SNP below the het fraction fails germline; the same counts unlisted pass."""
     table = pd.DataFrame(
-        {"chrom": "chr1", "pos": [1000, 2000], "ref": "A", "alt": "G", "is_indel": False, "mqbz": 0.0}
+        {
+            "chrom": "chr1",
+            "pos": [1000, 2000],
+            "ref": "A",
+            "alt": "G",
+            "is_indel": False,
+            "mqbz": 0.0,
+        }
     )
     alt = np.array([29.0, 29.0])
     cand = Candidates(

@@ -42,7 +42,8 @@ def unindexed(resource: Path, tmp: Path) -> Path:
 
 
 def other_naming(resource: Path, tmp: Path) -> Path:
-    text = gzip.open(resource, "rt").read().replace("chr", "")
+    with gzip.open(resource, "rt") as handle:
+        text = handle.read().replace("chr", "")
     plain = tmp / "nochr.vcf"
     plain.write_text(text)
     out = tmp / "nochr.vcf.gz"

@@ -31,7 +31,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import logsumexp
 
 from scce_genomics.errors import InputError
 from scce_genomics.somatic.germline_resource import DEFAULT_ABSENT_AF
@@ -158,46 +157,69 @@ def site_copy_number(
     return seg_id, np.clip(np.rint(total), 0, MAX_CN), minor
 
 
-def _ln_binom(alt: np.ndarray, ref: np.ndarray, f: np.ndarray, err: np.ndarray) -> np.ndarray:
-    """ln P(reads | allele fraction f), broadcasting f over trailing axes."""
-    p_alt = np.clip(f * (1 - err) + (1 - f) * err / 3, 1e-300, 1.0)
-    p_ref = np.clip((1 - f) * (1 - err) + f * err / 3, 1e-300, 1.0)
-    return alt * np.log(p_alt) + ref * np.log(p_ref)
+def _lse(x: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """ln Σ_k w_k exp(x_k) over the last axis (lean: this runs on every candidate)."""
+    top = x.max(axis=-1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    terms = np.exp(x - top)
+    if weights is not None:
+        terms *= weights
+    with np.errstate(divide="ignore"):
+        return np.log(terms.sum(axis=-1)) + top[..., 0]
+
+
+def _fractions(total: np.ndarray, minor: int, purity: float) -> np.ndarray:
+    """Allele fractions of every component for total CN ``total`` and minor CN ``minor``.
+
+    Columns: germline het on the minor and major allele, germline hom; somatic clonal at
+    multiplicity 1..MAX_CN; somatic subclonal at each cell fraction of the grid.
+    """
+    p = purity
+    depth = (p * total + 2 * (1 - p))[:, None]
+    major = (total - minor)[:, None]
+    germ = np.hstack([(p * minor + 1 - p) / depth, (p * major + 1 - p) / depth, depth / depth])
+    clonal = p * np.arange(1, MAX_CN + 1)[None, :] / depth
+    sub = p * _SUBCLONAL_CCF[None, :] / depth
+    return np.clip(np.hstack([germ, clonal, sub]), 0.0, 1.0)
 
 
 def _component_likelihoods(
     alt: np.ndarray,
     ref: np.ndarray,
-    err: np.ndarray,
+    phred: np.ndarray,
     het: np.ndarray,
     total: np.ndarray,
-    minor: np.ndarray,
+    minor: int,
     purity: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """ln L(germline), ln L(somatic clonal), ln L(somatic subclonal) at one minor CN per site."""
-    p = purity
-    major = total - minor
-    depth = p * total + 2 * (1 - p)
-    a, r, e = alt[:, None], ref[:, None], err[:, None]
-    germ_vaf = np.stack(
-        [(p * minor + 1 - p) / depth, (p * major + 1 - p) / depth, np.ones_like(depth)], axis=1
-    )
+    """ln L(germline), ln L(somatic clonal), ln L(somatic subclonal) at minor CN ``minor``.
+
+    Reads are binomial around each component's fraction, with the alt reads' error rate.
+    Fractions depend on the total CN only and the error on its integer Phred score, so the
+    logarithms are taken once per (total CN, Phred) group, not once per site.
+    """
+    key = total.astype(np.int64) * 1000 + phred
+    groups, inverse = np.unique(key, return_inverse=True)
+    g_total = (groups // 1000).astype(float)
+    err = (10.0 ** (-(groups % 1000) / 10))[:, None]
+    frac = _fractions(g_total, minor, purity)
+    ln_alt = np.log(np.maximum(frac * (1 - err) + (1 - frac) * err / 3, 1e-300))
+    ln_ref = np.log(np.maximum((1 - frac) * (1 - err) + frac * err / 3, 1e-300))
+    ll = alt[:, None] * ln_alt[inverse] + ref[:, None] * ln_ref[inverse]
     germ_w = np.stack([het / 2, het / 2, 1 - het], axis=1)
-    ln_g = logsumexp(_ln_binom(a, r, np.clip(germ_vaf, 0, 1), e), axis=1, b=germ_w)
     mult = np.arange(1, MAX_CN + 1)[None, :]
-    n_mult = np.maximum(major, 1)[:, None]
-    clonal_w = np.where(mult <= n_mult, 1.0 / n_mult, 0.0)
-    clonal_vaf = np.clip(p * mult / depth[:, None], 0, 1)
-    ln_c = logsumexp(_ln_binom(a, r, clonal_vaf, e), axis=1, b=clonal_w)
-    sub_vaf = np.clip(p * _SUBCLONAL_CCF[None, :] / depth[:, None], 0, 1)
-    ln_s = logsumexp(_ln_binom(a, r, sub_vaf, e), axis=1) - math.log(_SUBCLONAL_CCF.size)
+    n_mult = np.maximum(g_total - minor, 1)[:, None]
+    clonal_w = np.where(mult <= n_mult, 1.0 / n_mult, 0.0)[inverse]
+    ln_g = _lse(ll[:, :3], germ_w)
+    ln_c = _lse(ll[:, 3 : 3 + MAX_CN], clonal_w)
+    ln_s = _lse(ll[:, 3 + MAX_CN :]) - math.log(_SUBCLONAL_CCF.size)
     return ln_g, ln_c, ln_s
 
 
 def _site_likelihoods(
     alt: np.ndarray,
     ref: np.ndarray,
-    err: np.ndarray,
+    phred: np.ndarray,
     het: np.ndarray,
     total: np.ndarray,
     minor_weights: np.ndarray,
@@ -211,7 +233,7 @@ def _site_likelihoods(
         for start in range(0, sel.size, _BLOCK):
             idx = sel[start : start + _BLOCK]
             parts = _component_likelihoods(
-                alt[idx], ref[idx], err[idx], het[idx], total[idx], np.full(idx.size, j), purity
+                alt[idx], ref[idx], phred[idx], het[idx], total[idx], j, purity
             )
             out[idx, j, :] = np.stack(parts, axis=1)
     return out
@@ -248,8 +270,7 @@ def _minor_posterior(
     codes, segs = pd.factorize(seg_id[use])
     total_ll = np.zeros((len(segs), prior.shape[1]))
     np.add.at(total_ll, codes, ln_germ[use])
-    seg_index = {s: k for k, s in enumerate(segs)}
-    rows = np.array([seg_index.get(s, -1) for s in seg_id])
+    rows = pd.Index(segs).get_indexer(seg_id)
     has = rows >= 0
     ln_post = np.log(np.maximum(prior[has], 1e-300)) + total_ll[rows[has]]
     ln_post -= ln_post.max(axis=1, keepdims=True)
@@ -328,11 +349,13 @@ def classify(
     het = 2 * (1 - f) / (2 - f)  # P(het | carrier); 1 - het: homozygous
     seg_id, total, known_minor = site_copy_number(evidence.segments, chrom, pos)
     prior = _minor_prior(total, known_minor)
-    ln_lik = _site_likelihoods(alt, ref, err, het, total, prior, purity)
+    phred = np.rint(-10 * np.log10(np.clip(err, 1e-10, 0.75))).astype(np.int64)
+    ln_lik = _site_likelihoods(alt, ref, phred, het, total, prior, purity)
     informative = usable & listed & (pop_af >= _COMMON_AF) & ~np.isfinite(known_minor)
     weights = _minor_posterior(prior, ln_lik, seg_id, informative)
     ln_w = np.log(np.maximum(weights, 1e-300))[:, :, None]
-    marginal = logsumexp(np.where(weights[:, :, None] > 0, ln_lik + ln_w, -np.inf), axis=1)
+    masked = np.where(weights[:, :, None] > 0, ln_lik + ln_w, -np.inf)
+    marginal = _lse(np.moveaxis(masked, 1, 2))
     ln_g, ln_c, ln_s = marginal[:, 0], marginal[:, 1], marginal[:, 2]
     # prior odds germline:somatic relative to an unlisted allele: carrier probability ratio
     ln_carrier = np.log(f * (2 - f)) - math.log(evidence.absent_af * (2 - evidence.absent_af))
