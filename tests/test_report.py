@@ -546,3 +546,26 @@ def test_tissue_qc_joins_the_qc_table(tmp_path: Path) -> None:
     assert qc.loc["P1T", "tissue_verdict"] == "warn"
     assert "patient" not in qc.columns  # only the QC metrics are joined
     assert (results / "report/tables/qc_tissue_qc.tsv").is_file()
+
+
+def test_views_write_no_html() -> None:
+    """Markup lives in the templates: no Python module of the report holds an HTML tag."""
+    import ast
+
+    package = REPO / "src/scce_genomics/report"
+    tag = re.compile(r"</?(p|b|i|a|div|span|table|tr|td|th|h\d|code|section|img|figure)[\s>/]")
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+            if is_text and tag.search(node.value):
+                found.append(f"{path.relative_to(package)}:{node.lineno}")
+    assert not found, f"HTML in Python strings: {found}"
+    templates = {p.relative_to(package / "templates").as_posix()
+                 for p in (package / "templates").rglob("*.j2")}  # fmt: skip
+    from scce_genomics.report.sections import SECTIONS
+
+    for section in SECTIONS:
+        assert section.template in templates, section.template
+        for panel in section.panels:
+            assert panel.template in templates, panel.template
