@@ -38,6 +38,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_somatic import normalised
+from bench_somatic import throughput as paired_throughput
 
 from scce_genomics.simulate.cohort import CohortSpec, simulate_cohort
 from scce_genomics.somatic.germline_resource import population_af
@@ -134,123 +135,149 @@ def evaluate(
     germ: pd.DataFrame,
     segments: pd.DataFrame,
     called: np.ndarray,
-) -> dict[str, float]:
-    """Recall (truth VAF >= 0.1), precision and FP causes of the SNVs ``called``."""
+) -> list[dict[str, object]]:
+    """Per region (whole genome, LOH segments): SNV recall at truth VAF >= 0.1, precision and
+    the causes of false positives of the SNVs ``called``."""
     snv_truth = truth[truth["type"] == "SNV"]
-    is_true = calls[KEY].merge(snv_truth[KEY].assign(t=True), on=KEY, how="left")["t"].notna()
-    g = calls[KEY].merge(germ.assign(g=True), on=KEY, how="left")
+    high = snv_truth[snv_truth["vaf"] >= MIN_VAF]
+    is_true = calls[KEY].merge(snv_truth[KEY].assign(t=1), on=KEY, how="left")["t"].notna()
+    g = calls[KEY].merge(germ.assign(g=1), on=KEY, how="left")
     is_germ, private = g["g"].notna().to_numpy(), g["pop_af"].isna().to_numpy()
     sel = called & calls["snv"].to_numpy()
-    found = calls.loc[sel & is_true.to_numpy(), KEY]
-    high = snv_truth[snv_truth["vaf"] >= MIN_VAF]
-    tp_high = len(high.merge(found, on=KEY))
-    in_loh = loh_mask(segments, calls)
-    truth_loh = loh_mask(segments, high)
-    tp_loh = len(high[truth_loh].merge(calls.loc[sel & in_loh, KEY], on=KEY))
-    germ_loh = germ[loh_mask(segments, germ)]
-    fp = sel & ~is_true.to_numpy()
-    return {
-        "recall": tp_high / max(len(high), 1),
-        "precision": int((sel & is_true.to_numpy()).sum()) / max(int(sel.sum()), 1),
-        "TP": int((sel & is_true.to_numpy()).sum()),
-        "FP": int(fp.sum()),
-        "FP_germ_listed": int((fp & is_germ & ~private).sum()),
-        "FP_germ_private": int((fp & is_germ & private).sum()),
-        "FP_other": int((fp & ~is_germ).sum()),
-        "LOH_recall": tp_loh / max(int(truth_loh.sum()), 1),
-        "LOH_precision": int((sel & in_loh & is_true.to_numpy()).sum())
-        / max(int((sel & in_loh).sum()), 1),
-        "LOH_private_germ": int(germ_loh["pop_af"].isna().sum()),
-        "LOH_private_germ_called": int((fp & in_loh & is_germ & private).sum()),
-    }
+    tp, fp = sel & is_true.to_numpy(), sel & ~is_true.to_numpy()
+    rows = []
+    for region, calls_in, high_in, germ_in in (
+        ("genome", np.ones(len(calls), bool), np.ones(len(high), bool), np.ones(len(germ), bool)),
+        ("LOH", loh_mask(segments, calls), loh_mask(segments, high), loh_mask(segments, germ)),
+    ):
+        found = len(high[high_in].merge(calls.loc[tp & calls_in, KEY], on=KEY))
+        rows.append(
+            {
+                "region": region,
+                "n_true": int(high_in.sum()),
+                "TP_vaf10": found,
+                "recall": found / max(int(high_in.sum()), 1),
+                "TP": int((tp & calls_in).sum()),
+                "FP": int((fp & calls_in).sum()),
+                "precision": int((tp & calls_in).sum()) / max(int((sel & calls_in).sum()), 1),
+                "FP_germ_listed": int((fp & calls_in & is_germ & ~private).sum()),
+                "FP_germ_private": int((fp & calls_in & is_germ & private).sum()),
+                "FP_other": int((fp & calls_in & ~is_germ).sum()),
+                "private_germ": int(germ.loc[germ_in, "pop_af"].isna().sum()),
+            }
+        )
+    return rows
+
+
+def pooled(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Recall and precision over the tumors' pooled counts."""
+    sums = rows.groupby(by)[["n_true", "TP_vaf10", "TP", "FP", "FP_germ_listed",
+                             "FP_germ_private", "FP_other", "private_germ"]].sum()  # fmt: skip
+    sums.insert(1, "recall", sums["TP_vaf10"] / sums["n_true"].clip(lower=1))
+    sums.insert(2, "precision", sums["TP"] / (sums["TP"] + sums["FP"]).clip(lower=1))
+    return sums.reset_index()
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
-def rescore(
-    workdir: Path, results: Path, cohort: Path, tumor: str, name: str, extra: list[str]
-) -> Path:
+BIN = Path(sys.executable).parent  # the virtualenv's scce-genomics and cnvkit.py
+ENV = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
+
+
+def rescore(workdir: Path, results: Path, tumor: str, name: str, extra: list[str]) -> Path:
     """Re-score the tumor-only candidates with other options (an ablation)."""
     out = workdir / f"ablation_{name}.{tumor}.vcf.gz"
-    pon = [a for p in (results / "somatic/pon.vcf.gz",) if p.exists() for a in ("--pon", str(p))]
-    subprocess.run(
-        ["scce-genomics", "somatic-call", "--candidates", str(results / f"somatic/candidates/{tumor}.bcf"),
-         "--tumor", tumor, "--tumor-bam", str(results / f"bam/{tumor}.bam"),
-         "--fasta", str(results / "reference/genome.fa"), *pon, *extra, "--out", str(out)],
-        check=True,
-        stderr=subprocess.DEVNULL,
-        env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"),
-    )  # fmt: skip
+    pon = results / "somatic/pon.vcf.gz"
+    cmd = [
+        "scce-genomics", "somatic-call",
+        "--candidates", str(results / f"somatic/candidates/{tumor}.bcf"),
+        "--tumor", tumor, "--tumor-bam", str(results / f"bam/{tumor}.bam"),
+        "--fasta", str(results / "reference/genome.fa"),
+        *(["--pon", str(pon)] if pon.exists() else []), *extra, "--out", str(out),
+    ]  # fmt: skip
+    subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL, env=ENV)
     return out
+
+
+def purecn_vcf(path: Path, results: Path, tumor: str, calls: pd.DataFrame) -> None:
+    """The candidates passing every filter but germline, as PureCN reads them (AD, DP, POP_AF)."""
+    cand = calls[calls["filter"].isin(["PASS", "germline"]) & calls["snv"]]
+    fmt = "%CHROM\t%POS\t%REF\t%ALT\t[%AD]\t[%DP]\n"
+    vcf = results / f"somatic/{tumor}.vcf.gz"
+    text = subprocess.run(
+        ["bcftools", "query", "-f", fmt, str(vcf)], capture_output=True, text=True, check=True
+    ).stdout
+    counts = pd.read_csv(io.StringIO(text), sep="\t", header=None, names=[*KEY, "ad", "dp"])
+    cand = cand.merge(counts, on=KEY)
+    fai = pd.read_csv(results / "reference/genome.fa.fai", sep="\t", header=None)
+    lines = ["##fileformat=VCFv4.2"]
+    lines += [f"##contig=<ID={c},length={n}>" for c, n in zip(fai[0], fai[1], strict=True)]
+    lines += [
+        '##INFO=<ID=POP_AF,Number=A,Type=Float,Description="Population AF">',
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">',
+        f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{tumor}",
+    ]
+    for r in cand.itertuples(index=False):
+        listed = isinstance(r.pop_af, str) and r.pop_af not in (".", "")
+        info = f"POP_AF={r.pop_af}" if listed else "."  # PureCN derives DB from POP_AF
+        site = f"{r.chrom}\t{r.pos}\t.\t{r.ref}\t{r.alt}\t.\tPASS\t{info}"
+        lines.append(f"{site}\tGT:AD:DP\t0/1:{r.ad}:{r.dp}")
+    path.write_text("\n".join(lines) + "\n")
 
 
 def purecn(workdir: Path, results: Path, tumor: str, calls: pd.DataFrame) -> pd.DataFrame | None:
     """PureCN's POSTERIOR.SOMATIC for the candidates that pass every filter but germline."""
-    if (
-        shutil.which("Rscript") is None
-        or subprocess.run(
-            ["Rscript", "-e", "library(PureCN)"], capture_output=True, check=False
-        ).returncode
-    ):
+    probe = ["Rscript", "-e", "library(PureCN)"]
+    if shutil.which("Rscript") is None or subprocess.run(probe, capture_output=True).returncode:
         return None
     outdir = workdir / "purecn"
     outdir.mkdir(exist_ok=True)
     variants = outdir / f"{tumor}_variants.tsv"
     if not variants.exists():
-        vcf = outdir / f"{tumor}.vcf"
-        cand = calls[calls["filter"].isin(["PASS", "germline"]) & calls["snv"]]
-        ad = subprocess.run(
-            ["bcftools", "query", "-f", "%CHROM\t%POS\t%REF\t%ALT\t[%AD]\t[%DP]\n",
-             str(results / f"somatic/{tumor}.vcf.gz")],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
-        counts = pd.read_csv(io.StringIO(ad), sep="\t", header=None, names=[*KEY, "ad", "dp"])
-        cand = cand.merge(counts, on=KEY)
-        contigs = pd.read_csv(results / "reference/genome.fa.fai", sep="\t", header=None)
-        lines = ["##fileformat=VCFv4.2"]
-        lines += [f"##contig=<ID={c},length={n}>" for c, n in zip(contigs[0], contigs[1])]
-        lines += [
-            '##INFO=<ID=DB,Number=0,Type=Flag,Description="In the germline resource">',
-            '##INFO=<ID=POP_AF,Number=A,Type=Float,Description="Population AF">',
-            '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-            '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">',
-            '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">',
-            f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{tumor}",
-        ]
-        for r in cand.itertuples(index=False):
-            listed = isinstance(r.pop_af, str) and r.pop_af not in (".", "")
-            info = f"DB;POP_AF={r.pop_af}" if listed else "."
-            lines.append(
-                f"{r.chrom}\t{r.pos}\t.\t{r.ref}\t{r.alt}\t.\tPASS\t{info}\tGT:AD:DP\t0/1:{r.ad}:{r.dp}"
-            )
-        vcf.write_text("\n".join(lines) + "\n")
-        seg = outdir / f"{tumor}.seg"
-        subprocess.run(["cnvkit.py", "export", "seg", str(results / f"cnv/{tumor}.cns"), "-o", str(seg)],
-                       check=True, capture_output=True)  # fmt: skip
-        log = outdir / f"{tumor}.log"
-        with open(log, "w") as handle:
+        vcf, seg = outdir / f"{tumor}.vcf", outdir / f"{tumor}.seg"
+        purecn_vcf(vcf, results, tumor, calls)
+        cns = results / f"cnv/{tumor}.cns"
+        export = [str(BIN / "cnvkit.py"), "export", "seg", str(cns), "-o", str(seg)]
+        subprocess.run(export, check=True, capture_output=True)
+        cnn = results / f"cnv/coverage/{tumor}.targetcoverage.cnn"
+        script = REPO / "benchmarks/purecn_somatic.R"
+        cnr = results / f"cnv/{tumor}.cnr"
+        with open(outdir / f"{tumor}.log", "w") as log:
             subprocess.run(
-                ["Rscript", str(REPO / "benchmarks/purecn_somatic.R"), str(vcf),
-                 str(results / f"cnv/{tumor}.cnr"), str(seg), tumor, str(outdir)],
-                check=True, stdout=handle, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                [
+                    "Rscript",
+                    str(script),
+                    str(vcf),
+                    str(cnn),
+                    str(cnr),
+                    str(seg),
+                    tumor,
+                    str(outdir),
+                ],
+                check=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
     table = pd.read_csv(variants, sep="\t", dtype={"chr": str})
     return table.rename(columns={"chr": "chrom", "start": "pos", "REF": "ref", "ALT": "alt"})
 
 
 def precision_at_recall(
     scores: np.ndarray, is_true: np.ndarray, recall_hits: np.ndarray, n_truth: int, recall: float
-) -> tuple[float, float]:
-    """Precision of the highest-scoring set whose recall (hits / n_truth) first reaches ``recall``."""
+) -> float:
+    """Precision of the highest-scoring calls whose recall (hits / n_truth) first reaches
+    ``recall``; NaN when the scored calls never reach it."""
     order = np.argsort(-scores, kind="stable")
+    order = order[np.isfinite(scores[order])]
     hits = np.cumsum(recall_hits[order]) / max(n_truth, 1)
     reach = np.nonzero(hits >= recall - 1e-12)[0]
-    if not reach.size or not np.isfinite(scores[order][reach[0]]):
-        return float("nan"), float(hits[-1]) if hits.size else 0.0
-    k = reach[0] + 1
-    return float(is_true[order][:k].mean()), float(hits[reach[0]])
+    if not reach.size:
+        return float("nan")
+    return float(is_true[order][: reach[0] + 1].mean())
 
 
 def throughput(n: int = 1_000_000) -> float:
@@ -261,14 +288,14 @@ def throughput(n: int = 1_000_000) -> float:
     rng = np.random.default_rng(0)
     depth = rng.integers(20, 120, n).astype(float)
     alt = rng.binomial(depth.astype(int), rng.choice([0.15, 0.3, 0.5], n)).astype(float)
+    pos = np.arange(n) * 100 + 1
     table = pd.DataFrame(
-        {"chrom": "chr1", "pos": np.arange(n) * 100 + 1, "ref": "C", "alt": "A",
-         "is_indel": False, "mqbz": 0.0}
-    )  # fmt: skip
+        {"chrom": "chr1", "pos": pos, "ref": "C", "alt": "A", "is_indel": False, "mqbz": 0.0}
+    )
+    starts = np.arange(0, n * 100, 1_000_000)
     segments = pd.DataFrame(
-        {"chrom": "chr1", "start": np.arange(0, n * 100, 1_000_000),
-         "end": np.arange(0, n * 100, 1_000_000) + 1_000_000, "cn": 2, "minor": np.nan}
-    )  # fmt: skip
+        {"chrom": "chr1", "start": starts, "end": starts + 1_000_000, "cn": 2, "minor": np.nan}
+    )
     zeros = np.zeros(n)
     cand = Candidates(
         table, depth - alt, alt, alt / 2, alt / 2, zeros, alt * 35, zeros, zeros, False
@@ -320,6 +347,10 @@ def main() -> None:
     paired = run_workflow(cohort, workdir, cohort / "samples.tsv", "paired")
     print(f"paired workflow: {time.perf_counter() - t0:.0f} s")
     t0 = time.perf_counter()
+    if not (workdir / "tumor_only").exists():  # same reads, same alignments: hard-link them
+        for sub in ("reference", "qc/units", "bam"):
+            (workdir / "tumor_only" / sub).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(paired / sub, workdir / "tumor_only" / sub, copy_function=os.link)
     alone = run_workflow(
         cohort, workdir, to_sheet, "tumor_only", somatic={"germline_resource": str(resource)}
     )
@@ -333,7 +364,8 @@ def main() -> None:
     ).sbs96
     tmb_p = pd.read_csv(paired / "somatic/tmb.tsv", sep="\t").set_index("sample")
     tmb_t = pd.read_csv(alone / "somatic/tmb.tsv", sep="\t").set_index("sample")
-    rows, agree, ablation, peer = [], [], [], []
+    rows: list[dict[str, object]] = []
+    agree, ablation, peer = [], [], []
     for tumor in tumors:
         patient = tumor.removesuffix("T")
         truth = normalised(
@@ -345,9 +377,12 @@ def main() -> None:
         fitted = pd.read_json(alone / f"cnv/purity/{tumor}.json", typ="series")["purity"]
         for mode, results in (("paired", paired), ("tumor_only", alone)):
             calls = read_calls(results / f"somatic/{tumor}.vcf.gz")
-            called = (calls["filter"] == "PASS").to_numpy()
-            rows.append({"mode": mode, "tumor": tumor, "purity": purity, "cnv_purity": fitted,
-                         **evaluate(calls, truth, germ, segments, called)})  # fmt: skip
+            for row in evaluate(
+                calls, truth, germ, segments, (calls["filter"] == "PASS").to_numpy()
+            ):
+                rows.append(
+                    {"mode": mode, "tumor": tumor, "purity": purity, "cnv_purity": fitted, **row}
+                )
         calls = read_calls(alone / f"somatic/{tumor}.vcf.gz")
         agree.append(
             {
@@ -366,76 +401,96 @@ def main() -> None:
                              "--cnv-purity", str(alone / f"cnv/purity/{tumor}.json")]),
             ("no_copy_number", ["--germline-resource", str(resource)]),
         ):  # fmt: skip
-            vcf = rescore(workdir, alone, cohort, tumor, name, extra)
-            ab = read_calls(vcf)
-            ablation.append({"variant": name, "tumor": tumor,
-                             **evaluate(ab, truth, germ, segments, (ab["filter"] == "PASS").to_numpy())})  # fmt: skip
+            ab = read_calls(rescore(workdir, alone, tumor, name, extra))
+            for row in evaluate(ab, truth, germ, segments, (ab["filter"] == "PASS").to_numpy()):
+                ablation.append({"variant": name, "tumor": tumor, **row})
         pure = purecn(workdir, alone, tumor, calls)
-        if pure is None:
-            continue
-        cand = calls[calls["filter"].isin(["PASS", "germline"]) & calls["snv"]].reset_index(
-            drop=True
-        )
-        cand = cand.merge(pure[[*KEY, "POSTERIOR.SOMATIC"]], on=KEY, how="left")
-        snv_truth = truth[truth["type"] == "SNV"]
-        high = snv_truth[snv_truth["vaf"] >= MIN_VAF]
-        is_true = (
-            cand[KEY].merge(snv_truth[KEY].assign(t=1), on=KEY, how="left")["t"].notna().to_numpy()
-        )
-        hit_high = (
-            cand[KEY].merge(high[KEY].assign(t=1), on=KEY, how="left")["t"].notna().to_numpy()
-        )
-        ours = -cand["germq"].to_numpy(float)
-        theirs = cand["POSTERIOR.SOMATIC"].fillna(-np.inf).to_numpy(float)
-        our_called = (cand["filter"] == "PASS").to_numpy()
-        our_recall = hit_high[our_called].sum() / max(len(high), 1)
-        their_called = theirs > 0.5
-        p_theirs, r_theirs = precision_at_recall(theirs, is_true, hit_high, len(high), our_recall)
-        peer.append(
-            {
-                "tumor": tumor,
-                "purity": purity,
-                "purecn_purity": pd.read_csv(workdir / f"purecn/{tumor}_purity.tsv", sep="\t")["purity"].item(),
-                "candidates": len(cand),
-                "purecn_scored": int(np.isfinite(theirs).sum()),
-                "ours_recall": our_recall,
-                "ours_precision": is_true[our_called].mean() if our_called.any() else np.nan,
-                "purecn_precision_at_our_recall": p_theirs,
-                "purecn_recall_reached": r_theirs,
-                "purecn_0.5_recall": hit_high[their_called].sum() / max(len(high), 1),
-                "purecn_0.5_precision": is_true[their_called].mean() if their_called.any() else np.nan,
-            }
-        )  # fmt: skip
-    pd.set_option("display.width", 200)
+        if pure is not None:
+            peer.append(head_to_head(workdir, tumor, purity, calls, truth, pure))
+    report(pd.DataFrame(rows), pd.DataFrame(agree), pd.DataFrame(ablation), pd.DataFrame(peer))
+    alone_rate, paired_rate = throughput(), paired_throughput()
+    print(
+        f"\nScoring throughput: tumor-only {alone_rate:,.0f} candidate sites/s, paired "
+        f"{paired_rate:,.0f} (same run; ratio {paired_rate / alone_rate:.1f})"
+    )
+
+
+def head_to_head(
+    workdir: Path,
+    tumor: str,
+    purity: float,
+    calls: pd.DataFrame,
+    truth: pd.DataFrame,
+    pure: pd.DataFrame,
+) -> dict[str, object]:
+    """Ours vs PureCN on the same candidates, each at the other's recall (truth VAF >= 0.1)."""
+    cand = calls[calls["filter"].isin(["PASS", "germline"]) & calls["snv"]]
+    cand = cand.reset_index(drop=True).merge(pure[[*KEY, "POSTERIOR.SOMATIC"]], on=KEY, how="left")
+    snv_truth = truth[truth["type"] == "SNV"]
+    high = snv_truth[snv_truth["vaf"] >= MIN_VAF]
+    flag = lambda t: cand[KEY].merge(t[KEY].assign(t=1), on=KEY, how="left")["t"].notna()  # noqa: E731
+    is_true, hit_high = flag(snv_truth).to_numpy(), flag(high).to_numpy()
+    ours = -cand["germq"].to_numpy(float)
+    theirs = cand["POSTERIOR.SOMATIC"].fillna(-np.inf).to_numpy(float)
+    our_called = (cand["filter"] == "PASS").to_numpy()
+    their_called = theirs > 0.5
+    our_recall = hit_high[our_called].sum() / max(len(high), 1)
+    their_recall = hit_high[their_called].sum() / max(len(high), 1)
+    fitted = pd.read_csv(workdir / f"purecn/{tumor}_purity.tsv", sep="\t")["purity"].item()
+    return {
+        "tumor": tumor,
+        "purity": purity,
+        "purecn_purity": fitted,
+        "candidates": len(cand),
+        "purecn_scored": int(np.isfinite(theirs).sum()),
+        "ours_recall": our_recall,
+        "ours_precision": is_true[our_called].mean(),
+        "purecn_precision_at_our_recall": precision_at_recall(
+            theirs, is_true, hit_high, len(high), our_recall
+        ),
+        "purecn_max_recall": hit_high[np.isfinite(theirs)].sum() / max(len(high), 1),
+        "purecn_recall": their_recall,
+        "purecn_precision": is_true[their_called].mean(),
+        "ours_precision_at_purecn_recall": precision_at_recall(
+            ours, is_true, hit_high, len(high), their_recall
+        ),
+    }
+
+
+def report(
+    rows: pd.DataFrame, agree: pd.DataFrame, ablation: pd.DataFrame, peer: pd.DataFrame
+) -> None:
+    pd.set_option("display.width", 220)
     pd.set_option("display.max_columns", 30)
-    result = pd.DataFrame(rows)
-    print(f"\nSNV recall (truth VAF >= {MIN_VAF}) and precision (all PASS SNVs) per tumor")
-    print(result.round(3).to_string(index=False))
-    overall = result.groupby("mode")[["TP", "FP"]].sum()
-    print("\nOverall (sum over tumors)")
-    for mode, part in result.groupby("mode"):
-        recall = (part["recall"] * 1).mean()
-        print(
-            f"{mode}: SNV precision {overall.loc[mode, 'TP'] / overall.loc[mode, ['TP', 'FP']].sum():.3f}, "
-            f"mean recall at VAF >= {MIN_VAF} {recall:.3f}; FP germline listed/private/other "
-            f"{part['FP_germ_listed'].sum()}/{part['FP_germ_private'].sum()}/{part['FP_other'].sum()}; "
-            f"LOH: recall {part['LOH_recall'].mean():.3f}, precision {part['LOH_precision'].mean():.3f}, "
-            f"private germline SNPs called {part['LOH_private_germ_called'].sum()} of "
-            f"{part['LOH_private_germ'].sum()}"
-        )  # fmt: skip
+    print(f"\nSNV recall (truth VAF >= {MIN_VAF}) and precision (all PASS SNVs); FP causes;")
+    print("LOH rows: truth segments with minor CN 0 (private_germ: private germline SNPs there)")
+    cols = ["mode", "tumor", "purity", "cnv_purity", "region", "recall", "precision", "TP", "FP",
+            "FP_germ_listed", "FP_germ_private", "FP_other", "private_germ"]  # fmt: skip
+    print(rows[cols].round(3).to_string(index=False))
+    total = pooled(rows, ["mode", "region"])
+    print("\nPooled over the tumors")
+    print(total.round(3).to_string(index=False))
     print("\nTumor-only vs paired, same tumor")
-    agree_df = pd.DataFrame(agree)
-    agree_df["tmb_rel_diff"] = agree_df["tmb_tumor_only"] / agree_df["tmb_paired"] - 1
-    print(agree_df.round(4).to_string(index=False))
-    print("\nAblations (tumor-only, same candidates re-scored)")
-    abl = pd.DataFrame(ablation)
-    print(abl.round(3).to_string(index=False))
-    if peer:
+    agree["tmb_rel_diff"] = agree["tmb_tumor_only"] / agree["tmb_paired"] - 1
+    print(agree.round(4).to_string(index=False))
+    print("\nAblations: the tumor-only candidates re-scored without the resource / copy number")
+    print(pooled(ablation, ["variant", "region"]).round(3).to_string(index=False))
+    if len(peer):
         print("\nHead-to-head with PureCN 2.4 on the candidates passing every filter but germline")
-        print(pd.DataFrame(peer).round(3).to_string(index=False))
+        print(peer.round(3).to_string(index=False))
     else:
         print("\nPureCN not installed (apt-get install -y r-bioc-purecn): head-to-head skipped")
-    print(f"\nTumor-only scoring throughput: {throughput():,.0f} candidate sites/s")
+    genome = total.set_index(["mode", "region"]).loc[("tumor_only", "genome")]
+    print("\nGoals")
+    print(
+        f"- SNV precision >= 0.95 at recall >= 0.90 (VAF >= {MIN_VAF}), purity 0.3-0.8: "
+        f"precision {genome['precision']:.3f}, recall {genome['recall']:.3f}"
+    )
+    if len(peer):
+        better = (peer["ours_precision"] >= peer["purecn_precision_at_our_recall"].fillna(0)).all()
+        print(f"- as good as or better than PureCN at equal recall on every tumor: {better}")
+    print(f"- SBS96 cosine to the paired call >= 0.98: min {agree['sbs96_cosine'].min():.4f}")
+    print(f"- TMB within 10% of paired: max |difference| {agree['tmb_rel_diff'].abs().max():.3f}")
 
 
 if __name__ == "__main__":

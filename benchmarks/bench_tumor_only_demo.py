@@ -1,4 +1,4 @@
-"""The demo cohort's tumor-only tumor: its calls against the truth and its SBS96 against the references.
+"""The demo's tumor-only tumor: its calls against the truth, its SBS96 against the references.
 
 Simulates the demo (``scce-genomics simulate --seed 7``: P1 and P2 paired, P3 an ESCC-profile
 tumor without a normal), runs the workflow's somatic stage with the simulated population
@@ -13,7 +13,6 @@ candidates re-scored without the resource, and for the truth itself.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -55,7 +54,7 @@ def main() -> None:
         if not sheet.loc[sheet["sample"] == tumor.removesuffix("T") + "N"].shape[0]:
             cns = ["--cns", str(results / f"cnv/{tumor}.call.cns")]
             cns += ["--cnv-purity", str(results / f"cnv/purity/{tumor}.json")]
-            vcfs.append(rescore(workdir, results, cohort, tumor, "no_resource", cns))
+            vcfs.append(rescore(workdir, results, tumor, "no_resource", cns))
             names.append(f"{tumor} calls without resource")
     catalog = build_catalogs([str(v) for v in vcfs], fasta, names=names).sbs96
     refs = {
@@ -86,10 +85,9 @@ def main() -> None:
 
 
 def read_calls_truth(vcf: Path) -> pd.DataFrame:
-    text = subprocess.run(
-        ["bcftools", "query", "-i", 'INFO/TYPE="SNV"', "-f", "%CHROM\t%POS\t%REF\t%ALT\n", str(vcf)],
-        capture_output=True, text=True, check=True, env=dict(os.environ),
-    ).stdout  # fmt: skip
+    """The truth's SNVs (chrom, pos, ref, alt)."""
+    query = ["bcftools", "query", "-i", 'INFO/TYPE="SNV"', "-f", "%CHROM\t%POS\t%REF\t%ALT\n"]
+    text = subprocess.run([*query, str(vcf)], capture_output=True, text=True, check=True).stdout
     rows = [line.split("\t") for line in text.splitlines()]
     df = pd.DataFrame(rows, columns=["chrom", "pos", "ref", "alt"])
     return df.assign(pos=df["pos"].astype(int))
