@@ -203,3 +203,25 @@ def test_score_uses_the_evidence_in_tumor_only_mode() -> None:
     assert list(got["filter"]) == ["germline", "PASS"]
     assert got.loc[0, "pop_af"] == 0.4 and np.isnan(got.loc[1, "pop_af"])
     assert list(got["total_cn"]) == [2, 2]
+
+
+def test_without_a_resource_the_segment_minor_cn_comes_from_all_candidates() -> None:
+    """No resource: germline hets at 0.5 fix the segment as balanced, so clonal somatic
+    mutations at purity/2 are not explained away as the lost allele of a copy-neutral LOH."""
+    rng = np.random.default_rng(4)
+    n_germ, n_som, depth, p = 200, 40, 60, 0.56
+    vafs = np.concatenate([np.full(n_germ, 0.5), np.full(n_som, p / 2)])
+    alt = rng.binomial(depth, vafs).astype(float)
+    call = classify(
+        alt,
+        depth - alt,
+        np.full(alt.size, ERR),
+        pd.Series(["chr1"] * alt.size),
+        rng.permutation(alt.size) * 1000 + 1,
+        p,
+        GermlineEvidence(segments=segment(2, np.nan)),
+        np.ones(alt.size, dtype=bool),
+    )
+    assert call.minor_cn == pytest.approx(1, abs=0.01)
+    assert (call.log10_odds[n_germ:] < 0).mean() > 0.75
+    assert (call.log10_odds[:n_germ] > 0).mean() > 0.9

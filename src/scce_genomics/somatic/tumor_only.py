@@ -19,7 +19,8 @@ somatic variants are learned per sample by EM, as tumors differ a hundredfold in
 
 When the copy-number stage gives total but not allele-specific copy number (no matched normal
 for B-allele frequencies), the minor copy number of each segment is inferred here from the
-common germline SNPs in it (resource AF ≥ 1%), the way a BAF caller would.
+common germline SNPs in it (resource AF ≥ 1%; without a resource, from all its candidates,
+mostly germline), the way a B-allele-frequency caller would.
 """
 
 from __future__ import annotations
@@ -256,20 +257,28 @@ def _minor_prior(total: np.ndarray, known: np.ndarray) -> np.ndarray:
 
 
 def _minor_posterior(
-    prior: np.ndarray, ln_lik: np.ndarray, seg_id: np.ndarray, informative: np.ndarray
+    prior: np.ndarray,
+    ln_lik: np.ndarray,
+    seg_id: np.ndarray,
+    informative: np.ndarray,
+    somatic_share: float,
 ) -> np.ndarray:
-    """Update each segment's minor-CN prior with the germline likelihood of its common SNPs."""
+    """Update each segment's minor-CN prior with the likelihood of its informative sites.
+
+    Each informative site is germline or, with probability ``somatic_share``, somatic clonal:
+    a few somatic mutations among them then cannot decide a segment.
+    """
     post = prior.copy()
     use = informative & (seg_id >= 0)
     if not use.any():
         return post
-    # a common SNP is germline with near certainty; a little somatic weight keeps one odd
-    # site from deciding a segment
-    ln_germ = np.logaddexp(ln_lik[:, :, 0] + math.log(0.99), ln_lik[:, :, 1] + math.log(0.01))
-    ln_germ = np.where(np.isfinite(ln_germ), ln_germ, -1e6)
+    ln_site = np.logaddexp(
+        ln_lik[:, :, 0] + math.log(1 - somatic_share), ln_lik[:, :, 1] + math.log(somatic_share)
+    )
+    ln_site = np.where(np.isfinite(ln_site), ln_site, -1e6)
     codes, segs = pd.factorize(seg_id[use])
     total_ll = np.zeros((len(segs), prior.shape[1]))
-    np.add.at(total_ll, codes, ln_germ[use])
+    np.add.at(total_ll, codes, ln_site[use])
     rows = pd.Index(segs).get_indexer(seg_id)
     has = rows >= 0
     ln_post = np.log(np.maximum(prior[has], 1e-300)) + total_ll[rows[has]]
@@ -351,8 +360,12 @@ def classify(
     prior = _minor_prior(total, known_minor)
     phred = np.rint(-10 * np.log10(np.clip(err, 1e-10, 0.75))).astype(np.int64)
     ln_lik = _site_likelihoods(alt, ref, phred, het, total, prior, purity)
-    informative = usable & listed & (pop_af >= _COMMON_AF) & ~np.isfinite(known_minor)
-    weights = _minor_posterior(prior, ln_lik, seg_id, informative)
+    # the segment's minor CN from its common resource SNPs (nearly all germline), or, without a
+    # resource, from all its candidates (germline SNPs outnumber somatic mutations)
+    common = usable & listed & (pop_af >= _COMMON_AF)
+    informative = (common if common.any() else usable) & ~np.isfinite(known_minor)
+    share = 0.01 if common.any() else 0.2
+    weights = _minor_posterior(prior, ln_lik, seg_id, informative, share)
     ln_w = np.log(np.maximum(weights, 1e-300))[:, :, None]
     masked = np.where(weights[:, :, None] > 0, ln_lik + ln_w, -np.inf)
     marginal = _lse(np.moveaxis(masked, 1, 2))
