@@ -34,10 +34,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_somatic import normalised
+from bench_somatic import normalised, run_workflow
 from bench_somatic import throughput as paired_throughput
 
 from scce_genomics.simulate.cohort import CohortSpec, simulate_cohort
@@ -48,40 +47,6 @@ REPO = Path(__file__).resolve().parents[1]
 PURITIES = (0.3, 0.45, 0.6, 0.8)
 KEY = ["chrom", "pos", "ref", "alt"]
 MIN_VAF = 0.1
-
-
-def run_workflow(cohort: Path, workdir: Path, samples: Path, name: str, **extra: object) -> Path:
-    """Somatic VCFs and TMB of every tumor (somatic-call always re-run: it is what we measure)."""
-    results = workdir / name
-    config = {
-        "samples": str(samples),
-        "units": str(cohort / "units.tsv"),
-        "outdir": str(results),
-        "reference": {
-            "fasta": str(cohort / "reference/genome.fa"),
-            "build": "custom",
-            "gff3": str(cohort / "reference/genes.gff3"),
-            "arms": str(cohort / "reference/arms.tsv"),
-        },
-        **extra,
-    }
-    cfg = workdir / f"{name}.yaml"
-    cfg.write_text(yaml.safe_dump(config))
-    sheet = pd.read_csv(samples, sep="\t")
-    tumors = sheet.loc[sheet["type"] == "tumor", "sample"]
-    targets = [str(results / f"somatic/{t}.vcf.gz") for t in tumors]
-    targets += [str(results / f"cnv/{t}.cns") for t in tumors]
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
-    subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--configfile",
-         str(cfg), "--cores", str(min(2, os.cpu_count() or 2)), *targets,
-         str(results / "somatic/tmb.tsv"), "--forcerun", "somatic_call"],
-        cwd=workdir,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    return results
 
 
 def read_calls(vcf: Path) -> pd.DataFrame:
@@ -344,16 +309,16 @@ def main() -> None:
     to_sheet = workdir / "samples_tumor_only.tsv"
     tumor_only.to_csv(to_sheet, sep="\t", index=False)
     t0 = time.perf_counter()
-    paired = run_workflow(cohort, workdir, cohort / "samples.tsv", "paired")
+    more = (*(f"cnv/{t}.cns" for t in tumors), "somatic/tmb.tsv")
+    paired = run_workflow(cohort, workdir, cohort / "samples.tsv", "paired", more)
     print(f"paired workflow: {time.perf_counter() - t0:.0f} s")
     t0 = time.perf_counter()
     if not (workdir / "tumor_only").exists():  # same reads, same alignments: hard-link them
         for sub in ("reference", "qc/units", "bam"):
             (workdir / "tumor_only" / sub).parent.mkdir(parents=True, exist_ok=True)
             shutil.copytree(paired / sub, workdir / "tumor_only" / sub, copy_function=os.link)
-    alone = run_workflow(
-        cohort, workdir, to_sheet, "tumor_only", somatic={"germline_resource": str(resource)}
-    )
+    resource_config = {"germline_resource": str(resource)}
+    alone = run_workflow(cohort, workdir, to_sheet, "tumor_only", more, somatic=resource_config)
     print(f"tumor-only workflow: {time.perf_counter() - t0:.0f} s")
 
     catalog = build_catalogs(

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_tumor_only import read_calls, rescore, run_workflow
+from bench_somatic import run_workflow
+from bench_tumor_only import read_calls, rescore
 
 from scce_genomics.simulate.cohort import CohortSpec, simulate_cohort
 from scce_genomics.spectra.catalogues import build_catalogs

@@ -12,6 +12,7 @@ import pytest
 from scce_genomics.errors import InputError
 from scce_genomics.somatic.model import Candidates, SomaticParams, score
 from scce_genomics.somatic.tumor_only import (
+    GermlineCall,
     GermlineEvidence,
     classify,
     read_cnv_purity,
@@ -26,32 +27,40 @@ def expected_vaf(purity: float, total: int, copies: float, normal_copies: float)
     return (purity * copies + (1 - purity) * normal_copies) / (purity * total + 2 * (1 - purity))
 
 
+def call_counts(
+    alt: np.ndarray,
+    depth: int,
+    positions: np.ndarray,
+    purity: float,
+    evidence: GermlineEvidence,
+) -> GermlineCall:
+    """Classify sites on chr1 with these alt counts at one depth (all pass technical filters)."""
+    return classify(
+        alt,
+        depth - alt,
+        np.full(alt.size, ERR),
+        pd.Series(["chr1"] * alt.size),
+        positions,
+        purity,
+        evidence,
+        np.ones(alt.size, dtype=bool),
+    )
+
+
 def run(
     vafs: list[float],
     depth: int = 80,
     purity: float = 0.7,
     pop_af: list[float] | None = None,
     segments: pd.DataFrame | None = None,
-    positions: list[int] | None = None,
 ) -> np.ndarray:
     """log10 odds germline:somatic of sites with alt counts at exactly these fractions."""
     alt = np.rint(np.array(vafs) * depth)
-    ref = depth - alt
-    pos = np.array(positions or [1000 + 10 * i for i in range(len(vafs))])
     evidence = GermlineEvidence(
         pop_af=None if pop_af is None else np.array(pop_af, dtype=float), segments=segments
     )
-    call = classify(
-        alt,
-        ref,
-        np.full(alt.size, ERR),
-        pd.Series(["chr1"] * alt.size),
-        pos,
-        purity,
-        evidence,
-        np.ones(alt.size, dtype=bool),
-    )
-    return call.log10_odds
+    positions = 1000 + 10 * np.arange(alt.size)
+    return call_counts(alt, depth, positions, purity, evidence).log10_odds
 
 
 def segment(cn: int, minor: float, start: int = 0, end: int = 1_000_000) -> pd.DataFrame:
@@ -105,16 +114,9 @@ def test_minor_copy_number_is_inferred_from_common_snps() -> None:
     segments = pd.concat(
         [segment(2, np.nan, 0, 10_000), segment(2, np.nan, 10_000, 20_000)], ignore_index=True
     )
-    call = classify(
-        alt,
-        80 - alt,
-        np.full(alt.size, ERR),
-        pd.Series(["chr1"] * alt.size),
-        np.concatenate([np.arange(n) * 100 + 50, 10_000 + np.arange(n) * 100 + 50]),
-        p,
-        GermlineEvidence(pop_af=np.full(alt.size, 0.3), segments=segments),
-        np.ones(alt.size, dtype=bool),
-    )
+    positions = np.concatenate([np.arange(n) * 100 + 50, 10_000 + np.arange(n) * 100 + 50])
+    evidence = GermlineEvidence(pop_af=np.full(alt.size, 0.3), segments=segments)
+    call = call_counts(alt, 80, positions, p, evidence)
     assert call.minor_cn[:n] == pytest.approx(0, abs=0.01)
     assert call.minor_cn[n:] == pytest.approx(1, abs=0.01)
     assert (call.log10_odds > 1).all()
@@ -127,16 +129,7 @@ def test_somatic_prior_is_learned_from_the_sample() -> None:
     vafs = np.concatenate([np.full(n_som, 0.3), np.full(n_germ, 0.5)])
     depth = 60
     alt = rng.binomial(depth, vafs).astype(float)
-    call = classify(
-        alt,
-        depth - alt,
-        np.full(alt.size, ERR),
-        pd.Series(["chr1"] * alt.size),
-        np.arange(alt.size) * 100 + 1,
-        0.6,
-        GermlineEvidence(),
-        np.ones(alt.size, dtype=bool),
-    )
+    call = call_counts(alt, depth, np.arange(alt.size) * 100 + 1, 0.6, GermlineEvidence())
     assert call.somatic_prior == pytest.approx(n_som / (n_som + n_germ), abs=0.05)
 
 
@@ -212,16 +205,8 @@ def test_without_a_resource_the_segment_minor_cn_comes_from_all_candidates() -> 
     n_germ, n_som, depth, p = 200, 40, 60, 0.56
     vafs = np.concatenate([np.full(n_germ, 0.5), np.full(n_som, p / 2)])
     alt = rng.binomial(depth, vafs).astype(float)
-    call = classify(
-        alt,
-        depth - alt,
-        np.full(alt.size, ERR),
-        pd.Series(["chr1"] * alt.size),
-        rng.permutation(alt.size) * 1000 + 1,
-        p,
-        GermlineEvidence(segments=segment(2, np.nan)),
-        np.ones(alt.size, dtype=bool),
-    )
+    positions = rng.permutation(alt.size) * 1000 + 1
+    call = call_counts(alt, depth, positions, p, GermlineEvidence(segments=segment(2, np.nan)))
     assert call.minor_cn == pytest.approx(1, abs=0.01)
     assert (call.log10_odds[n_germ:] < 0).mean() > 0.75
     assert (call.log10_odds[:n_germ] > 0).mean() > 0.9

@@ -20,9 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pysam
 
-from scce_genomics.fileio import atomic_open, atomic_path
+from scce_genomics.fileio import write_bgzipped_vcf
 from scce_genomics.simulate.events import Variant
 from scce_genomics.simulate.genome import SyntheticGenome
 
@@ -159,13 +158,5 @@ def write_germline_resource(
         table["chrom"] + "\t" + table["pos"].astype(str) + "\t.\t" + table["ref"] + "\t"
         + table["alt"] + "\t.\tPASS\t" + info
     )  # fmt: skip
-    with atomic_path(path) as tmp:
-        plain = tmp.with_name(tmp.name + ".vcf")
-        with atomic_open(plain) as handle:
-            handle.write("\n".join(header) + "\n")
-            if len(body):
-                handle.write("\n".join(body.tolist()) + "\n")
-        pysam.tabix_compress(str(plain), str(tmp), force=True)
-        plain.unlink()
-    pysam.tabix_index(str(path), preset="vcf", force=True)
+    write_bgzipped_vcf(path, header, body.tolist())
     return path

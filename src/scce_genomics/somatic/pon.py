@@ -27,7 +27,7 @@ import pysam
 
 from scce_genomics import __version__
 from scce_genomics.errors import InputError
-from scce_genomics.fileio import atomic_open, atomic_path
+from scce_genomics.fileio import write_bgzipped_vcf
 
 __all__ = ["alleles_from_bams", "alleles_from_vcfs", "write_pon"]
 
@@ -173,14 +173,5 @@ def write_pon(
         table["chrom"] + "\t" + table["pos"].astype(str) + "\t.\t" + table["ref"] + "\t"
         + table["alt"] + "\t.\t.\tN_NORMALS=" + table["n_normals"].astype(str)
     )  # fmt: skip
-    out = Path(out)
-    with atomic_path(out) as tmp:
-        plain = tmp.with_name(tmp.name + ".vcf")
-        with atomic_open(plain) as handle:
-            handle.write("\n".join(header) + "\n")
-            if len(body):
-                handle.write("\n".join(body.tolist()) + "\n")
-        pysam.tabix_compress(str(plain), str(tmp), force=True)
-        plain.unlink()
-    pysam.tabix_index(str(out), preset="vcf", force=True)
+    write_bgzipped_vcf(out, header, body.tolist())
     return len(table)

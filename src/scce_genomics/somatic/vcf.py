@@ -10,10 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pysam
 
 from scce_genomics import __version__
-from scce_genomics.fileio import atomic_open, atomic_path
+from scce_genomics.fileio import write_bgzipped_vcf
 from scce_genomics.somatic.model import FILTERS
 
 __all__ = ["write_somatic_vcf"]
@@ -121,14 +120,6 @@ def write_somatic_vcf(
     order = {c: i for i, c in enumerate(contigs)}
     df = scored.assign(_o=scored["chrom"].map(order)).sort_values(["_o", "pos"], kind="stable")
     samples = [tumor] + ([normal] if normal else [])
-    out = Path(out)
     lines = _records(df, bool(normal)) if len(df) else np.array([], dtype=object)
-    with atomic_path(out) as tmp:
-        plain = tmp.with_name(tmp.name + ".vcf")
-        with atomic_open(plain) as handle:
-            handle.write(_header(contigs, samples, command))
-            if len(lines):
-                handle.write("\n".join(lines.tolist()) + "\n")
-        pysam.tabix_compress(str(plain), str(tmp), force=True)
-        plain.unlink()
-    pysam.tabix_index(str(out), preset="vcf", force=True)
+    header = _header(contigs, samples, command).rstrip("\n").split("\n")
+    write_bgzipped_vcf(out, header, lines.tolist())
