@@ -63,33 +63,59 @@ def test_every_expected_figure_is_recomputed_from_the_built_references(refs):
         assert abs(got - row.expected_pct) <= row.tolerance_pct + 1e-9, (row.figure, got)
 
 
-def test_arm_and_focal_calls_match_the_source_derivations(refs):
+@pytest.mark.parametrize("name", ["ESCC", "EAC"])
+def test_arm_and_focal_calls_match_the_source_derivations(refs, name):
     """Our segment summarising reproduces the source's arm and gene log2 tables (4 decimals)."""
-    escc = refs["ESCC"]
-    src = pd.read_csv(SOURCE / "cna/TCGA_ESCC_SNP6_arm_weighted_log2ratio_hg19.tsv", sep="\t")
+    ref = refs[name]
+    src = pd.read_csv(SOURCE / f"cna/TCGA_{name}_SNP6_arm_weighted_log2ratio_hg19.tsv", sep="\t")
     src["sample"] = src["sample"].str[:12]
-    ours = escc.arm_calls.pivot(index="sample", columns="arm", values="log2")
+    ours = ref.arm_calls.pivot(index="sample", columns="arm", values="log2")
     src = src.set_index("sample")
     diff = (ours.loc[src.index, src.columns] - src).abs().to_numpy()
     assert np.nanmax(diff) < 6e-5
-    freq = pd.read_csv(SOURCE / "cna/TCGA_ESCC_arm_level_frequencies_hg19.tsv", sep="\t")
+    freq = pd.read_csv(SOURCE / f"cna/TCGA_{name}_arm_level_frequencies_hg19.tsv", sep="\t")
     freq = freq[freq["threshold"] == 0.2].set_index("arm")
-    mine = arm_frequencies(escc).set_index("arm")
+    mine = arm_frequencies(ref).set_index("arm")
     assert np.allclose(100 * mine.loc[freq.index, "gain_freq"], freq["gain_pct"], atol=0.051)
     assert np.allclose(100 * mine.loc[freq.index, "loss_freq"], freq["loss_pct"], atol=0.051)
-    genes = pd.read_csv(SOURCE / "cna/TCGA_ESCC_SNP6_gene_log2ratio_hg19.tsv", sep="\t")
+    genes = pd.read_csv(SOURCE / f"cna/TCGA_{name}_SNP6_gene_log2ratio_hg19.tsv", sep="\t")
     genes["sample"] = genes["sample"].str[:12]
     genes = genes.set_index("sample")
-    ours = escc.focal_calls.pivot(index="sample", columns="gene", values="log2")
+    ours = ref.focal_calls.pivot(index="sample", columns="gene", values="log2")
     diff = (ours.loc[genes.index, genes.columns] - genes).abs().to_numpy()
     assert np.nanmax(diff) < 6e-5
 
 
-def test_driver_table_of_the_source_is_reproduced(refs):
-    table = pd.read_csv(SOURCE / "mutations/TCGA_ESCC_MC3_driver_gene_frequencies.tsv", sep="\t")
-    mine = gene_frequencies(refs["ESCC"]).set_index("gene")
-    for row in table.itertuples():
-        assert int(mine["n_mutated"].get(row.gene, 0)) == row.n_mut_all, row.gene
+@pytest.mark.parametrize(
+    ("name", "table"),
+    [
+        ("ESCC", "TCGA_ESCC_MC3_driver_gene_frequencies.tsv"),
+        ("EAC", "TCGA_EAC_MC3_driver_gene_frequencies.tsv"),
+        ("SCLC", "SCLC_George2015_driver_gene_frequencies.tsv"),
+    ],
+)
+def test_driver_table_of_the_source_is_reproduced(refs, name, table):
+    source = pd.read_csv(SOURCE / "mutations" / table, sep="\t")
+    mine = gene_frequencies(refs[name]).set_index("gene")
+    assert len(source) >= 15
+    for row in source.itertuples():
+        assert int(mine["n_mutated"].get(row.gene, 0)) == row.n_mut_all, (name, row.gene)
+        assert int(mine["n_samples"].iloc[0]) == row.n_samples
+
+
+def test_every_eac_patient_has_every_family_and_sclc_copy_number_is_stated_absent(refs):
+    eac = refs["EAC"]
+    families = [
+        set(eac.sbs96.columns), set(eac.exposures.index), set(eac.mutation_samples),
+        set(eac.arm_calls["sample"]), set(eac.focal_calls["sample"]),
+    ]  # fmt: skip
+    assert all(f == families[0] for f in families) and len(families[0]) == 66
+    sclc = refs["SCLC"]
+    assert sclc.arm_calls is None and sclc.arm_freq is None and sclc.focal_calls is None
+    assert "no per-patient SCLC copy number" in sclc.meta["unavailable"]["arm_cnv"]
+    assert len(sclc.mutation_samples) == 97
+    # ten SCLC patients have both an exome catalogue and George 2015 calls
+    assert len(set(sclc.sbs96.columns) & set(sclc.mutation_samples)) == 10
 
 
 def test_builder_round_trip_reproduces_the_shipped_profiles(tmp_path):
@@ -112,7 +138,9 @@ def test_profile_yaml_states_size_build_and_assay(refs):
     assert meta["n_samples"] == {
         "sbs96": 95, "signatures": 95, "mutations": 96, "arm_cnv": 96, "focal_cnv": 96,
     }  # fmt: skip
-    assert refs["EAC"].arm_calls is None and refs["EAC"].arm_freq is not None
+    assert refs["EAC"].meta["n_samples"] == {
+        "sbs96": 66, "signatures": 66, "mutations": 66, "arm_cnv": 66, "focal_cnv": 66,
+    }  # fmt: skip
 
 
 def test_count_trinucleotides_matches_brute_force(tmp_path):
@@ -169,3 +197,24 @@ def test_bad_inputs_raise_input_errors(tmp_path):
         opportunity(tmp_path / "missing.tsv")
     assert main(["reference", "build", "--name", "X", "--outdir", str(tmp_path / "x"),
                  "--build", "GRCh37", "--assay", "exome", "--sbs96", str(bad)]) == 2  # fmt: skip
+    good = SOURCE / "sbs96" / "SCLC_WES_SBS96_counts.tsv.gz"
+    base = ["reference", "build", "--name", "X", "--outdir", str(tmp_path / "y"), "--build",
+            "GRCh37", "--assay", "exome", "--sbs96", str(good)]  # fmt: skip
+    assert main([*base, "--unavailable", "no reason given"]) == 2
+    assert main([*base, "--unavailable", "copy_number=none"]) == 2  # not a family name
+    assert not (tmp_path / "y").exists()
+
+
+def test_count_trinucleotides_target_ending_at_the_contig_end(tmp_path):
+    """A capture interval may end exactly at the last base of a contig (BED end = length)."""
+    seq = "ACGTTGCAAC" * 30 + "ACG"  # 303 bases
+    fasta = tmp_path / "g.fa"
+    fasta.write_text(f">c1\n{seq}\n")
+    bed = tmp_path / "t.bed"
+    bed.write_text(f"c1\t290\t{len(seq)}\n")
+    got = count_trinucleotides(fasta, bed)
+    # centres 290..301 (the last base has no 3' neighbour): 12 windows, none with N
+    assert got.sum() == len(seq) - 1 - 290
+    whole = count_trinucleotides(fasta, None)
+    bed.write_text(f"c1\t0\t{len(seq)}\n")
+    assert count_trinucleotides(fasta, bed).equals(whole)

@@ -67,18 +67,18 @@ def test_arms_that_could_not_be_called_are_not_read_as_unchanged(tmp_path: Path)
 
 def test_closest_reference_na_is_shown_with_its_reason(tmp_path: Path) -> None:
     results, samples = make_results(tmp_path, {"A1T": "A1", "B1T": "B1"})
-    sim = pd.read_csv(results / "compare/spectra_samples.tsv", sep="\t")
+    sim = pd.read_csv(results / "compare/tumors.tsv", sep="\t")
     sim = sim.astype({"call": object, "reason": object})
     sim.loc[sim["sample"] == "A1T", ["call", "reason"]] = [np.nan, "12 SBS, fewer than 20"]
     sim.loc[sim["sample"] == "B1T", ["call", "reason"]] = [np.nan, np.nan]
-    _tsv(sim, results / "compare/spectra_samples.tsv")
+    _tsv(sim, results / "compare/tumors.tsv")
     page, _ = _build(results, samples)
     text = _text(page)
     assert not re.search(r"\bnan\b", text, re.I)
-    assert "Closest reference by SBS96: NA (12 SBS, fewer than 20)" in _tumor_text(page, "A1T")
-    assert "NA (compare/spectra_samples.tsv gives no reason)" in _tumor_text(page, "B1T")
+    assert "SBS96 spectrum): NA (12 SBS, fewer than 20)" in _tumor_text(page, "A1T")
+    assert "NA (compare/tumors.tsv gives no reason)" in _tumor_text(page, "B1T")
     summary = pd.read_csv(results / "report/tables/tumor_summary.tsv", sep="\t")
-    closest = summary.set_index("sample")["closest reference (SBS96)"]
+    closest = summary.set_index("sample")["closest reference"]
     assert closest["A1T"] == "NA (12 SBS, fewer than 20)"
 
 

@@ -167,3 +167,61 @@ def test_cli_and_plots(tmp_path: Path, cosmic: pd.DataFrame) -> None:
         == 0
     )
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_em_reaches_the_map_of_counts_and_prior(cosmic: pd.DataFrame) -> None:
+    """The EM fractions maximise multinomial likelihood + Dirichlet prior (checked by scipy)."""
+    from scipy.optimize import minimize
+
+    from scce_genomics.signatures.fit import _em
+
+    names = ["SBS1", "SBS5", "SBS13", "SBS40a"]
+    w = cosmic[names].to_numpy()
+    x = np.random.default_rng(2).multinomial(60, w @ np.array([0.2, 0.3, 0.3, 0.2]))[None, :]
+    prior = np.array([0.25, 0.25, 0.25, 0.25])
+    f = _em(w, x.astype(float), np.ones((1, 4), bool), prior, 20.0)[0]
+
+    def neg(z: np.ndarray) -> float:
+        q = np.exp(z) / np.exp(z).sum()
+        return -float(x[0] @ np.log(w @ q) + 20.0 * prior @ np.log(q))
+
+    best = minimize(
+        neg,
+        np.zeros(4),
+        method="Nelder-Mead",
+        options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 20000},
+    )
+    q = np.exp(best.x) / np.exp(best.x).sum()
+    assert np.allclose(f, q, atol=2e-3)
+    assert neg(np.log(f)) <= best.fun + 1e-6
+
+
+def test_cohort_prior_stops_flat_signatures_trading_places(cosmic: pd.DataFrame) -> None:
+    """A cohort sharing one flat-rich mix: the prior recovers it at 60 mutations, NNLS cannot."""
+    mix = {"SBS1": 0.15, "SBS5": 0.25, "SBS2": 0.2, "SBS13": 0.2, "SBS16": 0.2}
+    rng = np.random.default_rng(5)
+    p = sum(f * cosmic[s].to_numpy() for s, f in mix.items())
+    catalog = pd.DataFrame(rng.multinomial(60, p / p.sum(), size=40).T, index=cosmic.index)
+    truth = pd.Series(mix)
+    med = {}
+    for method in ("nnls", "cohort-prior"):
+        res = fit_samples(catalog, cosmic, settings=FitSettings(bootstrap=0, method=method))
+        frac = (res.exposures / res.exposures.sum()).fillna(0)
+        t = truth.reindex(frac.index).fillna(0).to_numpy()
+        med[method] = float(np.median(cosine(frac.T.to_numpy(), t)))
+        if method == "cohort-prior":
+            assert res.prior_strength >= 50  # tumors agree: a strong prior is chosen
+            assert (res.summary["method"] == "cohort-prior").all()
+    assert med["cohort-prior"] > 0.97 > med["nnls"]
+
+
+def test_prior_strength_stays_low_when_tumors_differ(cosmic: pd.DataFrame) -> None:
+    rng = np.random.default_rng(6)
+    pure = ["SBS2", "SBS4", "SBS17b", "SBS18"]
+    counts = [rng.multinomial(800, cosmic[pure[i % 4]].to_numpy()) for i in range(24)]
+    catalog = pd.DataFrame(np.stack(counts).T, index=cosmic.index)
+    res = fit_samples(catalog, cosmic, settings=FitSettings(bootstrap=0))
+    assert res.prior_strength <= 10
+    frac = res.exposures / res.exposures.sum()
+    for i, sample in enumerate(frac.columns):  # each tumor keeps its own dominant signature
+        assert frac[sample].idxmax() == pure[i % 4]

@@ -1,9 +1,11 @@
 # Comparison of the cohort with the reference profiles (ESCC target; EAC and SCLC contrasts):
-# spectra, signatures, driver genes and copy number, with the symmetric ESCC-like verdict.
+# one calibrated per-tumor classifier over spectra, signatures, driver genes and copy number,
+# cross-validated on the references, and the symmetric ESCC-like verdict per family.
 
 CMP = config.get("comparison", {})
 CMP_VERDICT = CMP.get("verdict", {})
 CMP_POSTERIOR = CMP.get("posterior", {})
+SIG = config["signatures"]
 CMP_REFERENCES = [
     # relative paths name folders of the run directory if they exist, else shipped ones
     r if os.path.isabs(r) or os.path.exists(r) else os.path.join(workflow.basedir, r)
@@ -31,25 +33,39 @@ CMP_SETTINGS = " ".join(
         f"--presence-min {CMP.get('presence_min', 0.05)}",
         f"--alpha {CMP_VERDICT.get('alpha', 0.05)}",
         f"--min-support {CMP_VERDICT.get('min_support', 0.9)}",
-        f"--posterior-smoothing {CMP_POSTERIOR.get('smoothing', 20)}",
         f"--min-posterior {CMP_POSTERIOR.get('min_posterior', 0.9)}",
+        f"--folds {CMP.get('cv_folds', 5)}",
+        # the references' signatures are refitted as the cohort's were (signatures.smk)
+        f"--cosmic-version {SIG['cosmic_version']}",
+        f"--signature-build {config['reference']['build'] if CMP_HUMAN else 'GRCh38'}",
+        f"--signature-candidates {shlex.quote(','.join(SIG['candidates']))}",
+        f"--signature-method {SIG.get('method', 'cohort-prior')}",
     ]
+    + (["--signature-exome"] if TARGETS_BED else [])
+    + (
+        [f"--signature-file {shlex.quote(SIG['signature_file'])}"]
+        if SIG.get("signature_file")
+        else []
+    )
     + (
         [f"--arm-threshold {CMP['arm_threshold']}"]
         if CMP.get("arm_threshold") is not None
         else []
     )
     + (["--use-arm-calls"] if CMP.get("use_arm_calls", False) else [])
-    + [f"--reference {r}" for r in CMP_REFERENCES]
-    + [f"--versus {name}={path}" for name, path in CMP.get("versus", {}).items()]
+    + [f"--reference {shlex.quote(r)}" for r in CMP_REFERENCES]
+    + [
+        f"--versus {shlex.quote(f'{name}={path}')}"
+        for name, path in CMP.get("versus", {}).items()
+    ]
 )
 # Trinucleotide abundance of the cohort's assay: a shipped table (GRCh37/GRCh38, genome or
 # exome) or counted from the reference FASTA (custom genomes, within the targets if any).
 CMP_OPPORTUNITY = (
     f"--opportunity {config['reference']['build']}_{'exome' if TARGETS_BED else 'genome'}"
     if CMP_HUMAN
-    else f"--fasta {out('reference/genome.fa')}"
-    + (f" --targets {TARGETS_BED}" if TARGETS_BED else "")
+    else f"--fasta {shlex.quote(out('reference/genome.fa'))}"
+    + (f" --targets {shlex.quote(TARGETS_BED)}" if TARGETS_BED else "")
 )
 
 
@@ -71,7 +87,10 @@ rule compare:
             caption="../report/compare_summary.rst",
             category="5. Comparison with references",
         ),
-        samples=out("compare/spectra_samples.tsv"),
+        tumors=out("compare/tumors.tsv"),
+        calibration=out("compare/calibration.tsv"),
+        reliability=out("compare/reliability.tsv"),
+        text=out("compare/summary.txt"),
         signatures=out("compare/signatures.tsv"),
         genes=out("compare/genes.tsv"),
         arms=out("compare/arms.tsv"),
@@ -91,6 +110,11 @@ rule compare:
             caption="../report/compare_arms.rst",
             category="5. Comparison with references",
         ),
+        reliability_png=report(
+            out("compare/reliability.png"),
+            caption="../report/compare_reliability.rst",
+            category="5. Comparison with references",
+        ),
     log:
         out("logs/compare/compare.log"),
     benchmark:
@@ -106,7 +130,7 @@ rule compare:
         "scce-genomics compare --name SCCE --samples {input.samples:q} --sbs96 {input.sbs96:q}"
         " --id83 {input.id83:q} --dbs78 {input.dbs78:q} --exposures {input.exposures:q}"
         " --maf {input.maf:q} --arms {input.arms:q} --genes {input.genes:q} {params.opportunity}"
-        " {params.settings} --outdir {params.outdir} 2> {log:q}"
+        " {params.settings} --outdir {params.outdir:q} 2> {log:q}"
 
 
 def compare_targets():
@@ -119,4 +143,5 @@ def compare_targets():
         out("compare/sbs96_spectra.png"),
         out("compare/gene_forest.png"),
         out("compare/arm_frequencies.png"),
+        out("compare/reliability.png"),
     ]

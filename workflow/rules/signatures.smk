@@ -38,6 +38,7 @@ rule signature_exposures:
         remove_pen=config["signatures"]["remove_penalty"],
         initial_pen=config["signatures"]["initial_remove_penalty"],
         metric=config["signatures"]["metric"],
+        method=config["signatures"].get("method", "cohort-prior"),
         sigfile=(
             f"--signature-file {config['signatures']['signature_file']}"
             if config["signatures"].get("signature_file")
@@ -50,4 +51,5 @@ rule signature_exposures:
         "{params.sigfile} --candidates '{params.candidates}' --background '{params.background}' "
         "--min-mutations {params.min_mut} --bootstrap {params.bootstrap} --seed {params.seed} "
         "--add-penalty {params.add_pen} --remove-penalty {params.remove_pen} "
-        "--initial-remove-penalty {params.initial_pen} --metric {params.metric} > {log:q} 2>&1"
+        "--initial-remove-penalty {params.initial_pen} --metric {params.metric} "
+        "--method {params.method} > {log:q} 2>&1"

@@ -4,6 +4,15 @@
 TQC = config.get("tissue_qc", {})
 TQC_SITES = TQC.get("sites_vcf", "")
 PATIENTS = list(dict.fromkeys(SAMPLES["patient"]))
+# population allele frequencies (gnomAD-style germline resource) shared with the somatic stage
+GERMLINE_RESOURCE = config.get("somatic", {}).get("germline_resource", "")
+GERMLINE_AF_FIELD = config.get("somatic", {}).get("germline_resource_af_field", "AF")
+IDENTITY_ARGS = (
+    f"--min-depth {TQC.get('min_depth', 10)} "
+    f"--min-sites {TQC.get('identity_min_sites', 20)} "
+    f"--max-opposite {TQC.get('identity_max_opposite', 0.05)} "
+    f"--min-relatedness {TQC.get('identity_min_relatedness', 0.5)}"
+)
 
 
 wildcard_constraints:
@@ -44,6 +53,8 @@ rule tissue_sites:
         out("qc/tissue/{patient}.sites.vcf.gz"),
     log:
         out("logs/tissue_sites/{patient}.log"),
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=1000,
         runtime=120,
@@ -64,6 +75,8 @@ rule tissue_genotype:
         out("qc/tissue/{patient}.genotypes.vcf.gz"),
     log:
         out("logs/tissue_genotype/{patient}.log"),
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=1000,
         runtime=120,
@@ -78,7 +91,7 @@ rule tissue_identity_metrics:
         sites=lambda wc: TQC_SITES
         or out(f"qc/tissue/{patient_of(wc.tumor)}.sites.vcf.gz"),
     output:
-        out("qc/identity/{tumor}.concordance.json"),
+        out("qc/identity/{tumor}.metrics.json"),
     log:
         out("logs/tissue_identity/{tumor}.metrics.log"),
     resources:
@@ -86,19 +99,18 @@ rule tissue_identity_metrics:
         runtime=10,
     params:
         normal=lambda wc: matched_normal(wc.tumor),
-        depth=TQC.get("min_depth", 10),
-        conc=TQC.get("min_concordance", 0.8),
+        identity=IDENTITY_ARGS,
     shell:
         "scce-genomics tissue-identity --genotypes {input.genotypes:q} --sites {input.sites:q} "
-        "--tumor {wildcards.tumor} --normal {params.normal} --min-depth {params.depth} "
-        "--min-concordance {params.conc} --out {output:q} 2> {log:q}"
+        "--tumor {wildcards.tumor} --normal {params.normal} {params.identity} "
+        "--out {output:q} 2> {log:q}"
 
 
 # The gate the somatic stage takes as input: fails (message in the log and on stderr) when the
 # tumor and its normal are two individuals, so that pair stops and the others go on.
 rule tissue_identity:
     input:
-        out("qc/identity/{tumor}.concordance.json"),
+        out("qc/identity/{tumor}.metrics.json"),
     output:
         out("qc/identity/{tumor}.json"),
     log:
@@ -120,6 +132,8 @@ rule tissue_cohort_sites:
         out("qc/identity/cohort_sites.tsv"),
     log:
         out("logs/tissue_cohort_sites.log"),
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=1000,
         runtime=10,
@@ -137,6 +151,8 @@ rule tissue_cohort_genotype:
         out("qc/identity/cohort.genotypes.vcf.gz"),
     log:
         out("logs/tissue_cohort_genotype.log"),
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=2000,
         runtime=240,
@@ -161,17 +177,59 @@ rule tissue_cohort:
         mem_mb=1000,
         runtime=10,
     params:
-        depth=TQC.get("min_depth", 10),
-        conc=TQC.get("min_concordance", 0.8),
+        identity=IDENTITY_ARGS,
     shell:
         "scce-genomics tissue-cohort --genotypes {input.genotypes:q} --samples {input.samples:q} "
-        "--min-depth {params.depth} --max-concordance {params.conc} --out {output:q} 2> {log:q}"
+        "{params.identity} --out {output:q} 2> {log:q}"
 
 
+def tumor_only_patient(patient):
+    return not any(s in NORMALS for s in patient_samples(patient))
+
+
+def contamination_segments(patient):
+    """CNVkit calls of a tumor-only patient's tumors, needed only when frequencies exist."""
+    has_af = GERMLINE_RESOURCE or TQC_SITES
+    if not (tumor_only_patient(patient) and has_af):
+        return []
+    return [out(f"cnv/{s}.call.cns") for s in patient_samples(patient)]
+
+
+def contamination_inputs(wildcards):
+    """Genotypes and sites; the germline resource; a tumor-only patient's CNVkit calls."""
+    inputs = {
+        "genotypes": out(f"qc/tissue/{wildcards.patient}.genotypes.vcf.gz"),
+        "sites": TQC_SITES or out(f"qc/tissue/{wildcards.patient}.sites.vcf.gz"),
+        "segments": contamination_segments(wildcards.patient),
+    }
+    if GERMLINE_RESOURCE:
+        inputs["resource"] = GERMLINE_RESOURCE
+    return inputs
+
+
+def contamination_mode(wildcards, input):
+    """Population frequencies when configured; tumor-only flag and copy-neutral segments."""
+    args = []
+    if GERMLINE_RESOURCE:
+        args += [
+            "--population-af",
+            shlex.quote(input.resource),
+            "--af-field",
+            shlex.quote(GERMLINE_AF_FIELD),
+        ]
+    if tumor_only_patient(wildcards.patient):
+        args.append("--tumor-only")
+    if input.segments:
+        args += ["--segments"] + [shlex.quote(p) for p in input.segments]
+    return " ".join(args)
+
+
+# A tumor is judged at its normal's homozygous sites with a depth-normalised estimate that the
+# tumor's copy number cannot bias, so it runs before the CNV stage; only a tumor-only patient
+# with population frequencies waits for its CNVkit calls (copy-neutral segments).
 rule tissue_contamination:
     input:
-        genotypes=out("qc/tissue/{patient}.genotypes.vcf.gz"),
-        sites=TQC_SITES or out("qc/tissue/{patient}.sites.vcf.gz"),
+        unpack(contamination_inputs),
     output:
         out("qc/contamination/{patient}.tsv"),
     log:
@@ -186,10 +244,12 @@ rule tissue_contamination:
         # own private SNPs: population ALT frequency ~0; user sites without INFO/AF: 0.5
         af=0.5 if TQC_SITES else 0.0,
         err=TQC.get("error_rate", 0.0005),
+        mode=contamination_mode,
     shell:
         "scce-genomics tissue-contamination --genotypes {input.genotypes:q} --sites {input.sites:q} "
         "--samples {params.samples} --genotype-from {params.ref} --min-depth {params.depth} "
-        "--default-af {params.af} --error-rate {params.err} --out {output:q} 2> {log:q}"
+        "--default-af {params.af} --error-rate {params.err} {params.mode} --out {output:q} "
+        "2> {log:q}"
 
 
 rule tissue_purity:
@@ -259,9 +319,7 @@ rule tissue_qc_table:
     input:
         samples=config["samples"],
         identity=[
-            out(f"qc/identity/{t}.concordance.json")
-            for t in TUMORS
-            if matched_normal(t)
+            out(f"qc/identity/{t}.metrics.json") for t in TUMORS if matched_normal(t)
         ],
         cohort=out("qc/identity/cohort.tsv"),
         contamination=expand(out("qc/contamination/{patient}.tsv"), patient=PATIENTS),

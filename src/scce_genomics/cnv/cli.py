@@ -1,4 +1,5 @@
-"""Copy-number commands: purity/ploidy fit for CNVkit ``call`` and the cohort summaries."""
+"""Copy-number commands: sex, purity/ploidy for CNVkit ``call``, allele-specific segments,
+the cohort summaries (arms, genes, CN48, HRD) and copy-number signatures."""
 
 from __future__ import annotations
 
@@ -45,12 +46,78 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out-args", required=True, help="arguments for cnvkit.py call")
     p.set_defaults(func=run_purity)
 
+    p = sub.add_parser(
+        "cnv-sex",
+        help="the sample's sex for copy number (sheet, else sex check) and X/Y expectations",
+    )
+    p.add_argument("--sample", required=True, help="sample name")
+    p.add_argument("--sheet-sex", default="", help="sex from samples.tsv (female, male or empty)")
+    p.add_argument("--sex-check", default="", help="tissue-QC sex check JSON (qc/sex/SAMPLE.json)")
+    p.add_argument(
+        "--reference-sex",
+        choices=("female", "male"),
+        default="female",
+        help="X ploidy of the CNVkit reference (male: built with --male-reference)",
+    )
+    p.add_argument("--out", required=True, help="JSON: sex, source, expected X/Y copy numbers")
+    p.add_argument("--out-args", required=True, help="sex options for cnvkit.py call")
+    p.set_defaults(func=run_sex)
+
+    p = sub.add_parser(
+        "cnv-alleles", help="major/minor copy number per segment from heterozygous SNPs"
+    )
+    p.add_argument("--cns", required=True, help="CNVkit .call.cns (total copy number cn)")
+    p.add_argument("--vcf", default="", help="bcftools VCF of SNP sites with FORMAT/AD")
+    p.add_argument("--tumor", required=True, help="tumor sample name in the VCF")
+    p.add_argument("--normal", default="", help="matched normal in the VCF (empty: tumor-only)")
+    p.add_argument("--purity", default="", help="cnv-purity JSON")
+    p.add_argument(
+        "--min-het-snps",
+        type=int,
+        default=10,
+        help="heterozygous SNPs a segment needs for major/minor copy numbers",
+    )
+    p.add_argument("--min-depth", type=int, default=10, help="read depth of a usable SNP")
+    p.add_argument(
+        "--germline-resource",
+        default="",
+        help="tumor-only: population VCF (bgzipped, indexed); keep only its common SNPs",
+    )
+    p.add_argument("--af-field", default="AF", help="INFO field of the population frequency")
+    p.add_argument(
+        "--min-population-af", type=float, default=0.01, help="minor population frequency ≥ this"
+    )
+    p.add_argument("--out", required=True, help="TSV: allele-specific segments")
+    p.set_defaults(func=run_alleles)
+
+    p = sub.add_parser("cnv-signatures", help="COSMIC copy-number signatures fitted to CN48")
+    p.add_argument("--cn48", required=True, help="CN48 matrix (cnv/cn48.tsv)")
+    p.add_argument("--cosmic-version", default="3.4", help="COSMIC CN signature version")
+    p.add_argument("--bootstrap", type=int, default=100, help="bootstrap resamples for the CIs")
+    p.add_argument(
+        "--min-segments", type=int, default=20, help="fewer classified segments: flagged"
+    )
+    p.add_argument("--seed", type=int, default=1, help="bootstrap seed")
+    p.add_argument("--out", required=True, help="TSV: exposures with CIs per tumor")
+    p.set_defaults(func=run_signatures)
+
     p = sub.add_parser("cnv-summarise", help="arm/gene calls, seg, CN48, summary of a cohort")
     p.add_argument("--cns", nargs="+", required=True, help="CNVkit .call.cns per sample")
     p.add_argument("--cnr", nargs="*", default=[], help="CNVkit .cnr per sample (same order)")
     p.add_argument("--purity", nargs="*", default=[], help="cnv-purity JSON per sample")
     p.add_argument("--arms", required=True, help="reference/arms.tsv")
-    p.add_argument("--gff3", required=True, help="reference/genes.gff3")
+    p.add_argument("--sex", nargs="*", default=[], help="cnv-sex JSON per sample (same order)")
+    p.add_argument(
+        "--alleles", nargs="*", default=[], help="cnv-alleles TSV per sample (same order)"
+    )
+    p.add_argument(
+        "--genes",
+        "--gff3",
+        dest="genes",
+        required=True,
+        help="gene locations: a GFF3 (reference/genes.gff3) or a gene BED "
+        "(resources/genome/genes_GRCh38.bed.gz)",
+    )
     p.add_argument(
         "--drivers", default="", help="comma-separated genes (default: the built-in driver list)"
     )
@@ -109,8 +176,22 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=0.5,
         help="share of the genome bins must cover for FGA/ploidy, else NA",
     )
+    p.add_argument(
+        "--hrd-length-scale",
+        type=float,
+        default=1.0,
+        help="multiply the HRD size thresholds (1 for real genomes; a scaled genome's scale)",
+    )
+    p.add_argument(
+        "--hrd-min-allele-fraction",
+        type=float,
+        default=0.5,
+        help="autosome share with allele-specific copy number needed for an HRD score",
+    )
     for name in ("arms", "genes", "seg", "cn48", "summary"):
         p.add_argument(f"--out-{name}", required=True, help=f"output: the {name} table")
+    p.add_argument("--out-sex", default="", help="output: X and Y per sample")
+    p.add_argument("--out-hrd", default="", help="output: HRD scar score per tumor")
     p.set_defaults(func=run_summarise)
 
 
@@ -118,10 +199,12 @@ def run_purity(args: argparse.Namespace) -> int:
     import numpy as np
 
     from scce_genomics.cnv.purity import center_shift, fit_purity_ploidy
+    from scce_genomics.cnv.sex import autosomes
     from scce_genomics.cnv.summary import read_cnvkit, write_purity_json
     from scce_genomics.fileio import atomic_open
 
-    seg = read_cnvkit(args.cns)
+    # X and Y follow the sex, not the tumor's ploidy: a male's X at log2 -1 is no loss
+    seg = autosomes(read_cnvkit(args.cns))
     length = (seg["end"] - seg["start"]).to_numpy(np.float64)
     sheet = args.sheet_purity if math.isfinite(args.sheet_purity) else None
     if sheet is not None and not 0 < sheet <= 1:
@@ -157,6 +240,73 @@ def run_purity(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_sex(args: argparse.Namespace) -> int:
+    import shlex
+
+    from scce_genomics.cnv.sex import resolve_sex, write_sex_call
+    from scce_genomics.fileio import atomic_open
+
+    call = resolve_sex(args.sample, args.sheet_sex, args.sex_check or None, args.reference_sex)
+    write_sex_call(call, args.out)
+    with atomic_open(args.out_args) as handle:
+        handle.write(" ".join(shlex.quote(a) for a in call.cnvkit_args()) + "\n")
+    return 0
+
+
+def run_alleles(args: argparse.Namespace) -> int:
+    import json
+
+    from scce_genomics.cnv.alleles import (
+        AlleleSettings,
+        allele_segments,
+        common_sites,
+        population_frequencies,
+        read_het_sites,
+    )
+    from scce_genomics.cnv.summary import read_cnvkit
+    from scce_genomics.fileio import write_tsv
+
+    settings = AlleleSettings(
+        min_het_snps=args.min_het_snps,
+        min_depth=args.min_depth,
+        min_population_af=args.min_population_af,
+    )
+    seg = read_cnvkit(args.cns)
+    hets = None
+    if args.vcf:
+        hets = read_het_sites(args.vcf, args.tumor, args.normal, settings)
+        if not args.normal and args.germline_resource:
+            sites = list(zip(hets["chromosome"], hets["pos"].astype(int), strict=True))
+            afs = population_frequencies(args.germline_resource, sites, args.af_field)
+            hets = common_sites(hets, afs, settings.min_population_af)
+    purity = math.nan
+    if args.purity:
+        try:
+            with open(args.purity) as handle:
+                value = json.load(handle).get("purity")
+        except (OSError, json.JSONDecodeError) as err:
+            raise InputError(f"cannot read purity JSON: {err}", args.purity) from None
+        purity = float(value) if value is not None else math.nan
+    table = allele_segments(seg, hets, purity, settings)
+    write_tsv(table.round(4), args.out)
+    return 0
+
+
+def run_signatures(args: argparse.Namespace) -> int:
+    from scce_genomics.cnv.cn_signatures import fit_cn_signatures, read_cn48
+    from scce_genomics.fileio import write_tsv
+
+    table = fit_cn_signatures(
+        read_cn48(args.cn48),
+        version=args.cosmic_version,
+        bootstrap=args.bootstrap,
+        min_segments=args.min_segments,
+        seed=args.seed,
+    )
+    write_tsv(table, args.out)
+    return 0
+
+
 def _four(text: str, what: str) -> list[float]:
     try:
         values = [float(v) for v in text.split(",")]
@@ -169,6 +319,7 @@ def _four(text: str, what: str) -> list[float]:
 
 def run_summarise(args: argparse.Namespace) -> int:
     from scce_genomics.cnv.arms import ArmThresholds
+    from scce_genomics.cnv.hrd import HrdSettings
     from scce_genomics.cnv.summary import (
         DEFAULT_DRIVERS,
         GeneThresholds,
@@ -201,20 +352,28 @@ def run_summarise(args: argparse.Namespace) -> int:
         drivers=tuple(d.strip() for d in args.drivers.split(",") if d.strip()) or DEFAULT_DRIVERS,
         fga_log2=args.fga_log2,
         min_genome_fraction=args.min_genome_fraction,
+        hrd=HrdSettings(
+            length_scale=args.hrd_length_scale,
+            min_allele_fraction=args.hrd_min_allele_fraction,
+        ),
     )
     summarise_cohort(
         args.cns,
         args.arms,
-        args.gff3,
+        args.genes,
         {
             "arms": args.out_arms,
             "genes": args.out_genes,
             "seg": args.out_seg,
             "cn48": args.out_cn48,
             "summary": args.out_summary,
+            "sex": args.out_sex,
+            "hrd": args.out_hrd,
         },
         bins=args.cnr,
         purities=args.purity,
         config=config,
+        sexes=args.sex,
+        alleles=args.alleles,
     )
     return 0

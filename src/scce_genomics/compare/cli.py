@@ -13,7 +13,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     g = p.add_argument_group("cohort (contract files; any may be omitted)")
     g.add_argument("--name", default="cohort", help="cohort label in tables and plots")
-    g.add_argument("--samples", help="tumor sample list (one per line, or TSV with 'sample')")
+    g.add_argument(
+        "--samples",
+        help="tumor sample list (one per line, or TSV with 'sample'); every other file is "
+        "restricted to it and a listed name found in no file is an error",
+    )
     g.add_argument("--sbs96", help="spectra/SBS96.tsv")
     g.add_argument("--id83", help="spectra/ID83.tsv")
     g.add_argument("--dbs78", help="spectra/DBS78.tsv")
@@ -23,17 +27,43 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--genes", help="cnv/gene_calls.tsv")
     g.add_argument(
         "--opportunity",
-        help="cohort trinucleotide abundance: GRCh37_genome, GRCh37_exome, GRCh38_genome, "
-        "GRCh38_exome or a TSV (context, count)",
+        help="cohort trinucleotide abundance (required with --sbs96 unless --fasta): "
+        "GRCh37_genome, GRCh37_exome, GRCh38_genome, GRCh38_exome or a TSV (context, count)",
     )
     g.add_argument("--fasta", help="count the opportunity from this FASTA (custom genomes)")
     g.add_argument("--targets", help="BED limiting --fasta counting (exome/panel)")
     r = p.add_argument_group("references")
-    r.add_argument("--reference", action="append", default=[], help="profile folder (repeat)")
+    r.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        help="profile folder (repeat); default: the shipped resources/references/{ESCC,EAC,SCLC}",
+    )
     r.add_argument(
         "--versus", action="append", default=[], metavar="NAME=RESULTS_DIR",
         help="another cohort's results folder used as a reference (cohort-versus-cohort mode)",
     )  # fmt: skip
+    f = p.add_argument_group("signature fit of the references (use the cohort's settings)")
+    f.add_argument(
+        "--cosmic-version", default="3.4", help="COSMIC version the cohort was fitted with"
+    )
+    f.add_argument("--signature-build", default="GRCh38", help="GRCh37 or GRCh38 signatures")
+    f.add_argument(
+        "--signature-exome", action="store_true", help="exome-normalised COSMIC signatures"
+    )
+    f.add_argument("--signature-file", help="COSMIC-format signature table instead")
+    f.add_argument(
+        "--signature-candidates",
+        default="default",
+        help="comma-separated names, 'default' or 'all'",
+    )
+    f.add_argument(
+        "--signature-method",
+        default="cohort-prior",
+        choices=("cohort-prior", "mle", "nnls"),
+        help="fit method the cohort's exposures used (references are refitted the same way for "
+        "the descriptive signature tests; the classifier refits every tumor alone)",
+    )
     s = p.add_argument_group("statistics")
     s.add_argument("--target", default="ESCC", help="reference the verdict is about")
     s.add_argument("--alpha", type=float, default=0.05, help="typicality level of the verdict")
@@ -45,36 +75,34 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument(
         "--seed", type=int, default=1, help="random seed of the bootstrap and resampling"
     )
-    s.add_argument("--min-samples", type=int, default=3, help="for cohort-level frequencies")
+    s.add_argument("--min-samples", type=int, default=3, help="tumors needed for a cohort verdict")
     s.add_argument("--presence-min", type=float, default=0.05, help="signature presence fraction")
     s.add_argument("--arm-threshold", type=float, help="arm |log2| cut-off (default: target's)")
     s.add_argument("--use-arm-calls", action="store_true", help="keep the cohort's arm calls")
     s.add_argument(
-        "--posterior-smoothing",
-        type=float,
-        default=20.0,
-        help="pseudo-count smoothing the per-sample posterior",
+        "--folds", type=int, default=5, help="patient-level cross-validation folds (calibration)"
     )
     s.add_argument(
         "--min-posterior",
         type=float,
         default=0.9,
-        help="posterior needed for a confident per-sample call",
+        help="probability needed for a confident per-tumor call",
     )
     p.add_argument("--outdir", required=True, help="folder for the comparison tables and figures")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from scce_genomics.compare.references import load_reference
     from scce_genomics.compare.run import (
         CompareConfig,
-        cohort_from_dir,
         load_cohort,
+        load_references,
         read_sample_list,
         run_comparison,
     )
+    from scce_genomics.compare.training import SignatureFit
     from scce_genomics.compare.verdict import VerdictRule
+    from scce_genomics.signatures.fit import DEFAULT_CANDIDATES, FitSettings
 
     samples = read_sample_list(args.samples) if args.samples else None
     cohort = load_cohort(
@@ -82,10 +110,12 @@ def run(args: argparse.Namespace) -> int:
         fasta=args.fasta, targets=args.targets, exposures=args.exposures, maf=args.maf,
         arms=args.arms, genes=args.genes, id83=args.id83, dbs78=args.dbs78,
     )  # fmt: skip
-    refs = [load_reference(path) for path in args.reference]
-    for item in args.versus:
-        name, _, folder = item.partition("=")
-        refs.append(cohort_from_dir(folder or name, name if folder else "other cohort"))
+    refs, shown = load_references(args.reference, args.versus)
+    candidates = (
+        list(DEFAULT_CANDIDATES)
+        if args.signature_candidates == "default"
+        else args.signature_candidates
+    )
     cfg = CompareConfig(
         min_mut=args.min_mut,
         always_genes=tuple(g for g in args.always_genes.split(",") if g),
@@ -96,9 +126,18 @@ def run(args: argparse.Namespace) -> int:
         presence_min=args.presence_min,
         arm_threshold=args.arm_threshold,
         use_arm_log2=not args.use_arm_calls,
-        posterior_smoothing=args.posterior_smoothing,
         min_posterior=args.min_posterior,
+        folds=args.folds,
+        signature_fit=SignatureFit(
+            cosmic_version=args.cosmic_version,
+            build=args.signature_build,
+            exome=args.signature_exome,
+            candidates=candidates,
+            settings=FitSettings(bootstrap=0, method=args.signature_method),
+            signature_file=args.signature_file,
+        ),
         rule=VerdictRule(args.target, args.alpha, args.min_support),
     )
-    run_comparison(cohort, refs, cfg, args.outdir)
+    _, text = run_comparison(cohort, refs, cfg, args.outdir, shown)
+    print(text)
     return 0

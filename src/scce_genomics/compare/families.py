@@ -1,21 +1,12 @@
-"""Cohort-level similarity of one feature family to each reference, with resampling statistics.
+"""Cohort-level similarity of one feature family to each reference, with a bootstrap CI.
 
 Every family is reduced to a per-sample matrix (rows = samples, columns = features) and an
 aggregate (pooled SBS96 counts, mean signature fractions, alteration frequencies), compared by a
 similarity (cosine for spectra and signatures, Pearson correlation for gene and copy-number
-frequency profiles). Three resampling outputs feed the verdict:
-
-* bootstrap CI (percentile spread re-centred on the estimate): cohort samples and reference
-  samples resampled with replacement (one cohort sample: its mutations are resampled
-  multinomially);
-* closest-reference support: the fraction of bootstrap replicates of the cohort (scored against
-  every reference's full aggregate, so references of different sizes are not penalised by their
-  own resampling noise) in which each reference is the most similar;
-* typicality ``p_typical``: the reference's samples are split in halves; a pseudo-cohort of the
-  cohort's size (SBS: each pseudo-sample multinomially downsampled to the matching cohort
-  sample's mutation count) is drawn from one half and scored against the other half's aggregate,
-  as is the real cohort; ``p_typical = (1 + #{null ≤ observed}) / (B + 1)``. A small value means
-  the cohort is less similar to this reference than cohorts of its own kind and size are.
+frequency profiles), with a percentile bootstrap CI re-centred on the estimate (cohort and
+reference samples resampled with replacement; one cohort sample: its mutations resampled
+multinomially). The similarity is the family's descriptive effect size; which reference is
+closest, and the verdict, come from the calibrated classifier (:mod:`.cohort`, :mod:`.verdict`).
 
 References with aggregate frequencies only (EAC arm calls) are expanded into pseudo-samples whose
 per-feature calls are shuffled independently, i.e. features are treated as independent.
@@ -99,11 +90,10 @@ def _downsample(rng: np.random.Generator, rows: np.ndarray, totals: np.ndarray) 
 
 
 def compare_family(fam: FamilyInput, n_boot: int, seed: int, level: float = 0.95) -> pd.DataFrame:
-    """Similarity of the cohort to every reference: estimate, CI, support and typicality."""
+    """Similarity of the cohort's aggregate to every reference's, with a bootstrap CI."""
     cols = [
         "family", "reference", "metric", "n_cohort", "n_reference", "similarity", "ci_low",
-        "ci_high", "ci_method", "closest_support", "p_typical", "null_median", "null_q05",
-        "typicality_method", "reason",
+        "ci_high", "ci_method", "reason",
     ]  # fmt: skip
     rows: list[dict[str, object]] = []
     base = {"family": fam.family, "metric": fam.metric, "n_cohort": fam.n_cohort}
@@ -115,56 +105,22 @@ def compare_family(fam: FamilyInput, n_boot: int, seed: int, level: float = 0.95
         return pd.DataFrame(rows, columns=cols)
     rng = np.random.default_rng(seed)
     agg, sim = _agg(fam.kind), _sim(fam.metric)
-    names = list(fam.refs)
     n = fam.n_cohort
     one_sample_counts = fam.kind == "counts" and n == 1
-    full = {name: agg(fam.refs[name].reference) for name in names}
-    boot = np.full((n_boot, len(names)), np.nan)  # cohort and reference resampled: CI
-    boot_c = np.full((n_boot, len(names)), np.nan)  # cohort resampled only: closest support
-    for b in range(n_boot):
-        idx = rng.integers(0, n, size=n)
-        resampled: np.ndarray | None = None
-        for k, name in enumerate(names):
-            ref = fam.refs[name]
-            if one_sample_counts:
-                if resampled is None:
-                    resampled = _downsample(rng, ref.cohort, ref.cohort.sum(axis=1))
-                xc = agg(resampled)
-            else:
-                xc = agg(ref.cohort[idx])
-            m = ref.reference.shape[0]
-            xr = ref.reference[rng.integers(0, m, size=m)]
-            boot[b, k] = sim(xc, agg(xr))
-            boot_c[b, k] = sim(xc, full[name])
-    filled = np.where(np.isnan(boot_c), -np.inf, boot_c)
-    winner = np.where(np.isfinite(filled).any(axis=1), filled.argmax(axis=1), -1)
-    for k, name in enumerate(names):
-        ref = fam.refs[name]
+    for name, ref in fam.refs.items():
         m = ref.reference.shape[0]
+        boot = np.full(n_boot, np.nan)
+        for b in range(n_boot):
+            if one_sample_counts:
+                xc = agg(_downsample(rng, ref.cohort, ref.cohort.sum(axis=1)))
+            else:
+                xc = agg(ref.cohort[rng.integers(0, n, size=n)])
+            boot[b] = sim(xc, agg(ref.reference[rng.integers(0, m, size=m)]))
         observed = sim(agg(ref.cohort), agg(ref.reference))
-        lo, hi = percentile_ci(boot[:, k], level, observed)
-        null = np.full(n_boot, np.nan)
-        obs_half = np.full(n_boot, np.nan)
-        totals = ref.cohort.sum(axis=1)
-        if m >= 4:
-            for b in range(n_boot):
-                perm = rng.permutation(m)
-                half_a, half_b = perm[: m // 2], perm[m // 2 :]
-                profile = agg(ref.reference[half_b])
-                draw = ref.reference[rng.choice(half_a, size=n, replace=True)]
-                if fam.kind == "counts":
-                    draw = _downsample(rng, draw, totals)
-                null[b] = sim(agg(draw), profile)
-                obs_half[b] = sim(agg(ref.cohort), profile)
-        ok = np.isfinite(null) & np.isfinite(obs_half)
+        lo, hi = percentile_ci(boot, level, observed)
         reason = ref.note
         if np.isnan(observed):
             reason = reason or "similarity undefined (no variation in the cohort's features)"
-        p_typ = (
-            float((1 + (null[ok] <= obs_half[ok]).sum()) / (1 + ok.sum())) if ok.any() else np.nan
-        )
-        if m < 4:
-            reason = (reason + "; " if reason else "") + "reference has < 4 samples: no null"
         rows.append(
             {
                 **base,
@@ -177,18 +133,6 @@ def compare_family(fam: FamilyInput, n_boot: int, seed: int, level: float = 0.95
                     f"percentile bootstrap re-centred on the estimate ({n_boot}; "
                     + ("mutations resampled" if one_sample_counts else "samples resampled")
                     + f"), {level:.0%}"
-                ),
-                "closest_support": float((winner == k).mean()) if len(names) > 1 else np.nan,
-                "p_typical": p_typ,
-                "null_median": float(np.nanmedian(null)) if ok.any() else np.nan,
-                "null_q05": float(np.nanquantile(null, 0.05)) if ok.any() else np.nan,
-                "typicality_method": (
-                    "split-half null: same-size pseudo-cohorts from the reference"
-                    + (
-                        " downsampled to the cohort's mutation counts"
-                        if fam.kind == "counts"
-                        else ""
-                    )
                 ),
                 "reason": reason,
             }

@@ -1,4 +1,4 @@
-"""Comparison figures (matplotlib, Agg): spectra side by side, gene forest plot, arm frequencies."""
+"""Comparison figures (matplotlib, Agg): spectra, gene forest plot, arm frequencies, reliability."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pandas as pd
 from scce_genomics.cosmic import SBS6_CHANNELS, SBS96_CHANNELS
 from scce_genomics.fileio import atomic_path
 
-__all__ = ["plot_arm_frequencies", "plot_gene_forest", "plot_spectra"]
+__all__ = ["plot_arm_frequencies", "plot_gene_forest", "plot_reliability", "plot_spectra"]
 
 _COLOURS = ("#03bcee", "#010101", "#e32926", "#cac9c9", "#a1ce63", "#ebc6c4")
 
@@ -103,4 +103,28 @@ def plot_arm_frequencies(
     ax.set_xticklabels(arms, rotation=90, fontsize=7)
     ax.set_ylabel("frequency (loss below 0)")
     ax.legend(fontsize=6, ncol=4, loc="upper right")
+    _save(fig, path)
+
+
+def plot_reliability(table: pd.DataFrame, title: str, path: str | Path) -> None:
+    """Reliability diagram: observed accuracy against mean confidence per bin, with counts."""
+    used = table[table["n"] > 0]
+    if used.empty:
+        _empty(path, "no out-of-fold prediction to draw")
+        return
+    fig, (ax, bx) = plt.subplots(
+        2, 1, figsize=(4.5, 5.5), sharex=True, gridspec_kw={"height_ratios": [3, 1]}
+    )
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfect calibration")
+    centres = (used["bin_low"] + used["bin_high"]) / 2
+    ax.bar(centres, used["accuracy"], width=0.09, color="#03bcee", alpha=0.6, label="accuracy")
+    ax.plot(used["mean_confidence"], used["accuracy"], "o-", color="#010101", label="bins")
+    ax.set_ylabel("observed accuracy")
+    ax.set_ylim(0, 1)
+    ax.set_title(title, fontsize=8, loc="left")
+    ax.legend(fontsize=7, loc="upper left")
+    bx.bar(centres, used["n"], width=0.09, color="grey")
+    bx.set_xlabel("largest predicted probability (confidence)")
+    bx.set_ylabel("tumors")
+    bx.set_xlim(0, 1)
     _save(fig, path)

@@ -34,6 +34,7 @@ from scce_genomics.somatic.maf import NON_SILENT
 __all__ = [
     "ARM_CALLS",
     "DEFAULT_THRESHOLDS",
+    "FAMILY_KEYS",
     "FOCAL_CALLS",
     "FOCAL_GENES",
     "NON_SILENT",
@@ -79,6 +80,9 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "loss": -0.3,
     "deep_del": -1.0,
 }
+
+#: Per-patient data families of a profile (``per_sample`` and ``unavailable`` in profile.yaml).
+FAMILY_KEYS = ("sbs96", "signatures", "genes", "arm_cnv", "focal_cnv")
 
 OPPORTUNITY_KEYS = ("GRCh37_genome", "GRCh37_exome", "GRCh38_genome", "GRCh38_exome")
 _TRINUC = tuple(a + m + b for a in "ACGT" for m in "CT" for b in "ACGT")
@@ -217,11 +221,12 @@ def count_trinucleotides(fasta: str | Path, bed: str | Path | None = None) -> pd
         a, m, b = codes[:-2], codes[1:-1], codes[2:]
         ok = (a < 4) & (m < 4) & (b < 4)
         if intervals is not None:
-            mask = np.zeros(codes.size, dtype=np.int64)
+            # one slot past the end: a BED end equal to the contig length is valid
+            mask = np.zeros(codes.size + 1, dtype=np.int64)
             rows = intervals[intervals["chrom"] == name]
             np.add.at(mask, np.clip(rows["start"].to_numpy(), 0, codes.size), 1)
             np.add.at(mask, np.clip(rows["end"].to_numpy(), 0, codes.size), -1)
-            inside = np.cumsum(mask)[1:-1] > 0  # centre base of each window
+            inside = np.cumsum(mask)[1 : codes.size - 1] > 0  # centre base of each window
             ok &= inside
         idx = 16 * a[ok] + 4 * m[ok] + b[ok]
         total += np.bincount(idx, minlength=64)
@@ -492,6 +497,8 @@ def build_reference(
     pass_only: bool = False,
     thresholds: dict[str, float] | None = None,
     meta: dict[str, Any] | None = None,
+    common_patients: bool = False,
+    unavailable: dict[str, str] | None = None,
 ) -> CohortData:
     """Build a reference profile from cohort files.
 
@@ -499,8 +506,17 @@ def build_reference(
     exposure rows such as ``TCGA_ESCC::``); ``exposures``: signature attribution table (samples
     as rows) or the contract's long format; ``maf``: MC3-style MAF (non-silent per patient);
     ``seg``: TCGA/GDC segment file (arm and focal calls); ``arm_frequency_table``: aggregate
-    ``arm, n, gain_pct, loss_pct`` when no segments are available.
+    ``arm, n, gain_pct, loss_pct`` when no segments are available. ``common_patients`` keeps
+    only patients present in every per-patient source given, so that each reference patient
+    has every family (and patients a data provider kept back from one source stay out of all).
+    ``unavailable`` maps a family (``sbs96``, ``signatures``, ``genes``, ``arm_cnv``,
+    ``focal_cnv``) the sources lack to the reason, stored in ``profile.yaml``.
     """
+    unknown = set(unavailable or {}) - set(FAMILY_KEYS)
+    if unknown:
+        raise InputError(
+            f"unknown family {', '.join(sorted(unknown))}; use {', '.join(FAMILY_KEYS)}"
+        )
     if assay not in ("exome", "genome"):
         raise InputError(f"assay must be exome or genome, not {assay!r}")
     thr = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
@@ -546,7 +562,40 @@ def build_reference(
         table["n_gain"] = np.rint(table["n"] * table["gain_pct"] / 100).astype(int)
         table["n_loss"] = np.rint(table["n"] * table["loss_pct"] / 100).astype(int)
         data.arm_freq = table[["arm", "n", "n_gain", "n_loss"]]
+    if common_patients:
+        data = _common_patients(data)
+        data.meta["patients"] = "only patients present in every per-patient source"
+    if unavailable:
+        data.meta["unavailable"] = dict(unavailable)
     return data
+
+
+def _common_patients(data: CohortData) -> CohortData:
+    """``data`` restricted to the patients every per-patient family has."""
+    sets = [
+        set(part)
+        for part in (
+            None if data.sbs96 is None else data.sbs96.columns,
+            None if data.exposures is None else data.exposures.index,
+            data.mutation_samples,
+            None if data.arm_calls is None else data.arm_calls["sample"],
+            None if data.focal_calls is None else data.focal_calls["sample"],
+        )
+        if part is not None
+    ]
+    if not sets:
+        return data
+    keep = set.intersection(*sets)
+    if not keep:
+        raise InputError(f"reference {data.name}: no patient is present in every source")
+    out = subset_cohort(data, keep)
+    if out.mutated is not None:
+        out.mutated = out.mutated.reset_index(drop=True)
+    for key in ("arm_calls", "focal_calls"):
+        calls = getattr(out, key)
+        if calls is not None:
+            setattr(out, key, calls.reset_index(drop=True))
+    return out
 
 
 def _tmb(data: CohortData) -> pd.DataFrame:

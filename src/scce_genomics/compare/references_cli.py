@@ -23,6 +23,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--sample-prefix", help="keep SBS96 columns / exposure rows with this prefix")
     b.add_argument("--arm-frequencies", help="aggregate arm table: arm, n, gain_pct, loss_pct")
     b.add_argument("--arm-threshold", type=float, default=0.2, help="arm |mean log2| cut-off")
+    b.add_argument(
+        "--common-patients",
+        action="store_true",
+        help="keep only patients present in every per-patient source given",
+    )
+    b.add_argument(
+        "--unavailable",
+        action="append",
+        default=[],
+        metavar="FAMILY=REASON",
+        help="a family the sources lack (sbs96, signatures, genes, arm_cnv, focal_cnv) and why; "
+        "stored in profile.yaml and shown by the comparison (repeat)",
+    )
     b.add_argument("--description", default="", help="one line stored in profile.yaml")
     b.add_argument("--source", action="append", default=[], help="source id/citation (repeat)")
     b.set_defaults(func=run_build)
@@ -35,6 +48,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     from scce_genomics.compare.references import build_reference, write_reference
+    from scce_genomics.errors import InputError
+
+    unavailable: dict[str, str] = {}
+    for item in args.unavailable:
+        family, sep, reason = item.partition("=")
+        if not sep or not reason.strip():
+            raise InputError(f"--unavailable needs FAMILY=REASON, got {item!r}")
+        unavailable[family.strip()] = reason.strip()
 
     data = build_reference(
         args.name,
@@ -49,6 +70,8 @@ def run_build(args: argparse.Namespace) -> int:
         pass_only=args.pass_only,
         thresholds={"arm_log2": args.arm_threshold},
         meta={"description": args.description, "sources": list(args.source)},
+        common_patients=args.common_patients,
+        unavailable=unavailable,
     )
     write_reference(data, args.outdir)
     return 0

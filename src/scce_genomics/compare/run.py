@@ -1,20 +1,48 @@
 """The SCCE-versus-reference comparison: load the cohort's contract files, compare, write tables.
 
-Outputs (``outdir``): ``summary.tsv`` (family × reference similarity with CI, closest reference,
-typicality and the verdict of :mod:`.verdict`), ``spectra_samples.tsv`` (per-sample
-calibrated calls), ``signatures.tsv``, ``genes.tsv``, ``arms.tsv``, ``focal.tsv`` (per-feature
-tests: test, effect size, CI and BH correction named in columns) and three PNG figures. Every
-NA carries a reason. A second user cohort can stand in for a reference (:func:`cohort_from_dir`).
+Outputs (``outdir``; every NA carries a reason; "closest" has one definition, the reference
+with the highest calibrated probability, stated in ``tumors.tsv`` and ``summary.tsv``):
+
+* ``summary.tsv``: one row per family × reference, families ``SBS96 spectrum``,
+  ``signatures``, ``driver genes``, ``arm CNV``, ``focal CNV``, ``all families`` (and
+  ``ID83``/``DBS78 spectrum`` when a reference has them), then ``overall``. Columns:
+  ``n_cohort``, ``n_reference``; descriptive ``metric``, ``similarity``, ``ci_low``,
+  ``ci_high``, ``ci_method`` (cosine or Pearson of the aggregates, bootstrap CI);
+  classifier ``mean_probability`` with ``prob_ci_low``/``prob_ci_high`` (bootstrap over
+  tumors), ``support_as_closest``, and for the target ``p_typical``, ``null_median``,
+  ``null_q05``; per family ``closest``, ``verdict`` (``ESCC-like``/``not ESCC-like``/
+  ``inconclusive``/``NA``), ``verdict_reason``; ``reason`` (why a value is NA, or how a
+  family a reference lacks was handled), ``closest_definition``, ``verdict_rule``,
+  ``typicality_method``. The ``overall`` row's reason lists which families point to the target
+  and which away from it.
+* ``tumors.tsv``: one row per tumor and a final ``(cohort)`` row (means over tumors):
+  ``families`` used, ``probability_<ref>`` (all its families), ``closest``, ``call``
+  (``closest`` when its probability ≥ ``min_posterior``, else ``uncertain``), ``reason``,
+  ``p_<family>_<ref>`` for each family alone (``sbs96``, ``signatures``, ``genes``, ``arms``,
+  ``focal``; NA for a reference without the family), ``n_mutations``, descriptive SBS96
+  ``cosine_<ref>`` and ``percentile_<ref>``, ``marginalised`` and ``closest_definition``.
+* ``calibration.tsv``: patient-level cross-validation of the classifier on the reference
+  tumors: per scope ``n``, ``accuracy``, ``brier``, ``ece`` with 95% CIs, family ``weight``
+  and ``temperature``, ``method``; ``reliability.tsv``: per confidence bin ``n``,
+  ``mean_confidence``, ``accuracy``; ``reliability.png`` draws it.
+* ``signatures.tsv``, ``genes.tsv``, ``arms.tsv``, ``focal.tsv``: per-feature tests (test,
+  effect size, CI and BH correction named in columns).
+* ``sbs96_spectra.png``, ``gene_forest.png``, ``arm_frequencies.png``; ``summary.txt``: the
+  one-screen summary also printed by the command.
+
+A second user cohort can stand in for a reference (:func:`cohort_from_dir`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from scce_genomics.compare.classifier import CLOSEST_DEFINITION, COMBINED
+from scce_genomics.compare.classify import Classification, ReferenceCache, classify_cohort
 from scce_genomics.compare.cnv import (
     arm_family,
     arm_tests,
@@ -23,36 +51,51 @@ from scce_genomics.compare.cnv import (
     recall_arms,
 )
 from scce_genomics.compare.families import compare_family
+from scce_genomics.compare.features import CLASSIFIER_FAMILIES, FeatureSettings, sbs96_table
 from scce_genomics.compare.genes import gene_family, gene_tests
-from scce_genomics.compare.plots import plot_arm_frequencies, plot_gene_forest, plot_spectra
+from scce_genomics.compare.plots import (
+    plot_arm_frequencies,
+    plot_gene_forest,
+    plot_reliability,
+    plot_spectra,
+)
 from scce_genomics.compare.references import (
+    DEFAULT_THRESHOLDS,
     CohortData,
     arm_frequencies,
     count_trinucleotides,
+    load_reference,
     opportunity,
     read_maf_mutations,
     read_sbs96,
+    resources_dir,
 )
 from scce_genomics.compare.signatures import signature_family, signature_tests
 from scce_genomics.compare.spectra import (
     converted_catalogue,
     other_spectrum_family,
-    per_sample_spectra,
+    per_tumor_spectra,
     sbs_family,
 )
-from scce_genomics.compare.verdict import VerdictRule, summary_table
+from scce_genomics.compare.training import SignatureFit, refit_exposures
+from scce_genomics.compare.verdict import VerdictRule, family_verdict, overall_verdict
 from scce_genomics.errors import InputError
-from scce_genomics.fileio import write_tsv
+from scce_genomics.fileio import atomic_open, write_tsv
 
 __all__ = [
-    "FAMILIES",
     "CompareConfig",
+    "ComparisonResult",
     "cohort_from_dir",
-    "compare_summary",
+    "compare_cohort",
+    "default_reference_dirs",
     "load_cohort",
+    "load_references",
     "read_sample_list",
     "run_comparison",
+    "terminal_summary",
 ]
+
+SHIPPED = ("ESCC", "EAC", "SCLC")
 
 
 @dataclass
@@ -69,9 +112,15 @@ class CompareConfig:
     presence_min: float = 0.05
     arm_threshold: float | None = None  # None: the target reference's own arm cut-off
     use_arm_log2: bool = True
-    posterior_smoothing: float = 20.0
     min_posterior: float = 0.9
+    folds: int = 5
+    signature_fit: SignatureFit = field(default_factory=SignatureFit)
     rule: VerdictRule = field(default_factory=VerdictRule)
+
+
+def default_reference_dirs() -> list[Path]:
+    """The shipped reference profiles (``resources/references/{ESCC,EAC,SCLC}``)."""
+    return [resources_dir() / "references" / name for name in SHIPPED]
 
 
 def read_sample_list(path: str | Path) -> list[str]:
@@ -106,7 +155,7 @@ def _long_calls(path: str | Path, key: str) -> pd.DataFrame:
 
 def _exposures(path: str | Path) -> pd.DataFrame:
     try:
-        table = pd.read_csv(path, sep="\t")
+        table = pd.read_csv(path, sep="\t", dtype={"sample": str})
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InputError(f"cannot read exposures ({err})", path) from None
     if {"sample", "signature", "exposure"} <= set(table.columns):
@@ -114,7 +163,22 @@ def _exposures(path: str | Path) -> pd.DataFrame:
             index="sample", columns="signature", values="exposure", aggfunc="sum"
         )
         return wide.fillna(0.0).astype(float)
-    return table.set_index(table.columns[0]).astype(float)
+    wide = table.set_index(table.columns[0])
+    wide.index = wide.index.astype(str)
+    return wide.astype(float)
+
+
+def _restrict(
+    names: list[str], keep: list[str], what: str, path: str | Path, notes: list[str]
+) -> list[str]:
+    """``names`` within the cohort's ``keep``; extra ones are noted, never silently used."""
+    extra = [n for n in names if n not in set(keep)]
+    if extra:
+        notes.append(
+            f"{what}: {len(extra)} sample(s) outside the cohort ignored "
+            f"(e.g. {', '.join(extra[:3])}) in {Path(path).name}"
+        )
+    return [n for n in names if n in set(keep)]
 
 
 def load_cohort(
@@ -132,8 +196,22 @@ def load_cohort(
     id83: str | Path | None = None,
     dbs78: str | Path | None = None,
 ) -> CohortData:
-    """A cohort from the workflow's contract files (any may be missing)."""
+    """A cohort from the workflow's contract files (any may be missing).
+
+    The cohort's tumors are ``samples`` when given, else the SBS96 matrix's columns, else the
+    exposures' samples. Every other file is restricted to them (what is left out is noted in
+    ``meta["input_notes"]``); a listed sample found in no per-tumor file is an error, as is an
+    SBS96 matrix without a stated assay (``opportunity_spec`` or ``fasta``).
+    """
     data = CohortData(name=name)
+    notes: list[str] = []
+    if sbs96 and not (opportunity_spec or fasta):
+        raise InputError(
+            "the cohort's assay is not stated: give --opportunity GRCh38_genome, GRCh38_exome, "
+            "GRCh37_genome, GRCh37_exome or a trinucleotide table (or --fasta with --targets for "
+            "capture); the references are exomes and spectra are converted between assays",
+            sbs96,
+        )
     if opportunity_spec:
         data.opportunity = opportunity(opportunity_spec)
         data.opportunity_label = opportunity_spec
@@ -142,34 +220,77 @@ def load_cohort(
         data.opportunity_label = f"counted from {Path(fasta).name}" + (
             f" within {Path(targets).name}" if targets else ""
         )
-    if sbs96:
-        matrix = read_sbs96(sbs96)
-        if samples is not None:
-            matrix = matrix.reindex(columns=samples, fill_value=0.0)
-        data.sbs96 = matrix
+    matrix = read_sbs96(sbs96) if sbs96 else None
+    exp = _exposures(exposures) if exposures else None
+    arm_calls = _long_calls(arms, "arm") if arms else None
+    gene_calls = _long_calls(genes, "gene") if genes else None
+    pairs, seen = read_maf_mutations(maf, ids=False) if maf else (None, [])
+    if samples is not None:
+        tumors = list(dict.fromkeys(samples))
+    elif matrix is not None:
+        tumors = list(matrix.columns)
+    elif exp is not None:
+        tumors = list(exp.index)
+    else:
+        tumors = list(dict.fromkeys(seen))
+        for calls in (arm_calls, gene_calls):
+            if calls is not None:
+                tumors += [s for s in dict.fromkeys(calls["sample"]) if s not in tumors]
+    complete = {
+        str(p): list(s)
+        for p, s in (
+            (sbs96, None if matrix is None else matrix.columns),
+            (exposures, None if exp is None else exp.index),
+            (arms, None if arm_calls is None else arm_calls["sample"].unique()),
+            (genes, None if gene_calls is None else gene_calls["sample"].unique()),
+        )
+        if s is not None
+    }
+    if samples is not None:
+        known = set().union(*map(set, complete.values())) if complete else set(seen)
+        unknown = [s for s in tumors if s not in known]
+        if unknown:
+            where = ", ".join(Path(p).name for p in complete) or (Path(maf).name if maf else "")
+            raise InputError(
+                f"sample(s) {', '.join(unknown[:5])} of the sample list are in none of {where}: "
+                "check their spelling against the files"
+            )
+        if matrix is not None:
+            missing = [s for s in tumors if s not in matrix.columns]
+            if missing:
+                raise InputError(
+                    f"sample(s) {', '.join(missing[:5])} of the sample list have no column in "
+                    "the SBS96 matrix (a tumor without mutations still has a column of zeros)",
+                    sbs96,
+                )
+    if matrix is not None:
+        assert sbs96 is not None
+        keep = _restrict(list(matrix.columns), tumors, "SBS96 matrix", sbs96, notes)
+        data.sbs96 = matrix.loc[:, keep]
     for kind, path in (("ID83", id83), ("DBS78", dbs78)):
         if path:
             table = pd.read_csv(path, sep="\t", index_col=0)
-            data.other_spectra[kind] = table.astype(float)
-    if exposures:
-        exp = _exposures(exposures)
-        data.exposures = exp if samples is None else exp[exp.index.isin(samples)]
-    if maf:
-        pairs, seen = read_maf_mutations(maf, ids=False)
-        if samples is not None:
-            extra = sorted(set(seen) - set(samples))
-            if extra:
-                raise InputError(
-                    f"MAF has samples not in the sample list: {', '.join(extra[:5])}", maf
-                )
-            data.mutation_samples = list(samples)
-        else:
-            data.mutation_samples = seen
-        data.mutated = pairs
-    if arms:
-        data.arm_calls = _long_calls(arms, "arm")
-    if genes:
-        data.focal_calls = _long_calls(genes, "gene")
+            table.columns = [str(c) for c in table.columns]
+            keep = _restrict(list(table.columns), tumors, kind, path, notes)
+            data.other_spectra[kind] = table.loc[:, keep].astype(float)
+    if exp is not None:
+        assert exposures is not None
+        keep = _restrict(list(exp.index), tumors, "exposures", exposures, notes)
+        data.exposures = exp.loc[keep]
+    if pairs is not None:
+        assert maf is not None
+        extra = sorted(set(seen) - set(tumors))
+        if extra and samples is not None:
+            raise InputError(f"MAF has samples not in the sample list: {', '.join(extra[:5])}", maf)
+        _restrict(list(dict.fromkeys(seen)), tumors, "MAF", maf, notes)
+        data.mutation_samples = list(tumors)  # a tumor absent from the MAF has no mutation
+        data.mutated = pairs[pairs["sample"].isin(data.mutation_samples)]
+    for attr, calls, path in (("arm_calls", arm_calls, arms), ("focal_calls", gene_calls, genes)):
+        if calls is not None:
+            assert path is not None
+            _restrict(list(dict.fromkeys(calls["sample"])), tumors, attr, path, notes)
+            setattr(data, attr, calls[calls["sample"].isin(tumors)].reset_index(drop=True))
+    data.meta = {"name": name, "input_notes": notes}
     return data
 
 
@@ -188,8 +309,13 @@ def cohort_from_dir(
     if tmb is not None:
         samples = list(pd.read_csv(tmb, sep="\t", dtype={"sample": str})["sample"])
     fasta = opt("reference/genome.fa") if not opportunity_spec else None
+    sbs96 = opt("spectra/SBS96.tsv")
+    if sbs96 is not None and fasta is None and not opportunity_spec:
+        raise InputError(
+            f"cohort {name}: state its assay (reference/genome.fa is missing in the results)", root
+        )
     data = load_cohort(
-        name, samples=samples, sbs96=opt("spectra/SBS96.tsv"), opportunity_spec=opportunity_spec,
+        name, samples=samples, sbs96=sbs96, opportunity_spec=opportunity_spec,
         fasta=fasta, exposures=opt("signatures/SBS_exposures.tsv"),
         maf=opt("somatic/cohort.maf"), arms=opt("cnv/arm_calls.tsv"),
         genes=opt("cnv/gene_calls.tsv"),
@@ -198,43 +324,33 @@ def cohort_from_dir(
     return data
 
 
-def _target_arm_threshold(refs: list[CohortData], cfg: CompareConfig) -> float | None:
-    if not cfg.use_arm_log2:
-        return None
-    if cfg.arm_threshold is not None:
-        return cfg.arm_threshold
+def _thresholds(refs: list[CohortData], cfg: CompareConfig) -> dict[str, float]:
+    """The target reference's copy-number cut-offs (arm: ``cfg.arm_threshold`` if set)."""
+    thr = dict(DEFAULT_THRESHOLDS)
     for ref in refs:
         if ref.name == cfg.rule.target:
-            value = ref.meta.get("thresholds", {}).get("arm_log2")
-            return None if value is None else float(value)
-    return None
+            thr.update({k: float(v) for k, v in (ref.meta.get("thresholds") or {}).items()})
+    if cfg.arm_threshold is not None:
+        thr["arm_log2"] = cfg.arm_threshold
+    return thr
 
 
-FAMILIES = (
-    "SBS96 spectrum", "SBS6 spectrum", "ID83 spectrum", "DBS78 spectrum", "signatures",
-    "driver genes", "arm CNV", "focal CNV",
-)  # fmt: skip
+@dataclass
+class ComparisonResult:
+    """Everything the comparison computed (tables as written)."""
+
+    summary: pd.DataFrame
+    tumors: pd.DataFrame
+    classification: Classification
+    tests: dict[str, pd.DataFrame]
+    notes: list[str]
 
 
-def compare_summary(
-    cohort: CohortData,
-    refs: list[CohortData],
-    cfg: CompareConfig,
-    families: tuple[str, ...] = FAMILIES,
+def _descriptive(
+    cohort: CohortData, refs: list[CohortData], cfg: CompareConfig, cohort_cnv: CohortData
 ) -> pd.DataFrame:
-    """The summary table (family × reference similarity and verdicts) without writing files."""
-    names = [r.name for r in refs]
-    if not refs:
-        raise InputError("give at least one reference profile (--reference DIR)")
-    if len(set(names)) != len(names):
-        raise InputError(f"reference names must differ: {', '.join(names)}")
-    threshold = _target_arm_threshold(refs, cfg)
-    cohort_cnv = recall_arms(cohort, threshold)
     builders = {
         "SBS96 spectrum": lambda: sbs_family(cohort, refs),
-        "SBS6 spectrum": lambda: sbs_family(cohort, refs, sbs6=True),
-        "ID83 spectrum": lambda: other_spectrum_family(cohort, refs, "ID83"),
-        "DBS78 spectrum": lambda: other_spectrum_family(cohort, refs, "DBS78"),
         "signatures": lambda: signature_family(cohort, refs, cfg.min_samples),
         "driver genes": lambda: gene_family(
             cohort, refs, cfg.min_mut, cfg.always_genes, cfg.min_samples
@@ -242,34 +358,254 @@ def compare_summary(
         "arm CNV": lambda: arm_family(cohort_cnv, refs, cfg.min_samples, cfg.seed),
         "focal CNV": lambda: focal_family(cohort, refs, cfg.min_samples),
     }
-    fams = [builders[f]() for f in families]
     tables = [
-        compare_family(fam, cfg.bootstrap, cfg.seed + k, cfg.ci_level) for k, fam in enumerate(fams)
+        compare_family(build(), cfg.bootstrap, cfg.seed + k, cfg.ci_level)
+        for k, build in enumerate(builders.values())
     ]
-    fam_table = pd.concat(tables, ignore_index=True)
-    rank = {name: k for k, name in enumerate(names)}
-    fam_table["_family"] = fam_table["family"].map({fam.family: k for k, fam in enumerate(fams)})
-    fam_table["_ref"] = fam_table["reference"].map(rank)
-    fam_table = fam_table.sort_values(["_family", "_ref"], kind="stable")
-    fam_table = fam_table.drop(columns=["_family", "_ref"]).reset_index(drop=True)
+    for kind in ("ID83", "DBS78"):
+        if any(kind in r.other_spectra for r in refs):
+            tables.append(
+                compare_family(
+                    other_spectrum_family(cohort, refs, kind), cfg.bootstrap, cfg.seed,
+                    cfg.ci_level,
+                )
+            )  # fmt: skip
+    return pd.concat(tables, ignore_index=True)
+
+
+def _summary(
+    desc: pd.DataFrame, cls: Classification, names: list[str], cfg: CompareConfig
+) -> pd.DataFrame:
+    rule = cfg.rule
+    rows: list[dict[str, object]] = []
+    verdicts: list[dict[str, str]] = []
+    for family in (
+        *CLASSIFIER_FAMILIES,
+        COMBINED,
+        *sorted(set(desc["family"]) - set(CLASSIFIER_FAMILIES)),
+    ):
+        part = desc[desc["family"] == family].set_index("reference")
+        stats = cls.stats.get(family)
+        classifier_family = family in (*CLASSIFIER_FAMILIES, COMBINED)
+        if stats is not None:
+            verdict, why = family_verdict(stats, rule)
+            closest = stats.closest
+            by_ref = stats.table.set_index("reference")
+        else:
+            if not classifier_family:
+                verdict, why = "NA", "descriptive only: not a family of the classifier"
+            elif family == COMBINED or family in cls.families:
+                verdict, why = "NA", cls.stats_reason.get(family, "not computed")
+            else:
+                reasons = sorted({str(r) for r in part.get("reason", pd.Series()).dropna() if r})
+                verdict, why = "NA", "; ".join(reasons) or "the cohort has no data in this family"
+            closest, by_ref = "NA", pd.DataFrame()
+        if classifier_family:
+            verdicts.append({"family": family, "verdict": verdict, "closest": closest})
+        for ref in names:
+            row: dict[str, object] = {"family": family, "reference": ref}
+            if ref in part.index:
+                d = part.loc[ref]
+                for col in ("metric", "n_cohort", "n_reference", "similarity", "ci_low",
+                            "ci_high", "ci_method", "reason"):  # fmt: skip
+                    row[col] = d.get(col)
+            if stats is not None:
+                row["n_cohort"] = stats.n_tumors
+            if ref in by_ref.index:
+                r = by_ref.loc[ref]
+                for col in ("mean_probability", "prob_ci_low", "prob_ci_high",
+                            "support_as_closest"):  # fmt: skip
+                    row[col] = r[col]
+                if ref == rule.target and stats is not None:
+                    row["p_typical"] = stats.p_typical
+                    row["null_median"] = stats.null_median
+                    row["null_q05"] = stats.null_q05
+            note = cls.notes.get(family, "")
+            if stats is not None and ref not in by_ref.index and note:
+                prior = row.get("reason")
+                row["reason"] = f"{prior}; {note}" if isinstance(prior, str) and prior else note
+            row.update({"closest": closest, "verdict": verdict, "verdict_reason": why})
+            rows.append(row)
+    overall, why = overall_verdict(
+        pd.DataFrame([v for v in verdicts if v["family"] != COMBINED]), rule
+    )
+    combined = cls.stats.get(COMBINED)
+    rows.append(
+        {
+            "family": "overall",
+            "reference": rule.target,
+            "verdict": overall,
+            "verdict_reason": why,
+            "closest": combined.closest if combined is not None else "NA",
+        }
+    )
+    cols = [
+        "family", "reference", "n_cohort", "n_reference", "metric", "similarity", "ci_low",
+        "ci_high", "mean_probability", "prob_ci_low", "prob_ci_high", "support_as_closest",
+        "p_typical", "null_median", "null_q05", "closest", "verdict", "verdict_reason",
+        "reason", "ci_method",
+    ]  # fmt: skip
+    table = pd.DataFrame(rows).reindex(columns=cols)
     for col in ("n_cohort", "n_reference"):
-        fam_table[col] = fam_table[col].astype("Int64")
-    summary = summary_table(fam_table, cfg.rule)
-    if threshold is not None:
+        table[col] = pd.to_numeric(table[col], errors="coerce").astype("Int64")
+    table["closest_definition"] = CLOSEST_DEFINITION
+    table["verdict_rule"] = rule.describe()
+    table.loc[table["family"] == "overall", "verdict_rule"] = (
+        f"{rule.like} if ≥ 1 family is {rule.like} and none {rule.unlike}; mirrored for "
+        f"{rule.unlike}; else inconclusive (the '{COMBINED}' row does not vote)"
+    )
+    table["typicality_method"] = (
+        f"mean P({rule.target}) of the cohort against same-size cohorts of {rule.target}'s "
+        "reference tumors, each with its out-of-fold probability from the same families "
+        f"({cfg.bootstrap} draws)"
+    )
+    return table
+
+
+def compare_cohort(
+    cohort: CohortData,
+    refs: list[CohortData],
+    cfg: CompareConfig,
+    cache: ReferenceCache | None = None,
+) -> ComparisonResult:
+    """Compare ``cohort`` with every reference: summary, per-tumor table, tests.
+
+    ``cache`` keeps the reference fits between calls with the same references and assay.
+    """
+    names = [r.name for r in refs]
+    if not refs:
+        raise InputError("give at least one reference profile (--reference DIR)")
+    if len(set(names)) != len(names):
+        raise InputError(f"reference names must differ: {', '.join(names)}")
+    if cfg.rule.target not in names:
+        raise InputError(
+            f"target {cfg.rule.target} is not among the references ({', '.join(names)})"
+        )
+    thr = _thresholds(refs, cfg)
+    settings = FeatureSettings(
+        opportunity=cohort.opportunity,
+        arm_threshold=thr["arm_log2"] if cfg.use_arm_log2 else None,
+        focal_thresholds={k: thr[k] for k in ("amp", "gain", "loss", "deep_del")},
+    )
+    cache = cache if cache is not None else ReferenceCache()
+    exposures = cohort_exposures = None
+    if cohort.exposures is not None:
+        # classifier: every tumor, cohort and reference alike, fitted alone (no cohort prior,
+        # which would make a reference tumor's features depend on its label)
+        per_tumor = replace(
+            cfg.signature_fit, settings=replace(cfg.signature_fit.settings, method="mle")
+        )
+        if cache.exposures is None:
+            cache.exposures = refit_exposures(refs, settings, per_tumor)
+            cache.descriptive_exposures = refit_exposures(refs, settings, cfg.signature_fit)
+        exposures = cache.exposures
+        counts = sbs96_table(cohort, settings)
+        if counts is not None and len(counts):
+            cohort_exposures = per_tumor.exposures(counts)
+    fitted = refs  # without cohort exposures, the references' own stay (the family is NA)
+    if exposures is not None:
+        refit = cache.descriptive_exposures or {}
+        fitted = [CohortData(**{**r.__dict__, "exposures": refit.get(r.name)}) for r in refs]
+    cls = classify_cohort(
+        cohort, refs, settings, exposures, cfg.rule.target, folds=cfg.folds, seed=cfg.seed,
+        n_boot=cfg.bootstrap, min_samples=cfg.min_samples, min_posterior=cfg.min_posterior,
+        cache=cache, cohort_exposures=cohort_exposures,
+    )  # fmt: skip
+    cohort_cnv = recall_arms(cohort, thr["arm_log2"] if cfg.use_arm_log2 else None)
+    desc = _descriptive(cohort, fitted, cfg, cohort_cnv)
+    summary = _summary(desc, cls, names, cfg)
+    if cfg.use_arm_log2:
         mask = summary["family"] == "arm CNV"
-        note = f"cohort arm calls re-derived at |log2| > {threshold:g}"
+        note = f"arm calls re-derived from log2 at |log2| > {thr['arm_log2']:g}"
         prior = summary.loc[mask, "reason"].fillna("").astype(str)
         summary.loc[mask, "reason"] = [f"{r}; {note}" if r else note for r in prior]
-    return summary
+    spectra = per_tumor_spectra(cohort, refs, seed=cfg.seed)
+    tumors = cls.tumors
+    if len(spectra):
+        tumors = tumors.merge(spectra, on="sample", how="left")
+    tests = {
+        "signatures": signature_tests(
+            cohort, fitted, cfg.presence_min, cfg.min_samples, cfg.bootstrap, cfg.seed,
+            cfg.ci_level,
+        ),
+        "genes": gene_tests(
+            cohort, refs, cfg.min_mut, cfg.always_genes, cfg.min_samples, cfg.ci_level
+        ),
+        "arms": arm_tests(cohort_cnv, refs, cfg.min_samples, cfg.ci_level),
+        "focal": focal_tests(cohort, refs, cfg.min_samples, cfg.ci_level),
+    }  # fmt: skip
+    return ComparisonResult(summary, tumors, cls, tests, list(cohort.meta.get("input_notes", [])))
+
+
+def _fmt(value: object, digits: int = 2) -> str:
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    return "NA" if np.isnan(x) else f"{x:.{digits}f}"
+
+
+def terminal_summary(
+    result: ComparisonResult, cohort: str, ref_dirs: list[str], outdir: str | Path,
+    max_tumors: int = 8,
+) -> str:  # fmt: skip
+    """The one-screen summary: verdict per family, calibration, a few tumors, where files are."""
+    s = result.summary
+    names = list(dict.fromkeys(s.loc[s["family"] != "overall", "reference"]))
+    target = str(s.loc[s["family"] == "overall", "reference"].iloc[0])
+    lines = [f"scce-genomics compare: {cohort} vs {', '.join(names)}"]
+    lines.append(f"references: {', '.join(ref_dirs)}")
+    lines.append(CLOSEST_DEFINITION)
+    head = f"{'family':<16}{'n':>4}  " + "".join(f"{'P(' + n + ')':>9}" for n in names)
+    lines.append(head + f"  {'closest':<8}{'support':>8}{'p_typ':>7}  verdict")
+    for family in (*CLASSIFIER_FAMILIES, COMBINED):
+        part = s[s["family"] == family].set_index("reference")
+        if part.empty:
+            continue
+        n = part["n_cohort"].dropna()
+        probs = "".join(f"{_fmt(part.loc[r, 'mean_probability']):>9}" for r in names)
+        sup = part.loc[target, "support_as_closest"] if target in part.index else np.nan
+        ptyp = part.loc[target, "p_typical"] if target in part.index else np.nan
+        first = part.iloc[0]
+        lines.append(
+            f"{family:<16}{(str(n.iloc[0]) if len(n) else '-'):>4}  {probs}  "
+            f"{first['closest']!s:<8}{_fmt(sup):>8}{_fmt(ptyp, 3):>7}  {first['verdict']}"
+        )
+    overall = s[s["family"] == "overall"].iloc[0]
+    lines.append(f"OVERALL: {overall['verdict']} — {overall['verdict_reason']}")
+    cal = result.classification.calibration
+    if len(cal):
+        row = cal.iloc[0]
+        lines.append(
+            f"calibration (patient-level CV on {int(row['n'])} reference tumors, families "
+            f"{row['families_combined']}): accuracy {_fmt(row['accuracy'])}, Brier "
+            f"{_fmt(row['brier'])}, ECE {_fmt(row['ece'], 3)}"
+        )
+    if result.classification.marginalised:
+        lines.append(f"note: {result.classification.marginalised}")
+    lines += [f"note: {n}" for n in result.notes]
+    tumors = result.tumors[result.tumors["sample"] != "(cohort)"]
+    if len(tumors):
+        lines.append("per tumor (all its families): " + " ".join(f"P({n})" for n in names))
+        for _, t in tumors.head(max_tumors).iterrows():
+            probs = " ".join(_fmt(t.get(f"probability_{n}")) for n in names)
+            lines.append(f"  {str(t['sample'])[:24]:<24} {probs}  {t['call']}")
+        if len(tumors) > max_tumors:
+            lines.append(f"  … {len(tumors) - max_tumors} more in tumors.tsv")
+    lines.append(f"tables and figures: {outdir}/ (summary.tsv, tumors.tsv, calibration.tsv)")
+    return "\n".join(lines)
 
 
 def run_comparison(
-    cohort: CohortData, refs: list[CohortData], cfg: CompareConfig, outdir: str | Path
-) -> dict[str, Path]:
-    """Compare ``cohort`` with every reference and write the tables and figures."""
+    cohort: CohortData,
+    refs: list[CohortData],
+    cfg: CompareConfig,
+    outdir: str | Path,
+    ref_dirs: list[str] | None = None,
+) -> tuple[dict[str, Path], str]:
+    """Compare, write every table and figure, and return them with the terminal summary."""
     outdir = Path(outdir)
-    summary = compare_summary(cohort, refs, cfg)
-    cohort_cnv = recall_arms(cohort, _target_arm_threshold(refs, cfg))
+    result = compare_cohort(cohort, refs, cfg)
     files: dict[str, Path] = {}
 
     def put(key: str, df: pd.DataFrame) -> None:
@@ -278,25 +614,22 @@ def run_comparison(
             df = df.assign(significant=df["fdr"] < cfg.fdr)
         write_tsv(df, files[key])
 
-    put("summary", summary)
-    put(
-        "spectra_samples",
-        per_sample_spectra(
-            cohort, refs, n_boot=min(cfg.bootstrap, 200), seed=cfg.seed,
-            smoothing=cfg.posterior_smoothing, min_posterior=cfg.min_posterior,
-        ),
-    )  # fmt: skip
-    put(
-        "signatures",
-        signature_tests(
-            cohort, refs, cfg.presence_min, cfg.min_samples, cfg.bootstrap, cfg.seed, cfg.ci_level
-        ),
-    )
-    genes = gene_tests(cohort, refs, cfg.min_mut, cfg.always_genes, cfg.min_samples, cfg.ci_level)
-    put("genes", genes)
-    put("arms", arm_tests(cohort_cnv, refs, cfg.min_samples, cfg.ci_level))
-    put("focal", focal_tests(cohort, refs, cfg.min_samples, cfg.ci_level))
-    # figures
+    put("summary", result.summary)
+    put("tumors", result.tumors)
+    put("calibration", result.classification.calibration)
+    put("reliability", result.classification.reliability)
+    for key, table in result.tests.items():
+        put(key, table)
+    files["reliability_png"] = outdir / "reliability.png"
+    cal = result.classification.calibration
+    title = "no calibration (no classifier family)"
+    if len(cal):
+        row = cal.iloc[0]
+        title = (
+            f"out-of-fold, {int(row['n'])} reference tumors ({row['families_combined']}): "
+            f"ECE {_fmt(row['ece'], 3)}"
+        )
+    plot_reliability(result.classification.reliability, title, files["reliability_png"])
     profiles: dict[str, np.ndarray] = {}
     if cohort.sbs96 is not None and cohort.sbs96.to_numpy().sum() > 0:
         profiles[f"{cohort.name} (n={cohort.sbs96.shape[1]})"] = cohort.sbs96.sum(axis=1).to_numpy()
@@ -307,10 +640,28 @@ def run_comparison(
     files["spectra_png"] = outdir / "sbs96_spectra.png"
     plot_spectra(profiles, files["spectra_png"])
     files["forest_png"] = outdir / "gene_forest.png"
-    plot_gene_forest(genes, cfg.rule.target, files["forest_png"])
+    plot_gene_forest(result.tests["genes"], cfg.rule.target, files["forest_png"])
     files["arms_png"] = outdir / "arm_frequencies.png"
-    target = next((r for r in refs if r.name == cfg.rule.target), refs[0])
+    thr = _thresholds(refs, cfg)
+    cohort_cnv = recall_arms(cohort, thr["arm_log2"] if cfg.use_arm_log2 else None)
+    target = next(r for r in refs if r.name == cfg.rule.target)
     plot_arm_frequencies(
         arm_frequencies(cohort_cnv), arm_frequencies(target), target.name, files["arms_png"]
     )
-    return files
+    text = terminal_summary(result, cohort.name, ref_dirs or [r.name for r in refs], outdir)
+    files["summary_txt"] = outdir / "summary.txt"
+    with atomic_open(files["summary_txt"]) as handle:
+        handle.write(text + "\n")
+    return files, text
+
+
+def load_references(paths: list[str], versus: list[str]) -> tuple[list[CohortData], list[str]]:
+    """Reference profiles (the shipped ones when none is given) and how to name their source."""
+    dirs = [Path(p) for p in paths] or ([] if versus else default_reference_dirs())
+    refs = [load_reference(p) for p in dirs]
+    shown = [f"{p} (shipped)" if not paths else str(p) for p in dirs]
+    for item in versus:
+        name, _, folder = item.partition("=")
+        refs.append(cohort_from_dir(folder or name, name if folder else "other cohort"))
+        shown.append(f"{folder or name} (cohort)")
+    return refs, shown

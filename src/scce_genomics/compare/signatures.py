@@ -1,10 +1,10 @@
 """Signature exposures versus references, by aetiology group.
 
-The references carry SigProfiler attributions (COSMIC v3.0 names) while the cohort is fitted by
-the project (COSMIC v3.4); comparing individual signatures across fits would mostly measure the
-fitting differences, so exposures are summed into the groups that separate ESCC, EAC and SCLC:
-clock-like (SBS1, SBS5, SBS40), APOBEC (SBS2, SBS13), tobacco (SBS4), SBS16, SBS17 (a/b),
-HR deficiency (SBS3), ROS (SBS18), and everything else.
+Exposures are summed into the aetiology groups of :mod:`.signature_groups` (every COSMIC SBS
+name of every bundled version has one; an unknown name is an error), because individual
+signatures differ between COSMIC versions and fits. The references are refitted by the
+comparison with the cohort's own fit settings (:mod:`.training`), so both sides come from the
+same fitter.
 
 Family similarity: cosine of the mean group-fraction vectors. Per group: presence (fraction ≥
 ``presence_min``) compared by Fisher's test (odds ratio, exact CI, BH across groups per
@@ -20,36 +20,10 @@ from scipy import stats
 
 from scce_genomics.compare.families import FamilyInput, RefMatrix
 from scce_genomics.compare.references import CohortData
+from scce_genomics.compare.signature_groups import GROUPS, group_fractions
 from scce_genomics.compare.stats import bh_adjust, fisher_table, percentile_ci
 
-__all__ = ["SIGNATURE_GROUPS", "group_fractions", "signature_family", "signature_tests"]
-
-SIGNATURE_GROUPS: dict[str, tuple[str, ...]] = {
-    "clock (SBS1/5/40)": ("SBS1", "SBS5", "SBS40"),
-    "APOBEC (SBS2/13)": ("SBS2", "SBS13"),
-    "tobacco (SBS4)": ("SBS4",),
-    "SBS16": ("SBS16",),
-    "SBS17 (a/b)": ("SBS17", "SBS17a", "SBS17b"),
-    "HRD (SBS3)": ("SBS3",),
-    "ROS (SBS18)": ("SBS18",),
-}
-OTHER = "other"
-
-
-def group_fractions(exposures: pd.DataFrame) -> pd.DataFrame:
-    """Samples × groups fractions of attributed mutations; samples with none are dropped."""
-    totals = exposures.sum(axis=1)
-    kept = exposures[totals > 0]
-    frac = kept.div(totals[totals > 0], axis=0)
-    out = pd.DataFrame(index=kept.index)
-    used: set[str] = set()
-    for group, members in SIGNATURE_GROUPS.items():
-        cols = [c for c in frac.columns if c in members]
-        used.update(cols)
-        out[group] = frac[cols].sum(axis=1) if cols else 0.0
-    rest = [c for c in frac.columns if c not in used]
-    out[OTHER] = frac[rest].sum(axis=1) if rest else 0.0
-    return out
+__all__ = ["signature_family", "signature_tests"]
 
 
 def signature_family(
@@ -93,7 +67,7 @@ def signature_tests(
     level: float = 0.95,
 ) -> pd.DataFrame:
     """Per group and reference: presence Fisher test and fraction Mann–Whitney test."""
-    groups = [*SIGNATURE_GROUPS, OTHER]
+    groups = list(GROUPS)
     if cohort.exposures is None:
         return pd.DataFrame(
             [{"group": g, "reason": "cohort has no signature exposures"} for g in groups]

@@ -5,6 +5,8 @@ Kept separate so each piece is checked against scipy/statsmodels on constructed 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -45,15 +47,24 @@ def fisher_2x2(a: int, b: int, c: int, d: int, level: float = 0.95) -> dict[str,
 
     The odds ratio and its exact CI are those of R's ``fisher.test`` (and so of maftools'
     ``mafCompare``): conditional maximum likelihood, which is finite with one zero cell where
-    possible and 0 or inf otherwise.
+    possible and 0 or inf otherwise. Results are cached by table: a gene panel of a
+    high-burden reference repeats the same few tables hundreds of times.
     """
+    return dict(_fisher_2x2(int(a), int(b), int(c), int(d), float(level)))
+
+
+@lru_cache(maxsize=65536)
+def _fisher_2x2(a: int, b: int, c: int, d: int, level: float) -> tuple[tuple[str, float], ...]:
     table = np.array([[a, b], [c, d]], dtype=np.int64)
     if (table.sum(axis=0) == 0).any() or (table.sum(axis=1) == 0).any():
-        return {"p": np.nan, "or": np.nan, "ci_low": np.nan, "ci_high": np.nan}
+        return (("p", np.nan), ("or", np.nan), ("ci_low", np.nan), ("ci_high", np.nan))
     p = float(stats.fisher_exact(table, alternative="two-sided").pvalue)
     res = odds_ratio(table, kind="conditional")
     ci = res.confidence_interval(confidence_level=level)
-    return {"p": p, "or": float(res.statistic), "ci_low": float(ci.low), "ci_high": float(ci.high)}
+    return (
+        ("p", p), ("or", float(res.statistic)), ("ci_low", float(ci.low)),
+        ("ci_high", float(ci.high)),
+    )  # fmt: skip
 
 
 def woolf_or_ci(a: int, b: int, c: int, d: int, level: float = 0.95) -> tuple[float, float, float]:

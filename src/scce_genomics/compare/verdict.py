@@ -1,21 +1,22 @@
 """The symmetric "ESCC-like" / "not ESCC-like" / "inconclusive" rule, per feature family.
 
-For a family, every reference r with data gives a similarity s_r (with CI), a closest-reference
-bootstrap support q_r and a typicality p-value p_r (see :mod:`scce_genomics.compare.families`).
-With T the target reference (ESCC by default), α = ``alpha`` and τ = ``min_support``:
+For a family, the cohort's tumors have calibrated probabilities over the references
+(:mod:`.classifier`); :mod:`.cohort` gives each reference's support as the closest (highest
+mean probability) and the typicality p of the target T (ESCC by default). With α = ``alpha``
+and τ = ``min_support``:
 
-* **ESCC-like**      if q_T ≥ τ      and p_T ≥ α  (T is confidently the closest reference and the
-  cohort is as similar to T as same-size cohorts of T are);
-* **not ESCC-like**  if q_T ≤ 1 − τ  and p_T < α  (another reference is confidently closer and the
-  cohort is less similar to T than same-size cohorts of T are);
-* **inconclusive**   otherwise, and whenever fewer than two references have the family (no
-  baseline: similarity to T alone cannot say whether it is specific to T).
+* **ESCC-like**      if support(T) ≥ τ      and p_typical(T) ≥ α;
+* **not ESCC-like**  if support(T) ≤ 1 − τ  and p_typical(T) < α;
+* **inconclusive**   otherwise, and whenever fewer than two references have the family.
 
-The two labels mirror each other (swap q_T ≥ τ ↔ q_T ≤ 1 − τ and p_T ≥ α ↔ p_T < α), so neither
-is easier to reach. ``NA`` means the cohort or the target lacks the family (reason given).
+The two labels mirror each other, so neither is easier to reach. ``NA``: the cohort has too
+few tumors with the family, or the target lacks it (reason given).
 
 Overall: "ESCC-like" if at least one family is ESCC-like and none is not ESCC-like; "not
-ESCC-like" in the mirrored case; "inconclusive" when families disagree or none decides.
+ESCC-like" in the mirrored case; "inconclusive" when families disagree or none decides. The
+reason lists which families point to ESCC and which away from it (and to which reference), so
+a cohort ESCC-like in spectra and SCLC-like in genes is reported exactly so. The combined
+"all families" row is the classifier's single answer; it is reported, not counted again.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["VerdictRule", "family_verdicts", "summary_table"]
+from scce_genomics.compare.cohort import CohortStats
+
+__all__ = ["VerdictRule", "family_verdict", "overall_verdict"]
 
 
 @dataclass(frozen=True)
@@ -36,89 +39,74 @@ class VerdictRule:
     alpha: float = 0.05
     min_support: float = 0.9
 
+    @property
+    def like(self) -> str:
+        return f"{self.target}-like"
+
+    @property
+    def unlike(self) -> str:
+        return f"not {self.target}-like"
+
     def describe(self) -> str:
         t, a, s = self.target, self.alpha, self.min_support
         return (
             f"{t}-like: support({t} closest) ≥ {s:g} and p_typical({t}) ≥ {a:g}; "
             f"not {t}-like: support ≤ {1 - s:g} and p_typical < {a:g}; else inconclusive; "
-            "inconclusive if < 2 references"
+            "inconclusive if < 2 references have the family"
         )
 
 
-def _family_verdict(table: pd.DataFrame, rule: VerdictRule) -> dict[str, object]:
-    like, unlike = f"{rule.target}-like", f"not {rule.target}-like"
-    usable = table[np.isfinite(table["similarity"].astype(float))]
-    out: dict[str, object] = {"closest": "NA", "closest_support": np.nan}
-    if usable.empty:
-        reasons = "; ".join(sorted({str(r) for r in table["reason"].dropna() if str(r)}))
-        return {**out, "verdict": "NA", "verdict_reason": reasons or "no comparison possible"}
-    best = usable.iloc[int(np.argmax(usable["similarity"].astype(float).to_numpy()))]
-    out["closest"] = best["reference"]
-    out["closest_support"] = best["closest_support"]
-    target = usable[usable["reference"] == rule.target]
-    if target.empty:
-        return {**out, "verdict": "NA", "verdict_reason": f"no {rule.target} comparison"}
-    if len(usable) < 2:
-        return {
-            **out,
-            "verdict": "inconclusive",
-            "verdict_reason": (
-                f"only {rule.target} has this family: no contrast reference to show that the "
-                "similarity is specific (see p_typical and the per-feature tests)"
-            ),
-        }
-    q = float(target["closest_support"].iloc[0])
-    p = float(target["p_typical"].iloc[0])
-    if np.isnan(q) or np.isnan(p):
-        return {**out, "verdict": "inconclusive", "verdict_reason": "support or p_typical is NA"}
+def family_verdict(stats: CohortStats, rule: VerdictRule) -> tuple[str, str]:
+    """(verdict, reason) of one family from its cohort statistics."""
+    table = stats.table.set_index("reference")
+    if rule.target not in table.index:
+        return "NA", f"{rule.target} has no data in this family"
+    if len(table) < 2:
+        return (
+            "inconclusive",
+            f"only {rule.target} has this family: no contrast reference to show that the "
+            "similarity is specific",
+        )
+    q = float(table["support_as_closest"].astype(float)[rule.target])
+    p = stats.p_typical
+    if np.isnan(p):
+        return "inconclusive", f"{rule.target} support {q:.2f}; p_typical not computed"
     if q >= rule.min_support and p >= rule.alpha:
-        verdict, why = like, f"{rule.target} closest (support {q:.2f}) and typical (p {p:.3g})"
-    elif q <= 1 - rule.min_support and p < rule.alpha:
-        verdict, why = (
-            unlike,
-            (
-                f"{best['reference']} closest ({rule.target} support {q:.2f}) and atypical of "
-                f"{rule.target} (p {p:.3g})"
-            ),
+        return rule.like, f"{rule.target} closest (support {q:.2f}) and typical (p {p:.3g})"
+    if q <= 1 - rule.min_support and p < rule.alpha:
+        return rule.unlike, (
+            f"{stats.closest} closest ({rule.target} support {q:.2f}) and atypical of "
+            f"{rule.target} (p {p:.3g})"
         )
-    else:
-        verdict, why = "inconclusive", f"{rule.target} support {q:.2f}, p_typical {p:.3g}"
-    return {**out, "verdict": verdict, "verdict_reason": why}
+    return "inconclusive", f"{rule.target} support {q:.2f}, p_typical {p:.3g}"
 
 
-def family_verdicts(families: pd.DataFrame, rule: VerdictRule) -> pd.DataFrame:
-    """One verdict row per family."""
-    rows = []
-    for family, table in families.groupby("family", sort=False):
-        rows.append({"family": family, **_family_verdict(table, rule)})
-    return pd.DataFrame(rows)
-
-
-def summary_table(families: pd.DataFrame, rule: VerdictRule) -> pd.DataFrame:
-    """Family × reference rows with the family verdict, plus one ``overall`` row."""
-    verdicts = family_verdicts(families, rule)
-    table = families.merge(verdicts, on="family", how="left", suffixes=("_ref", ""))
-    table = table.rename(columns={"closest_support_ref": "support_as_closest"})
-    table["verdict_rule"] = rule.describe()
-    like, unlike = f"{rule.target}-like", f"not {rule.target}-like"
-    decided = verdicts[verdicts["verdict"].isin([like, unlike])]
-    n_like = int((decided["verdict"] == like).sum())
-    n_unlike = int((decided["verdict"] == unlike).sum())
-    if n_like and not n_unlike:
-        overall = like
-    elif n_unlike and not n_like:
-        overall = unlike
+def overall_verdict(verdicts: pd.DataFrame, rule: VerdictRule) -> tuple[str, str]:
+    """(verdict, reason) over the families (columns ``family``, ``verdict``, ``closest``)."""
+    like = verdicts[verdicts["verdict"] == rule.like]
+    unlike = verdicts[verdicts["verdict"] == rule.unlike]
+    if len(like) and not len(unlike):
+        overall = rule.like
+    elif len(unlike) and not len(like):
+        overall = rule.unlike
     else:
         overall = "inconclusive"
-    counts = verdicts["verdict"].value_counts().to_dict()
-    overall_row = {
-        "family": "overall",
-        "reference": rule.target,
-        "verdict": overall,
-        "verdict_reason": ", ".join(f"{k}: {v}" for k, v in counts.items()),
-        "verdict_rule": (
-            f"{like} if ≥ 1 family is {like} and none {unlike}; mirrored for {unlike}; "
-            "else inconclusive"
-        ),
-    }
-    return pd.concat([table, pd.DataFrame([overall_row])], ignore_index=True)
+    parts = []
+    if len(like):
+        parts.append(f"toward {rule.target}: " + ", ".join(like["family"]))
+    if len(unlike):
+        parts.append(
+            f"away from {rule.target}: "
+            + ", ".join(
+                f"{f} (closest {c})"
+                for f, c in zip(unlike["family"], unlike["closest"], strict=True)
+            )
+        )
+    rest = verdicts[~verdicts["verdict"].isin([rule.like, rule.unlike])]
+    for label in ("inconclusive", "NA"):
+        fams = rest.loc[rest["verdict"] == label, "family"]
+        if len(fams):
+            parts.append(f"{label}: " + ", ".join(fams))
+    if len(like) and len(unlike):
+        parts.insert(0, "families disagree")
+    return overall, "; ".join(parts) if parts else "no family could be compared"

@@ -65,6 +65,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         choices=("cosine", "l2"),
         help="selection score: reconstruction cosine, or relative L2 error (SigProfilerAssignment)",
     )
+    p.add_argument(
+        "--method",
+        default="cohort-prior",
+        choices=("cohort-prior", "mle", "nnls"),
+        help="exposures of the selected signatures: cohort-prior (empirical Bayes toward the "
+        "cohort's pooled fit, strength chosen by a held-out split), mle or nnls",
+    )
     p.set_defaults(func=run_signatures)
 
 
@@ -97,6 +104,7 @@ def run_signatures(args: argparse.Namespace) -> int:
         seed=args.seed,
         background=background,
         metric=args.metric,
+        method=args.method,
     )
     result = fit_samples(matrix, sigs, candidates, settings)
     write_tsv(result.long(), args.out)

@@ -1,13 +1,22 @@
-"""COSMIC signature exposures: NNLS with stepwise selection and bootstrap confidence intervals.
+"""COSMIC signature exposures: stepwise selection, a cohort prior, and bootstrap intervals.
 
 Fitting every COSMIC signature to a few hundred mutations over-fits: many signatures pick up
 small exposures that mean nothing. As SigProfilerAssignment does, we keep a signature only when
-it improves the reconstruction cosine by a clear margin (forward addition) and drop one whose
-removal costs little (backward removal), starting from a tissue-relevant candidate set.
-Uncertainty comes from multinomial resampling of each sample's own mutations, refitted with the
-selected signatures; the refits are solved in one batched linear solve (falling back to exact
-NNLS only for replicates that hit the non-negativity bound), so 1,000 samples × 100 bootstraps
-take seconds. Samples with few mutations are flagged rather than over-interpreted.
+it improves the reconstruction by a clear margin (forward addition) and drop one whose removal
+costs little (backward removal), starting from a tissue-relevant candidate set.
+
+At low mutation counts flat signatures (SBS5, SBS40a, SBS3, SBS16) explain a tumor's few
+mutations almost equally well and trade places between fits. The default method
+(``cohort-prior``) is an empirical-Bayes fit: the cohort's pooled catalogue (many mutations) is
+fitted first; each tumor's exposures are then the maximum a posteriori fractions under its
+multinomial mutation counts and a Dirichlet prior centred on the pooled mix, over the tumor's
+own selected signatures plus the pooled ones (EM). The prior's strength, in pseudo-mutations,
+is chosen from the cohort's own data: each tumor's mutations are split in two halves and the
+strength whose fit on one half best predicts the other is kept (0 = no prior, when tumors
+differ). ``mle`` is the same fit without prior; ``nnls`` the plain least-squares fit.
+Uncertainty comes from multinomial resampling of each tumor's own mutations, refitted with the
+same signatures, prior and strength, batched over tumors and replicates. Samples with few
+mutations are flagged rather than over-interpreted.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from scce_genomics.errors import InputError
 __all__ = [
     "DEFAULT_BACKGROUND",
     "DEFAULT_CANDIDATES",
+    "METHODS",
     "FitResult",
     "FitSettings",
     "cosine",
@@ -86,6 +96,14 @@ class FitSettings:
     #: Selection score: "cosine" (1 - reconstruction cosine) or "l2" (relative L2 error, as
     #: SigProfilerAssignment); penalties are differences of this score.
     metric: str = "cosine"
+    #: Exposures of the selected signatures: "cohort-prior" (empirical Bayes, see the module
+    #: docstring), "mle" (multinomial likelihood, no prior) or "nnls" (least squares).
+    method: str = "cohort-prior"
+    #: Prior strengths (pseudo-mutations) tried by the held-out split; the best is kept.
+    prior_grid: tuple[float, ...] = (0.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
+
+
+METHODS = ("cohort-prior", "mle", "nnls")
 
 
 @dataclass
@@ -96,6 +114,8 @@ class FitResult:
     ci_low: pd.DataFrame
     ci_high: pd.DataFrame
     summary: pd.DataFrame  # sample, n_mutations, cosine, residual, n_signatures, flag
+    #: prior strength chosen for the cohort (pseudo-mutations; NaN: no prior)
+    prior_strength: float = float("nan")
 
     def long(self) -> pd.DataFrame:
         """The contract table: sample, signature, exposure, fraction, ci_low, ci_high, ..."""
@@ -268,14 +288,93 @@ def _batched_refit(w: np.ndarray, masks: np.ndarray, y: np.ndarray) -> np.ndarra
     return np.clip(x, 0.0, None)
 
 
+def _em(
+    w: np.ndarray,
+    x: np.ndarray,
+    active: np.ndarray,
+    prior: np.ndarray | None = None,
+    strength: float = 0.0,
+    start: np.ndarray | None = None,
+    iters: int = 500,
+    tol: float = 1e-7,
+) -> np.ndarray:
+    """MAP signature fractions (rows of ``x``) by EM: multinomial counts, Dirichlet prior.
+
+    Maximises Σ_c x_c log(Σ_k w_ck f_k) + strength Σ_k prior_k log f_k over fractions f on
+    each row's ``active`` signatures (``prior`` None or ``strength`` 0: maximum likelihood).
+    Plain EM crawls along the flat directions that trading signatures create, so steps are
+    extrapolated (SQUAREM, Varadhan & Roland 2008) and kept only where they improve the fit.
+    """
+    f = active / np.maximum(active.sum(axis=1, keepdims=True), 1)
+    if start is not None:
+        f = np.where(active, np.maximum(start, 1e-6), 0.0)
+        f = f / np.maximum(f.sum(axis=1, keepdims=True), 1e-300)
+    pr = np.zeros_like(f) if prior is None else strength * np.where(active, prior[None, :], 0.0)
+
+    def step(g: np.ndarray, xs: np.ndarray, ps: np.ndarray) -> np.ndarray:
+        p = g @ w.T
+        ratio = np.divide(xs, p, out=np.zeros_like(xs), where=p > 0)
+        new = g * (ratio @ w) + ps
+        return new / np.maximum(new.sum(axis=1, keepdims=True), 1e-300)
+
+    def objective(g: np.ndarray, xs: np.ndarray, ps: np.ndarray) -> np.ndarray:
+        p = np.maximum(g @ w.T, 1e-300)
+        return (xs * np.log(p)).sum(axis=1) + (ps * np.log(np.maximum(g, 1e-300))).sum(axis=1)
+
+    todo = np.flatnonzero(x.sum(axis=1) > 0)  # rows still moving
+    for _ in range(iters):
+        if len(todo) == 0:
+            break
+        g, xs, ps, act = f[todo], x[todo], pr[todo], active[todo]
+        f1 = step(g, xs, ps)
+        f2 = step(f1, xs, ps)
+        r = f1 - g
+        v = f2 - f1 - r
+        rn = np.sqrt((r**2).sum(axis=1, keepdims=True))
+        vn = np.sqrt((v**2).sum(axis=1, keepdims=True))
+        alpha = np.minimum(-np.divide(rn, vn, out=np.ones_like(rn), where=vn > 0), -1.0)
+        jump = np.where(act, np.maximum(g - 2 * alpha * r + alpha**2 * v, 1e-12), 0.0)
+        jump = step(jump / np.maximum(jump.sum(axis=1, keepdims=True), 1e-300), xs, ps)
+        better = (objective(jump, xs, ps) >= objective(f2, xs, ps))[:, None]
+        new = np.where(better, jump, f2)
+        moved = np.abs(new - g).max(axis=1)
+        f[todo] = new
+        todo = todo[moved >= tol]
+    f[x.sum(axis=1) <= 0] = 0.0
+    return f
+
+
+def _choose_strength(
+    w: np.ndarray, x: np.ndarray, active: np.ndarray, prior: np.ndarray, settings: FitSettings
+) -> float:
+    """Prior strength whose fit on half of each tumor's mutations best predicts the other half."""
+    rng = np.random.default_rng(settings.seed)
+    half = rng.binomial(x.astype(np.int64), 0.5).astype(float)
+    other = x - half
+    scores = []
+    for strength in settings.prior_grid:
+        score = 0.0
+        for train, test in ((half, other), (other, half)):
+            f = _em(w, train, active, prior, strength, iters=200, tol=1e-6)
+            p = np.maximum(f @ w.T, 1e-300)
+            score += float((test * np.log(p))[train.sum(axis=1) > 0].sum())
+        scores.append(score)
+    return float(settings.prior_grid[int(np.argmax(scores))])
+
+
 def fit_samples(
     catalog: pd.DataFrame,
     signatures: pd.DataFrame,
     candidates: Sequence[str] | str = DEFAULT_CANDIDATES,
     settings: FitSettings | None = None,
 ) -> FitResult:
-    """Fit each sample (column) of a channels × samples catalogue; label-aligned channels."""
+    """Fit each sample (column) of a channels × samples catalogue; label-aligned channels.
+
+    With ``method="cohort-prior"`` the columns are one cohort: the prior is their pooled fit.
+    """
     settings = settings or FitSettings()
+    if settings.method not in METHODS:
+        raise InputError(f"unknown fit method {settings.method!r}; use {', '.join(METHODS)}")
     names = resolve_candidates(signatures, candidates)
     missing = set(signatures.index) - set(catalog.index)
     if missing:
@@ -292,34 +391,57 @@ def fit_samples(
 
     masks = np.zeros((s_n, k), dtype=bool)
     point = np.zeros((s_n, k))
-    cos = np.zeros(s_n)
     for s in range(s_n):
         masks[s] = select_signatures(w, counts[s], background, settings)
-        point[s], cos[s] = _fit(w, counts[s], masks[s])
-
+        point[s] = _fit(w, counts[s], masks[s])[0]
     n_mut = counts.sum(axis=1)
+
+    prior: np.ndarray | None = None
+    strength = float("nan")
+    if settings.method != "nnls":
+        pooled = counts.sum(axis=0)
+        if settings.method == "cohort-prior" and s_n > 1 and pooled.sum() > 0:
+            pooled_mask = select_signatures(w, pooled, background, settings)
+            prior = _fit(w, pooled, pooled_mask)[0]
+            prior = prior / prior.sum()
+            masks = masks | pooled_mask[None, :]
+            masks[n_mut <= 0] = False
+            strength = _choose_strength(w, counts, masks, prior, settings)
+        start = point / np.maximum(point.sum(axis=1, keepdims=True), 1e-300)
+        point = _em(w, counts, masks, prior, strength if prior is not None else 0.0, start)
+        point = point * n_mut[:, None]
+    recon = point @ w.T
+    cos = cosine(recon, counts)
+
     low = np.zeros((s_n, k))
     high = np.zeros((s_n, k))
     if settings.bootstrap > 0 and s_n:
         rng = np.random.default_rng(settings.seed)
         alpha = (1 - settings.ci) / 2 * 100
-        has = n_mut > 0
-        idx = np.flatnonzero(has)
+        idx = np.flatnonzero(n_mut > 0)
         # Chunk so memory stays bounded (S × B × 96 integers).
         chunk = max(1, 200_000 // max(settings.bootstrap, 1))
-        for start in range(0, len(idx), chunk):
-            part = idx[start : start + chunk]
+        for first in range(0, len(idx), chunk):
+            part = idx[first : first + chunk]
             p = counts[part] / n_mut[part, None]
             y = rng.multinomial(
                 n_mut[part, None].astype(np.int64),
                 p[:, None, :],
                 size=(len(part), settings.bootstrap),
             ).astype(float)
-            boot = _batched_refit(w, masks[part], y)
+            if settings.method == "nnls":
+                boot = _batched_refit(w, masks[part], y)
+            else:
+                flat = y.reshape(-1, y.shape[2])
+                act = np.repeat(masks[part], settings.bootstrap, axis=0)
+                warm = np.repeat(point[part] / n_mut[part, None], settings.bootstrap, axis=0)
+                frac = _em(
+                    w, flat, act, prior, 0.0 if np.isnan(strength) else strength, warm, 100, 1e-5
+                )
+                boot = (frac * flat.sum(axis=1, keepdims=True)).reshape(len(part), -1, k)
             low[part] = np.percentile(boot, alpha, axis=1)
             high[part] = np.percentile(boot, 100 - alpha, axis=1)
 
-    recon = point @ w.T
     residual = np.abs(counts - recon).sum(axis=1) / np.where(n_mut > 0, n_mut, 1)
     flag = np.where(
         n_mut == 0, FLAG_NONE, np.where(n_mut < settings.min_mutations, FLAG_LOW, FLAG_OK)
@@ -334,6 +456,8 @@ def fit_samples(
             "n_signatures": masks.sum(axis=1),
             "signatures": [",".join(np.array(names)[m]) for m in masks],
             "flag": flag,
+            "method": settings.method,
+            "prior_strength": strength,
         }
     )
     return FitResult(
@@ -341,6 +465,7 @@ def fit_samples(
         ci_low=pd.DataFrame(low.T, index=index, columns=samples),
         ci_high=pd.DataFrame(high.T, index=index, columns=samples),
         summary=summary,
+        prior_strength=strength,
     )
 
 

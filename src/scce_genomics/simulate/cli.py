@@ -103,6 +103,31 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="mix each normal with another individual's germline DNA at this fraction",
     )
     p.add_argument(
+        "--contaminate-tumor",
+        default="",
+        metavar="FRACTIONS",
+        help="comma-separated shares of each tumor's reads from another individual, cycled "
+        "over patients (e.g. 0,0.02,0.05,0.1)",
+    )
+    p.add_argument(
+        "--loh-fraction",
+        default="",
+        metavar="FRACTIONS",
+        help="comma-separated genome shares under LOH, cycled over patients: highly aneuploid "
+        "tumors (one-copy losses, copy-neutral LOH, a gain, an amplification per chromosome) "
+        "instead of the profile's events",
+    )
+    p.add_argument(
+        "--sex-chromosomes",
+        action="store_true",
+        help="add chrX and chrY to the synthetic genome (female XX, male XY)",
+    )
+    p.add_argument(
+        "--sex",
+        default=d.sex,
+        help="female or male, or a comma-separated list cycled over patients (e.g. male,female)",
+    )
+    p.add_argument(
         "--purities",
         default="",
         help="comma-separated tumor purities, cycled over patients (default: drawn at random)",
@@ -140,6 +165,10 @@ def run(args: argparse.Namespace) -> int:
         arms=args.arms,
         vaf_bins=_floats(args.vaf_bins, "--vaf-bins"),
         contaminate_normal=args.contaminate_normal,
+        contaminate_tumor=_floats(args.contaminate_tumor, "--contaminate-tumor"),
+        loh_fraction=_floats(args.loh_fraction, "--loh-fraction"),
+        sex_chromosomes=args.sex_chromosomes,
+        sexes=tuple(x.strip() for x in args.sex.split(",") if x.strip()),
         purities=_floats(args.purities, "--purities"),
         private_germline_fraction=args.private_germline,
     )

@@ -36,6 +36,8 @@ from scce_genomics.simulate.events import (
     cn_segments,
     draw_germline,
     draw_somatic,
+    loh_copy_numbers,
+    loh_fraction,
     positional_copy_numbers,
 )
 from scce_genomics.simulate.genome import (
@@ -43,9 +45,11 @@ from scce_genomics.simulate.genome import (
     genome_from_fasta,
     make_genome,
 )
+from scce_genomics.simulate.karyotype import SEXES, add_sex_chromosomes, germline_copies
 from scce_genomics.simulate.population import PopulationSpec, write_germline_resource
 from scce_genomics.simulate.reads import Source, haplotype, write_reads
 from scce_genomics.simulate.reference import capture_targets, write_reference
+from scce_genomics.simulate.scars import plant_scars
 from scce_genomics.simulate.spec import PROFILES, CohortSpec, TumorProfile
 
 __all__ = [
@@ -82,24 +86,61 @@ def _write_vcf(path: Path, genome: SyntheticGenome, rows: list[tuple[Variant, di
 
 
 def _contaminated(
-    own: list[Source], genome: SyntheticGenome, spec: CohortSpec, patient: int
+    own: list[Source],
+    genome: SyntheticGenome,
+    frac: float,
+    seed: list[int],
+    snp_rate: float,
+    copies: dict[str, np.ndarray],
 ) -> list[Source]:
-    """Mix a normal with another individual's germline haplotypes at ``contaminate_normal``."""
-    frac = spec.contaminate_normal
+    """Mix another individual's germline DNA into a sample at ``frac`` of its reads.
+
+    The other person's haplotypes come from a generator of their own (``seed``), so the rest of
+    the cohort is unchanged; they carry ``copies`` of each chromosome (the sample's sex). Own
+    sources are scaled by ``1 - frac`` and the other person makes ``frac`` of the whole DNA,
+    spread evenly over their genome, so ``frac`` is the contaminant's share of all reads
+    whatever the sample's copy number.
+    """
     if not 0 < frac < 1:
-        raise InputError("--contaminate-normal must be a fraction in [0, 1)")
-    other = draw_germline(
-        np.random.default_rng([spec.seed, 7919, patient]), genome, spec.germline_snp_rate
-    )
+        raise InputError("contamination must be a fraction in [0, 1)")
+    other = draw_germline(np.random.default_rng(seed), genome, snp_rate)
+    own_dna = sum(float(w.sum()) for s in own for w in s.weight.values())
+    their_dna = sum(c.length * float(copies[c.name].sum()) for c in genome.chromosomes)
+    scale = frac * own_dna / their_dna  # a diploid sample: frac per copy
     mixed = [Source(s.haps, {k: v * (1 - frac) for k, v in s.weight.items()}) for s in own]
     for h in (0, 1):
         haps = {
             c.name: haplotype(c.seq, [v for v in other if v.chrom == c.name and v.hap in (h, 2)])
             for c in genome.chromosomes
         }
-        weight = {c.name: np.full(c.length, frac, dtype=np.float32) for c in genome.chromosomes}
+        weight = {
+            c.name: np.full(c.length, scale * copies[c.name][h], dtype=np.float32)
+            for c in genome.chromosomes
+        }
         mixed.append(Source(haps, weight))
     return mixed
+
+
+def _cycled(values: tuple[float, ...], patient: int) -> float:
+    """A per-patient setting: ``values`` cycled over patients (0 when empty)."""
+    return float(values[patient % len(values)]) if values else 0.0
+
+
+def _needs_sex_chromosomes(profile: TumorProfile) -> bool:
+    return any(a.startswith(("X", "Y")) for a in profile.arm_gains + profile.arm_losses)
+
+
+def _altered_arms(genome: SyntheticGenome, profile: TumorProfile) -> set[str]:
+    """Arms that the profile's arm and focal events touch (HRD scars go elsewhere)."""
+    arms = set(profile.arm_gains + profile.arm_losses)
+    for symbol in profile.focal_amps + profile.homdels:
+        gene = next((g for g in genome.genes if g.symbol == symbol), None)
+        if gene is None:
+            continue
+        for chrom, arm, s, e in genome.arms():
+            if chrom == gene.chrom and s <= gene.start < e:
+                arms.add(arm)
+    return arms
 
 
 def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
@@ -117,11 +158,22 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
     bins = sorted({float(b) for b in spec.vaf_bins}, reverse=True)
     if bins and not all(0 < b <= 0.5 for b in bins):
         raise InputError("--vaf-bins must be VAFs in (0, 0.5] (heterozygous, copy-neutral)")
+    sexes = spec.sexes or (spec.sex,)
+    bad = [x for x in sexes if x not in SEXES]
+    if bad:
+        raise InputError(f"unknown sex {bad[0]!r}; use female or male")
+    if spec.sex_chromosomes and spec.fasta:
+        raise InputError("--sex-chromosomes adds chrX/chrY to the synthetic genome, not to --fasta")
+    needs_xy = [p for p in spec.profiles if _needs_sex_chromosomes(PROFILES[p])]
+    if needs_xy and not spec.sex_chromosomes:
+        raise InputError(f"profile {needs_xy[0]} has X-arm events: add --sex-chromosomes")
     rng = np.random.default_rng(spec.seed)
     if spec.fasta:
         genome = genome_from_fasta(spec.fasta, spec.region, spec.arms)
     else:
         genome = make_genome(rng, spec.scale)
+        if spec.sex_chromosomes:
+            add_sex_chromosomes(genome, spec.seed, spec.scale)
     paths = write_reference(genome, outdir, spec.assay)
     signatures = cosmic_signatures("SBS", "3.4", "GRCh38")
     sites = Sites(genome, rng) if spec.fasta else Sites(genome)
@@ -138,6 +190,8 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
         patient = f"P{p + 1}"
         profile_name = spec.profiles[p % len(spec.profiles)]
         profile = PROFILES[profile_name]
+        sex = sexes[p % len(sexes)]
+        copies = germline_copies(genome, sex)
         germline = draw_germline(rng, genome, spec.germline_snp_rate)
         germlines.append(germline)
         normal_haps = [
@@ -155,12 +209,26 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
             [(v, {"TYPE": v.kind, "SOURCE": "germline", "HAP": v.hap}) for v in germline],
         )
         has_normal = p < spec.patients - spec.tumor_only
-        ones = {c.name: np.ones(c.length, dtype=np.float32) for c in genome.chromosomes}
+        # per-haplotype weight of a normal cell: 1 per present copy (a male's X and Y: one)
+        normal_weight = [
+            {
+                c.name: np.full(c.length, copies[c.name][h], dtype=np.float32)
+                for c in genome.chromosomes
+            }
+            for h in (0, 1)
+        ]
         if has_normal:
             normal = f"{patient}N"
-            sources = [Source(normal_haps[h], ones) for h in (0, 1)]
+            sources = [Source(normal_haps[h], normal_weight[h]) for h in (0, 1)]
             if spec.contaminate_normal:
-                sources = _contaminated(sources, genome, spec, p)
+                sources = _contaminated(
+                    sources,
+                    genome,
+                    spec.contaminate_normal,
+                    [spec.seed, 7919, p],
+                    spec.germline_snp_rate,
+                    copies,
+                )
             units = write_reads(
                 rng,
                 genome,
@@ -172,7 +240,7 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
                 normal,
                 capture,
             )
-            sample_rows.append((normal, patient, "normal", "blood", "", spec.sex))
+            sample_rows.append((normal, patient, "normal", "blood", "", sex))
             unit_rows += [(normal, f"L{i + 1}", a, b) for i, (a, b) in enumerate(units)]
         tumor = f"{patient}T"
         purity = float(np.round(rng.uniform(*spec.purity_range), 2))
@@ -180,10 +248,22 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
             purity = float(spec.purities[p % len(spec.purities)])
         blocked = {(v.chrom, q) for v in germline for q in range(v.pos - 2, v.pos + 3)}
         somatic = draw_somatic(rng, genome, sites, profile, spec, signatures, blocked)
+        scars: list[dict[str, object]] = []
+        loh = _cycled(spec.loh_fraction, p)
         if bins:
-            cn = {c.name: np.ones((2, c.length), dtype=np.int8) for c in genome.chromosomes}
+            cn = {
+                c.name: np.repeat(copies[c.name].reshape(2, 1), c.length, axis=1)
+                for c in genome.chromosomes
+            }
+        elif loh:
+            cn = loh_copy_numbers(rng, genome, loh, copies)
         elif genome.genes:
-            cn = arm_copy_numbers(rng, genome, profile)
+            cn = arm_copy_numbers(rng, genome, profile, copies)
+            if profile.hrd_loh or profile.hrd_tai:
+                scars = plant_scars(
+                    rng, genome, cn, profile.hrd_loh, profile.hrd_tai, spec.scale,
+                    _altered_arms(genome, profile),
+                )  # fmt: skip
         else:
             cn = positional_copy_numbers(rng, genome)
         for v in somatic:
@@ -210,7 +290,8 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
                 (somatic, sub_ccf),
             ]
         sources = [
-            Source(normal_haps[h], {k: v * (1 - purity) for k, v in ones.items()}) for h in (0, 1)
+            Source(normal_haps[h], {k: v * (1 - purity) for k, v in normal_weight[h].items()})
+            for h in (0, 1)
         ]
         for carried, frac in populations:
             for h in (0, 1):
@@ -225,6 +306,16 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
                 }
                 weight = {k: arr[h].astype(np.float32) * purity * frac for k, arr in cn.items()}
                 sources.append(Source(haps, weight))
+        tumor_contamination = _cycled(spec.contaminate_tumor, p)
+        if tumor_contamination:
+            sources = _contaminated(
+                sources,
+                genome,
+                tumor_contamination,
+                [spec.seed, 7927, p],
+                spec.germline_snp_rate,
+                copies,
+            )
         tissue = "ffpe" if p % 2 == 0 else "fresh"
         ffpe = spec.ffpe_rate if tissue == "ffpe" else 0.0
         units = write_reads(
@@ -238,13 +329,14 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
             tumor,
             capture,
         )
-        sample_rows.append((tumor, patient, "tumor", tissue, f"{purity}", spec.sex))
+        sample_rows.append((tumor, patient, "tumor", tissue, f"{purity}", sex))
         unit_rows += [(tumor, f"L{i + 1}", a, b) for i, (a, b) in enumerate(units)]
         truth_rows = []
         for i, v in enumerate(somatic):
             arr = cn[v.chrom][:, v.pos]
             ccf = (2 * bins[bin_of[i]] / purity) if bins else (sub_ccf if v.subclonal else 1.0)
-            vaf = purity * ccf * arr[v.hap] / (2 * (1 - purity) + purity * arr.sum())
+            depth_copies = (1 - purity) * copies[v.chrom].sum() + purity * arr.sum()
+            vaf = purity * ccf * arr[v.hap] / depth_copies if depth_copies > 0 else 0.0
             if vaf <= 0:
                 continue
             truth_rows.append(
@@ -271,9 +363,13 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
             "tissue": tissue,
             "ffpe_rate": ffpe,
             "matched_normal": f"{patient}N" if has_normal else None,
+            "sex": sex,
+            "hrd_events": scars,
             "signature_mix": profile.signatures,
             "events": asdict(profile),
             "n_somatic": len(truth_rows),
+            "loh_fraction": round(loh_fraction(cn), 4),
+            "contamination": tumor_contamination,
         }
         with atomic_open(outdir / "truth" / f"{tumor}.json") as handle:
             json.dump(info, handle, indent=2)

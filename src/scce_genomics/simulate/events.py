@@ -173,23 +173,41 @@ def draw_somatic(
 
 
 def arm_copy_numbers(
-    rng: np.random.Generator, genome: SyntheticGenome, profile: TumorProfile
+    rng: np.random.Generator,
+    genome: SyntheticGenome,
+    profile: TumorProfile,
+    base: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Per-base (2, length) int8 copy numbers of the two haplotypes in tumor cells."""
-    cn = {c.name: np.ones((2, c.length), dtype=np.int8) for c in genome.chromosomes}
+    """Per-base (2, length) int8 copy numbers of the two haplotypes in tumor cells.
+
+    ``base`` gives each chromosome's germline copies per haplotype (default one each; a male's
+    X and Y have one present haplotype): gains and losses act on a haplotype that is present.
+    """
+    cn = {
+        c.name: np.repeat(
+            (base[c.name] if base else np.ones(2, dtype=np.int8)).reshape(2, 1), c.length, axis=1
+        ).astype(np.int8)
+        for c in genome.chromosomes
+    }
+
+    def present(chrom: str) -> int:
+        """A random haplotype, or the other one where the drawn one is absent (male X/Y)."""
+        hap = int(rng.integers(0, 2))
+        return hap if base is None or base[chrom][hap] > 0 else 1 - hap
+
     arms = {arm: (chrom, s, e) for chrom, arm, s, e in genome.arms()}
     for arm in profile.arm_gains:
         chrom, s, e = arms[arm]
-        cn[chrom][int(rng.integers(0, 2)), s:e] += 1
+        cn[chrom][present(chrom), s:e] += 1
     for arm in profile.arm_losses:
         chrom, s, e = arms[arm]
-        cn[chrom][int(rng.integers(0, 2)), s:e] = 0
+        cn[chrom][present(chrom), s:e] = 0
     for symbol in profile.focal_amps:
         gene = next(g for g in genome.genes if g.symbol == symbol)
         length = genome.chrom(gene.chrom).length
         half = max(15_000, length // 25)
         s, e = max(0, gene.start - half), min(length, gene.end + half)
-        cn[gene.chrom][int(rng.integers(0, 2)), s:e] = int(rng.integers(6, 9))
+        cn[gene.chrom][present(gene.chrom), s:e] = int(rng.integers(6, 9))
     for symbol in profile.homdels:
         gene = next(g for g in genome.genes if g.symbol == symbol)
         length = genome.chrom(gene.chrom).length
@@ -227,6 +245,55 @@ def positional_copy_numbers(
             else:
                 cn[c.name][:, s:e] = 0
     return cn
+
+
+def loh_copy_numbers(
+    rng: np.random.Generator,
+    genome: SyntheticGenome,
+    fraction: float,
+    base: dict[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """A highly aneuploid tumor: loss of heterozygosity over ``fraction`` of every autosome.
+
+    Each autosome is cut into ten slots; ``round(10 × fraction)`` random slots lose one
+    haplotype, as a one-copy loss (1:0) or copy-neutral LOH (2:0) at random; of the other
+    slots one gains a copy (2:1) and one holds a focal amplification (6-8 copies of one
+    haplotype over its middle third), so contamination and identity meet every kind of segment.
+    ``base`` gives each chromosome's germline copies per haplotype (default one each); the sex
+    chromosomes keep them.
+    """
+    cn = {
+        c.name: np.repeat(
+            (base[c.name] if base else np.ones(2, dtype=np.int8)).reshape(2, 1), c.length, axis=1
+        ).astype(np.int8)
+        for c in genome.chromosomes
+    }
+    k = round(10 * fraction)
+    for c in genome.chromosomes:
+        if c.name in ("chrX", "chrY"):
+            continue
+        bounds = np.linspace(0, c.length, 11).astype(np.int64)
+        order = rng.permutation(10)
+        for slot in order[:k].tolist():
+            s, e = bounds[slot], bounds[slot + 1]
+            kept = int(rng.integers(0, 2))
+            cn[c.name][1 - kept, s:e] = 0
+            cn[c.name][kept, s:e] = 2 if rng.random() < 0.5 else 1
+        rest = order[k:].tolist()
+        if len(rest) >= 2:
+            s, e = bounds[rest[0]], bounds[rest[0] + 1]
+            cn[c.name][int(rng.integers(0, 2)), s:e] += 1
+            s, e = bounds[rest[1]], bounds[rest[1] + 1]
+            third = (e - s) // 3
+            cn[c.name][int(rng.integers(0, 2)), s + third : e - third] = int(rng.integers(6, 9))
+    return cn
+
+
+def loh_fraction(cn: dict[str, np.ndarray]) -> float:
+    """Share of the autosomes where tumor cells keep one haplotype only (LOH, not a deletion)."""
+    auto = {k: v for k, v in cn.items() if k not in ("chrX", "chrY")}
+    lost = sum(int(((a.min(axis=0) == 0) & (a.max(axis=0) > 0)).sum()) for a in auto.values())
+    return lost / sum(a.shape[1] for a in auto.values())
 
 
 def cn_segments(cn: dict[str, np.ndarray]) -> pd.DataFrame:

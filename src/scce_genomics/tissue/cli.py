@@ -8,8 +8,12 @@ import math
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scce_genomics.errors import InputError
+
+if TYPE_CHECKING:
+    from scce_genomics.tissue.identity import IdentityThresholds
 
 __all__ = ["add_commands"]
 
@@ -20,17 +24,44 @@ def _genotype_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-depth", type=int, default=10, help="depth for a confident genotype")
 
 
+def _identity_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--min-sites",
+        type=int,
+        default=20,
+        help="sites homozygous in both samples (not both reference) needed for a verdict",
+    )
+    p.add_argument(
+        "--max-opposite",
+        type=float,
+        default=0.05,
+        help="largest share of opposite homozygotes among those sites for one individual",
+    )
+    p.add_argument(
+        "--min-relatedness",
+        type=float,
+        default=0.5,
+        help="smallest hom-alt relatedness (somalier's LOH-robust measure) for one individual",
+    )
+
+
+def _population_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--population-af",
+        default="",
+        help="germline resource VCF (bgzipped, indexed) with population allele frequencies",
+    )
+    p.add_argument("--af-field", default="AF", help="INFO field of the resource's frequency")
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("tissue-identity", help="tumor/normal genotype concordance (swap check)")
+    p = sub.add_parser(
+        "tissue-identity", help="tumor/normal identity from opposite homozygotes (swap check)"
+    )
     _genotype_args(p)
+    _identity_args(p)
     p.add_argument("--tumor", required=True, help="tumor sample name (genotype column)")
     p.add_argument("--normal", required=True, help="matched normal sample name (genotype column)")
-    p.add_argument(
-        "--min-concordance",
-        type=float,
-        default=0.8,
-        help="concordance below which the pair fails the gate",
-    )
     p.add_argument("--out", required=True, help="JSON (written whatever the verdict)")
     p.set_defaults(func=run_identity)
 
@@ -42,15 +73,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="JSON the somatic stage takes as its gate")
     p.set_defaults(func=run_identity_gate)
 
-    p = sub.add_parser("tissue-cohort", help="pairwise genotype concordance of all samples")
+    p = sub.add_parser("tissue-cohort", help="pairwise identity of all samples (duplicates)")
     _genotype_args(p)
+    _identity_args(p)
     p.add_argument("--samples", required=True, help="samples.tsv (patient of each sample)")
-    p.add_argument(
-        "--max-concordance",
-        type=float,
-        default=0.8,
-        help="flag two patients whose samples agree above this",
-    )
     p.add_argument("--out", required=True, help="TSV")
     p.set_defaults(func=run_cohort)
 
@@ -58,6 +84,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     _genotype_args(p)
     p.add_argument("--samples", nargs="+", required=True, help="samples to estimate")
     p.add_argument("--genotype-from", required=True, help="sample whose hom sites are used")
+    _population_args(p)
+    p.add_argument(
+        "--tumor-only",
+        action="store_true",
+        help="the samples have no normal: each is judged on its own counts, only at sites "
+        "with a population frequency",
+    )
+    p.add_argument(
+        "--segments",
+        nargs="*",
+        default=[],
+        help="with --tumor-only: CNVkit .call.cns per sample, in --samples order (only "
+        "copy-neutral segments are used)",
+    )
     p.add_argument(
         "--default-af",
         type=float,
@@ -137,12 +177,20 @@ def _dump(obj: Mapping[str, object], path: str) -> None:
         json.dump(clean, handle, indent=2)
 
 
+def _thresholds(args: argparse.Namespace) -> IdentityThresholds:
+    from scce_genomics.tissue.identity import IdentityThresholds
+
+    return IdentityThresholds(
+        args.min_depth, args.min_sites, args.max_opposite, args.min_relatedness
+    )
+
+
 def run_identity(args: argparse.Namespace) -> int:
-    from scce_genomics.tissue.identity import identity_check, read_site_counts
+    from scce_genomics.tissue.identity import identity_check
+    from scce_genomics.tissue.sites import read_site_counts
 
     counts = read_site_counts(args.genotypes, args.sites or None)
-    res = identity_check(counts, args.tumor, args.normal, args.min_depth, args.min_concordance)
-    _dump(res, args.out)
+    _dump(identity_check(counts, args.tumor, args.normal, _thresholds(args)), args.out)
     return 0
 
 
@@ -162,27 +210,46 @@ def run_identity_gate(args: argparse.Namespace) -> int:
 def run_cohort(args: argparse.Namespace) -> int:
     from scce_genomics.fileio import write_tsv
     from scce_genomics.samples import load_samples
-    from scce_genomics.tissue.identity import cohort_concordance, read_site_counts
+    from scce_genomics.tissue.identity import cohort_identity
+    from scce_genomics.tissue.sites import read_site_counts
 
     counts = read_site_counts(args.genotypes, args.sites or None)
     sheet = load_samples(args.samples)
     patient_of = dict(zip(sheet["sample"], sheet["patient"], strict=True))
-    table = cohort_concordance(counts, patient_of, args.min_depth, args.max_concordance)
+    table = cohort_identity(counts, patient_of, _thresholds(args))
     write_tsv(table, args.out)
     return 0
 
 
 def run_contamination(args: argparse.Namespace) -> int:
+    import numpy as np
     import pandas as pd
 
     from scce_genomics.fileio import write_tsv
-    from scce_genomics.tissue.contamination import contamination_estimate
-    from scce_genomics.tissue.identity import read_site_counts
+    from scce_genomics.tissue.contamination import contamination_estimate, copy_neutral_sites
+    from scce_genomics.tissue.sites import population_af, read_site_counts
 
     counts = read_site_counts(args.genotypes, args.sites or None)
+    if args.population_af:
+        resource = population_af(
+            args.population_af, args.af_field, counts.chrom, counts.pos, counts.alt_allele
+        )
+        counts.pop_af = np.where(np.isnan(counts.pop_af), resource, counts.pop_af)
+    if args.segments and len(args.segments) != len(args.samples):
+        raise InputError(
+            f"--segments gives {len(args.segments)} files for {len(args.samples)} samples"
+        )
+    segments = dict(zip(args.samples, args.segments, strict=False))
     rows = [
         contamination_estimate(
-            counts, s, args.genotype_from, args.min_depth, args.default_af, args.error_rate
+            counts,
+            s,
+            s if args.tumor_only else args.genotype_from,
+            args.min_depth,
+            args.default_af,
+            args.error_rate,
+            tumor_only=args.tumor_only,
+            keep=copy_neutral_sites(counts, segments[s]) if s in segments else None,
         )
         for s in args.samples
     ]
@@ -191,8 +258,8 @@ def run_contamination(args: argparse.Namespace) -> int:
 
 
 def run_purity(args: argparse.Namespace) -> int:
-    from scce_genomics.tissue.contamination import early_purity
-    from scce_genomics.tissue.identity import read_site_counts
+    from scce_genomics.tissue.purity import early_purity
+    from scce_genomics.tissue.sites import read_site_counts
 
     counts = read_site_counts(args.genotypes, args.sites or None)
     _dump(

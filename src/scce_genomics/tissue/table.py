@@ -98,6 +98,25 @@ def cohort_flags(cohort: str | Path, names: pd.Index) -> pd.DataFrame:
     return out
 
 
+#: QC-table column <- key of the identity JSON (``tissue-identity``).
+_IDENTITY_COLUMNS = {
+    "identity_sites": "informative_sites",
+    "identity_opposite_fraction": "opposite_fraction",
+    "identity_relatedness": "hom_relatedness",
+    "identity_het_discordance": "het_discordance",
+    "identity_verdict": "verdict",
+    "identity_reason": "reason",
+}
+#: QC-table column <- column of the contamination TSV (``tissue-contamination``).
+_CONTAMINATION_COLUMNS = {
+    "contamination": "contamination",
+    "contamination_ci_low": "ci_low",
+    "contamination_ci_high": "ci_high",
+    "contamination_method": "method",
+    "contamination_reason": "reason",
+}
+
+
 def _read_json(paths: list[str]) -> list[dict[str, Any]]:
     return [json.loads(Path(p).read_text()) for p in paths]
 
@@ -117,17 +136,18 @@ def tissue_qc_table(
     table = samples[["sample", "patient", "type", "tissue"]].copy().set_index("sample")
     table["identity_verdict"] = "NA"
     for rec in _read_json(identity):
-        table.loc[rec["tumor"], "matched_normal"] = rec["normal"]
-        table.loc[rec["tumor"], "identity_concordance"] = rec["concordance"]
-        table.loc[rec["tumor"], "identity_sites"] = rec["n_sites"]
-        table.loc[rec["tumor"], "identity_verdict"] = rec["verdict"]
+        tumor = rec["tumor"]
+        table.loc[tumor, "matched_normal"] = rec["normal"]
+        for column, key in _IDENTITY_COLUMNS.items():
+            value = rec.get(key)
+            table.loc[tumor, column] = np.nan if value is None else value
     if cohort:
         table = table.join(cohort_flags(cohort, table.index))
     cont = pd.concat([pd.read_csv(p, sep="\t") for p in contamination]) if contamination else None
     if cont is not None and len(cont):
-        cont = cont.set_index("sample")
-        table["contamination"] = cont["contamination"].reindex(table.index)
-        table["contamination_se"] = cont["se"].reindex(table.index)
+        cont = cont.drop_duplicates("sample").set_index("sample")
+        for column, key in _CONTAMINATION_COLUMNS.items():
+            table[column] = cont[key].reindex(table.index) if key in cont else np.nan
     else:
         table["contamination"] = np.nan
     c = thresholds["contamination"]

@@ -1,9 +1,11 @@
 """The cohort against the ESCC and contrast references: verdict, tests and side-by-side figures.
 
-In: ``compare/summary.tsv``, ``compare/genes.tsv``, ``compare/focal.tsv``,
-``compare/spectra_samples.tsv`` (per tumor) and the parts other views draw (spectra,
-exposures, oncoplot, arm frequencies). Out: the data of ``templates/sections/comparison.html.j2``
-and ``templates/tumor/similarity.html.j2``.
+In: ``compare/summary.tsv`` (per family and reference), ``compare/tumors.tsv`` (per tumor
+calibrated probabilities and the cohort row), ``compare/calibration.tsv`` and
+``compare/reliability.png`` (cross-validation of the classifier), ``compare/genes.tsv``,
+``compare/focal.tsv`` and the parts other views draw (spectra, exposures, oncoplot, arm
+frequencies). Out: the data of ``templates/sections/comparison.html.j2`` and
+``templates/tumor/similarity.html.j2``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,15 @@ SECTION = "Cohort comparison"
 GENE_TEST_COLUMNS = ["reference", "gene", "odds_ratio", "or_ci_low", "or_ci_high", "p_value",
                      "fdr", "cohort_alt", "cohort_n", "ref_alt", "ref_n"]  # fmt: skip
 #: Long per-row texts of the summary, stated once under its table.
-_METHOD_COLUMNS = ("ci_method", "typicality_method", "verdict_rule")
+_METHOD_COLUMNS = ("ci_method", "typicality_method", "verdict_rule", "closest_definition")
+#: Families of the classifier, short names of their per-tumor columns (``p_<short>_<ref>``).
+_FAMILY_COLUMN = {
+    "SBS96 spectrum": "sbs96",
+    "signatures": "signatures",
+    "driver genes": "genes",
+    "arm CNV": "arms",
+    "focal CNV": "focal",
+}
 
 
 def view(ctx: Context) -> dict[str, Any]:
@@ -59,7 +69,50 @@ def view(ctx: Context) -> dict[str, Any]:
     )
     if focal is not None:
         out["focal"] = ctx.table(focal, "compare_focal")
+    out["tumors"] = ctx.guarded(SECTION, "per-tumor probabilities", _tumors, ctx)
+    out["calibration"] = ctx.guarded(SECTION, "calibration", _calibration, ctx)
     return out
+
+
+def _tumors(ctx: Context) -> dict[str, Any]:
+    """Every tumor's calibrated probabilities (all its families) and the cohort row."""
+    table, note = ctx.read("compare/tumors.tsv", SECTION, "per-tumor probabilities", ["sample"])
+    if table is None:
+        return {"note": note}
+    refs = [c[len("probability_") :] for c in table.columns if c.startswith("probability_")]
+    cols = ["sample", "families", *(f"probability_{r}" for r in refs), "closest", "call", "reason"]
+    shown = table[[c for c in cols if c in table.columns]].rename(
+        columns={f"probability_{r}": f"P({r})" for r in refs}
+    )
+    return {
+        "table": ctx.table(shown, "compare_tumors", tsv=table),
+        "definition": _first_text(table, "closest_definition"),
+        "marginalised": _first_text(table, "marginalised"),
+    }
+
+
+def _first_text(table: pd.DataFrame, column: str) -> str | None:
+    """The first value of a column that repeats one text on every row (None if absent)."""
+    if column not in table.columns:
+        return None
+    values = table[column].dropna()
+    return str(values.iloc[0]) if len(values) else None
+
+
+def _calibration(ctx: Context) -> dict[str, Any]:
+    """Patient-level cross-validation of the classifier: reliability plot and scores."""
+    table, note = ctx.read(
+        "compare/calibration.tsv", SECTION, "classifier calibration", ["family", "accuracy"]
+    )
+    plot = ctx.png_file("compare/reliability.png", "reliability diagram")
+    if table is None:
+        return {"note": note, "plot": plot}
+    shown = table.drop(columns=[c for c in ("method",) if c in table.columns])
+    return {
+        "table": ctx.table(shown, "compare_calibration", tsv=table),
+        "plot": plot,
+        "method": _first_text(table, "method"),
+    }
 
 
 def _verdict(summary: pd.DataFrame) -> dict[str, str]:
@@ -72,19 +125,43 @@ def _verdict(summary: pd.DataFrame) -> dict[str, str]:
     return {"text": verdict, "kind": kind, "reason": reason}
 
 
+def _direction(verdict: str, closest: str, target: str) -> str:
+    if verdict == f"{target}-like":
+        return f"toward {target}"
+    if verdict == f"not {target}-like":
+        return f"away from {target} (closest {closest})"
+    return verdict
+
+
 def _by_family(ctx: Context, summary: pd.DataFrame) -> Any:
-    """One row per feature family: its verdict and the statistics of the target reference."""
+    """One row per family: which way it points, the mean probability of every reference, and
+    the target's support and typicality."""
     fam = summary[summary["family"].astype(str) != "overall"]
     target = fam[fam["reference"].astype(str) == ctx.target]
     if target.empty:
         return None
     t = ctx.target
-    cols = {"family": "family", "verdict": "verdict", "closest": "closest reference",
-            "closest_support": "support (closest)", "similarity": f"similarity to {t}",
-            "ci_low": "CI low", "ci_high": "CI high", "p_typical": f"p_typical ({t})",
-            "verdict_reason": "why", "reason": "note"}  # fmt: skip
-    table = target[[c for c in cols if c in target.columns]].rename(columns=cols)
-    return ctx.table(table, "verdict_by_family")
+    rows = []
+    for family, part in fam.groupby("family", sort=False):
+        mine = part[part["reference"].astype(str) == t]
+        first = part.iloc[0]
+        verdict, closest = text_or_na(first.get("verdict")), text_or_na(first.get("closest"))
+        row: dict[str, object] = {
+            "family": family,
+            "verdict": verdict,
+            "direction": _direction(verdict, closest, t),
+        }
+        if "mean_probability" in part.columns:
+            for _, r in part.iterrows():
+                row[f"P({r['reference']})"] = r["mean_probability"]
+        if len(mine):
+            m = mine.iloc[0]
+            row[f"support ({t} closest)"] = m.get("support_as_closest", np.nan)
+            row[f"p_typical ({t})"] = m.get("p_typical", np.nan)
+            row[f"similarity to {t}"] = m.get("similarity", np.nan)
+        row["why"] = first.get("verdict_reason", np.nan)
+        rows.append(row)
+    return ctx.table(pd.DataFrame(rows), "verdict_by_family")
 
 
 def _forest(ctx: Context) -> dict[str, Any]:
@@ -114,35 +191,42 @@ def _forest(ctx: Context) -> dict[str, Any]:
 
 
 def closest_reference(row: pd.Series) -> tuple[str, str | None]:
-    """The per-tumor closest reference by SBS96, with the table's reason (always one for NA)."""
+    """The per-tumor call of the classifier (all families), with the table's reason for NA."""
     call = text_or_na(row.get("call", np.nan))
     reason = row.get("reason", np.nan)
     if not is_missing(reason):
         return call, str(reason)
-    return call, None if call != "NA" else "compare/spectra_samples.tsv gives no reason"
+    return call, None if call != "NA" else "compare/tumors.tsv gives no reason"
 
 
 def similarity_view(ctx: Context, tumor: str) -> dict[str, Any]:
     here = f"Per sample: {tumor}"
-    similarity, note = ctx.read(
-        "compare/spectra_samples.tsv", "Per sample", "similarity to references", ["sample"]
+    tumors, note = ctx.read(
+        "compare/tumors.tsv", "Per sample", "probabilities over the references", ["sample"]
     )
-    if similarity is None:
+    if tumors is None:
         return {"note": note}
-    hit = similarity[similarity["sample"].astype(str) == tumor]
+    hit = tumors[tumors["sample"].astype(str) == tumor]
     if hit.empty:
-        why = "no row in compare/spectra_samples.tsv."
-        return {"note": ctx.issue(here, "similarity to references", "not computed", why)}
+        why = "no row in compare/tumors.tsv (the tumor has no family the classifier uses)."
+        return {"note": ctx.issue(here, "probabilities over the references", "not computed", why)}
     row = hit.iloc[0]
-    refs = sorted({c.split("_", 1)[1] for c in hit.columns if c.startswith("cosine_")})
-    metrics = ("cosine", "percentile", "posterior", "support")
-    long = pd.DataFrame(
-        [{"reference": r, **{m: row.get(f"{m}_{r}", np.nan) for m in metrics}} for r in refs]
-    )
+    refs = [c[len("probability_") :] for c in hit.columns if c.startswith("probability_")]
+    long = []
+    for r in refs:
+        item: dict[str, object] = {"reference": r, "P (all its families)": row[f"probability_{r}"]}
+        for family, short in _FAMILY_COLUMN.items():
+            if f"p_{short}_{r}" in hit.columns:
+                item[f"P ({family} alone)"] = row[f"p_{short}_{r}"]
+        for m in ("cosine", "percentile"):
+            if f"{m}_{r}" in hit.columns:
+                item[f"SBS96 {m}"] = row[f"{m}_{r}"]
+        long.append(item)
     call, reason = closest_reference(row)
     return {
         "call": call,
         "reason": reason,
-        "method": text_or_na(row.get("method", np.nan)),
-        "table": ctx.table(long, f"similarity_{tumor}"),
+        "families": text_or_na(row.get("families", np.nan)),
+        "definition": text_or_na(row.get("closest_definition", np.nan)),
+        "table": ctx.table(pd.DataFrame(long), f"similarity_{tumor}"),
     }

@@ -10,7 +10,11 @@ import os
 from typing import Any
 
 from scce_genomics.report.context import Context
-from scce_genomics.report.sections.tissue import join_tissue_columns, tissue_tables
+from scce_genomics.report.sections.tissue import (
+    join_tissue_columns,
+    tissue_display,
+    tissue_tables,
+)
 
 __all__ = ["view"]
 
@@ -60,7 +64,10 @@ def view(ctx: Context) -> dict[str, Any]:
                 "no tissue-QC table (a qc/*.tsv with a sample column other than "
                 "qc_table.tsv) found.",
             )
-        out["tissue"] = [(f"qc/{stem}.tsv", ctx.table(t, f"qc_{stem}")) for stem, t in tissue]
+        out["tissue"] = [
+            (f"qc/{stem}.tsv", ctx.table(tissue_display(t), f"qc_{stem}", tsv=t))
+            for stem, t in tissue
+        ]
     mqc = ctx.results / "qc" / "multiqc" / "multiqc_report.html"
     if mqc.is_file():
         out["multiqc"] = os.path.relpath(mqc, ctx.out.parent)

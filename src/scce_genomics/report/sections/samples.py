@@ -1,7 +1,7 @@
 """Per sample: one summary row per tumor, then each tumor's panels (``TUMOR_PANELS``).
 
 In: ``somatic/cohort.maf``, ``somatic/tmb.tsv``, ``cnv/summary.tsv``,
-``signatures/SBS_exposures.tsv``, ``compare/spectra_samples.tsv``. Out: the data of
+``signatures/SBS_exposures.tsv``, ``compare/tumors.tsv``. Out: the data of
 ``templates/sections/samples.html.j2`` (the panels are run by the builder, one per tumor).
 """
 
@@ -35,7 +35,7 @@ def view(ctx: Context) -> dict[str, Any]:
         "signatures/SBS_exposures.tsv", SECTION, "signature exposures", EXPOSURE_COLUMNS
     )
     similarity, _ = ctx.read(
-        "compare/spectra_samples.tsv", SECTION, "similarity to references", ["sample"]
+        "compare/tumors.tsv", SECTION, "probabilities over the references", ["sample"]
     )
     rows = [_summary_row(ctx, t, maf, tmb, cnv, exposures, similarity) for t in tumors]
     return {
@@ -99,7 +99,7 @@ def _summary_row(
     if hit is not None and similarity is not None and "call" in similarity.columns:
         if len(hit):
             call, reason = closest_reference(hit)
-            row["closest reference (SBS96)"] = f"NA ({reason})" if call == "NA" else call
+            row["closest reference"] = f"NA ({reason})" if call == "NA" else call
         else:
-            row["closest reference (SBS96)"] = "NA (no row in compare/spectra_samples.tsv)"
+            row["closest reference"] = "NA (no row in compare/tumors.tsv)"
     return row
