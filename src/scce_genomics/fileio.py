@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, cast
 if TYPE_CHECKING:  # pandas is imported by callers; the CLI starts without it
     import pandas as pd
 
-__all__ = ["atomic_open", "atomic_path", "write_tsv"]
+__all__ = ["atomic_open", "atomic_path", "write_bgzipped_vcf", "write_tsv"]
 
 
 @contextlib.contextmanager
@@ -72,3 +72,18 @@ def write_tsv(df: pd.DataFrame, path: str | Path, index: bool = False) -> None:
     """Write a tab-separated table atomically, with ``NA`` for missing values."""
     with atomic_open(path) as handle:
         df.to_csv(handle, sep="\t", index=index, na_rep="NA")
+
+
+def write_bgzipped_vcf(path: str | Path, header: list[str], records: list[str]) -> None:
+    """Write VCF lines bgzipped with a tabix index, the file complete or absent (no half VCF)."""
+    import pysam
+
+    with atomic_path(path) as tmp:
+        plain = tmp.with_name(tmp.name + ".vcf")
+        with atomic_open(plain) as handle:
+            handle.write("\n".join(header) + "\n")
+            if records:
+                handle.write("\n".join(records) + "\n")
+        pysam.tabix_compress(str(plain), str(tmp), force=True)
+        plain.unlink()
+    pysam.tabix_index(str(path), preset="vcf", force=True)

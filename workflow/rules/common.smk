@@ -18,6 +18,7 @@ from scce_genomics.reference.prepare import (
     reference_lengths,
 )
 from scce_genomics.samples import load_samples, load_units, tumor_normal_pairs
+from scce_genomics.somatic.germline_resource import check_somatic_resources
 
 CONFIG_FILES = ", ".join(dict.fromkeys(map(str, workflow.configfiles)))
 
@@ -56,6 +57,13 @@ try:
     UNITS = load_units(config["units"], SAMPLES)
 except InputError as err:
     start_up_error("invalid sample sheet", err)
+
+# Start-up check of the somatic stage's sites VCFs (germline resource, panel of normals).
+try:
+    check_somatic_resources(config)
+except InputError as err:
+    start_up_error("somatic resource", err)
+
 validate(
     SAMPLES.drop(columns="sheet_line").dropna(axis=1),
     schema="../schemas/samples.schema.yaml",

@@ -1,6 +1,8 @@
 # Somatic SNV/indel calling: bcftools mpileup candidates (tumor + matched normal), a panel of
-# normals from every normal in the sheet, our somatic model with named filters, bcftools csq
-# annotation, MAF per tumor and for the cohort, TMB per callable megabase.
+# normals from every normal in the sheet (plus a configured one), our somatic model with named
+# filters, bcftools csq annotation, MAF per tumor and for the cohort, TMB per callable megabase.
+# A tumor-only sample is called after its copy-number stage: the germline test weighs the
+# population allele frequency (somatic.germline_resource), purity and segment copy number.
 
 SOMATIC = config["somatic"]
 # Genome chunks of the candidate pileup (one single-threaded bcftools mpileup each).
@@ -23,11 +25,44 @@ def somatic_bams(wildcards):
     return bams
 
 
-def panel_of_normals():
-    """The configured PoN, the one built from this cohort's normals, or none."""
-    if SOMATIC.get("pon"):
-        return SOMATIC["pon"]
-    return out("somatic/pon.vcf.gz") if NORMALS else ""
+def panels_of_normals():
+    """The configured PoN and the one built from this cohort's normals (either may be absent)."""
+    panels = [SOMATIC["pon"]] if SOMATIC.get("pon") else []
+    return panels + ([out("somatic/pon.vcf.gz")] if NORMALS else [])
+
+
+def somatic_call_inputs(wildcards):
+    """BAMs, candidates and panels; a tumor-only sample also waits for its CNV segments."""
+    inputs = somatic_bams(wildcards)
+    inputs.update(
+        bcf=out(f"somatic/candidates/{wildcards.tumor}.bcf"),
+        fasta=out("reference/genome.fa"),
+        pon=panels_of_normals(),
+        identity=identity_gate(wildcards),
+    )
+    if not matched_normal(wildcards.tumor):
+        inputs["cns"] = out(f"cnv/{wildcards.tumor}.call.cns")
+        inputs["cnv_purity"] = out(f"cnv/purity/{wildcards.tumor}.json")
+        if SOMATIC.get("germline_resource"):
+            inputs["resource"] = SOMATIC["germline_resource"]
+    return inputs
+
+
+def tumor_only_args(wildcards, input):
+    """somatic-call options of the tumor-only germline model (quoted: they carry paths)."""
+    if matched_normal(wildcards.tumor):
+        return ""
+    args = ["--cns", input.cns, "--cnv-purity", input.cnv_purity]
+    if SOMATIC.get("germline_resource"):
+        args += [
+            "--germline-resource",
+            input.resource,
+            "--af-field",
+            SOMATIC.get("germline_resource_af_field", "AF"),
+            "--absent-af",
+            str(SOMATIC.get("germline_resource_default_af", 1e-5)),
+        ]
+    return " ".join(shlex.quote(a) for a in args)
 
 
 def identity_gate(wildcards):
@@ -121,6 +156,7 @@ rule somatic_pon:
         out("logs/somatic/pon.log"),
     conda:
         "../envs/bcftools.yaml"
+    threads: 2
     resources:
         mem_mb=2000,
         runtime=240,
@@ -128,19 +164,14 @@ rule somatic_pon:
         mpileup=SOMATIC["mpileup_extra"],
         min_normals=min(SOMATIC["pon_min_normals"], max(1, len(NORMALS))),
     shell:
-        "(bcftools mpileup -f {input.fasta:q} -a FORMAT/AD {params.mpileup} -Ou {input.bams:q} "
-        "| bcftools norm -f {input.fasta:q} -m -any -Ou "
-        "| bcftools view -i 'ALT!=\"<*>\" && N_PASS(FMT/AD[:1]>=2)>={params.min_normals}' "
-        "-Oz -o {output.vcf:q} && tabix -f -p vcf {output.vcf:q}) 2> {log:q}"
+        "scce-genomics pon build --bams {input.bams:q} --fasta {input.fasta:q} "
+        "--min-normals {params.min_normals} --mpileup-extra '{params.mpileup}' "
+        "--threads {threads} --out {output.vcf:q} 2> {log:q}"
 
 
 rule somatic_call:
     input:
-        unpack(somatic_bams),
-        bcf=out("somatic/candidates/{tumor}.bcf"),
-        fasta=out("reference/genome.fa"),
-        pon=lambda wc: [panel_of_normals()] if panel_of_normals() else [],
-        identity=identity_gate,
+        unpack(somatic_call_inputs),
     output:
         vcf=temp(out("somatic/raw/{tumor}.vcf.gz")),
         tbi=temp(out("somatic/raw/{tumor}.vcf.gz.tbi")),
@@ -158,12 +189,14 @@ rule somatic_call:
             " ".join(f"--pon {shlex.quote(p)}" for p in input.pon) if input.pon else ""
         ),
         purity=lambda wc: SAMPLES.loc[wc.tumor, "purity"],
+        tumor_only=tumor_only_args,
         thresholds=json.dumps(SOMATIC["thresholds"]),
         mpileup=shlex.quote(SOMATIC["mpileup_extra"]),
     shell:
         "scce-genomics somatic-call --candidates {input.bcf:q} --tumor {wildcards.tumor:q} "
         "--tumor-bam {input.tumor:q} --normal {params.normal} --fasta {input.fasta:q} "
-        "{params.pon} --purity {params.purity} --params {params.thresholds:q} "
+        "{params.pon} --purity {params.purity} {params.tumor_only} "
+        "--params {params.thresholds:q} "
         "--mpileup-extra {params.mpileup} "
         "--out {output.vcf:q} 2> {log:q}"
 

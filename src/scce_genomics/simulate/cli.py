@@ -139,6 +139,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=d.sex,
         help="female or male, or a comma-separated list cycled over patients (e.g. male,female)",
     )
+    p.add_argument(
+        "--purities",
+        default="",
+        help="comma-separated tumor purities, cycled over patients (default: drawn at random)",
+    )
+    p.add_argument(
+        "--private-germline",
+        type=float,
+        default=d.private_germline_fraction,
+        metavar="FRACTION",
+        help="share of each individual's germline SNPs missing from the simulated population "
+        "resource reference/germline_resource.vcf.gz (the rest are listed with their AF)",
+    )
     p.set_defaults(func=run)
 
 
@@ -170,6 +183,8 @@ def run(args: argparse.Namespace) -> int:
         loh_fraction=_floats(args.loh_fraction, "--loh-fraction"),
         sex_chromosomes=args.sex_chromosomes,
         sexes=tuple(x.strip() for x in args.sex.split(",") if x.strip()),
+        purities=_floats(args.purities, "--purities"),
+        private_germline_fraction=args.private_germline,
     )
     summary = simulate_cohort(args.outdir, spec)
     print(json.dumps({"samples": [s["sample"] for s in summary["samples"]]}))

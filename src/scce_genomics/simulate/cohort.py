@@ -53,6 +53,7 @@ from scce_genomics.simulate.msi import (
     msi_events,
     write_msi_truth,
 )
+from scce_genomics.simulate.population import PopulationSpec, write_germline_resource
 from scce_genomics.simulate.reads import Source, haplotype, write_reads
 from scce_genomics.simulate.reference import capture_targets, write_reference
 from scce_genomics.simulate.scars import plant_scars
@@ -193,6 +194,7 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
     sample_rows: list[tuple[str, ...]] = []
     unit_rows: list[tuple[str, str, Path, Path]] = []
     summary: dict[str, Any] = {"samples": []}
+    germlines: list[list[Variant]] = []
     for p in range(spec.patients):
         patient = f"P{p + 1}"
         profile_name = spec.profiles[p % len(spec.profiles)]
@@ -200,6 +202,7 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
         sex = sexes[p % len(sexes)]
         copies = germline_copies(genome, sex)
         germline = draw_germline(rng, genome, spec.germline_snp_rate)
+        germlines.append(list(germline))  # SNPs only: the population resource has no repeats
         if spec.stutter and ms_sites is not None:
             germline += germline_repeat_variants(genome, ms_sites, spec.seed, p)
         normal_haps = [
@@ -254,6 +257,8 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
             unit_rows += [(normal, f"L{i + 1}", a, b) for i, (a, b) in enumerate(units)]
         tumor = f"{patient}T"
         purity = float(np.round(rng.uniform(*spec.purity_range), 2))
+        if spec.purities:  # drawn above all the same, so the rest of the seed's stream holds
+            purity = float(spec.purities[p % len(spec.purities)])
         blocked = {(v.chrom, q) for v in germline for q in range(v.pos - 2, v.pos + 3)}
         somatic = draw_somatic(rng, genome, sites, profile, spec, signatures, blocked)
         msi_truth = None
@@ -405,7 +410,15 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
         samples.to_csv(handle, sep="\t", index=False)
     with atomic_open(outdir / "units.tsv") as handle:
         units_df.to_csv(handle, sep="\t", index=False)
+    resource = write_germline_resource(
+        outdir / "reference" / "germline_resource.vcf.gz",
+        genome,
+        germlines,
+        spec.seed,
+        PopulationSpec(private_fraction=spec.private_germline_fraction),
+    )
     summary["reference"] = {k: str(v) for k, v in paths.items()}
+    summary["reference"]["germline_resource"] = str(resource)
     summary["spec"] = {k: v for k, v in asdict(spec).items() if k != "extra"}
     with atomic_open(outdir / "truth" / "cohort.json") as handle:
         json.dump(summary, handle, indent=2, default=str)

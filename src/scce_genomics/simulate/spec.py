@@ -124,6 +124,11 @@ class CohortSpec:
     #: (one-copy losses and copy-neutral LOH, plus a gain and an amplification) instead of the
     #: profile's events; empty or 0: the profile's events.
     loh_fraction: tuple[float, ...] = ()
+    #: Share of each individual's germline SNPs absent from the simulated population resource
+    #: (``reference/germline_resource.vcf.gz``); the rest are listed with population AFs.
+    private_germline_fraction: float = 0.02
+    #: Tumor purity per patient (cycled); empty: drawn from ``purity_range``.
+    purities: tuple[float, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------

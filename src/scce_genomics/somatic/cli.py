@@ -17,8 +17,16 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from scce_genomics.somatic.model import SomaticParams
+    from scce_genomics.somatic.tumor_only import GermlineEvidence
 
-__all__ = ["add_commands", "fai_contigs", "load_pon", "params_from_json", "read_bed"]
+__all__ = [
+    "add_commands",
+    "fai_contigs",
+    "germline_evidence",
+    "load_pon",
+    "params_from_json",
+    "read_bed",
+]
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -28,13 +36,32 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tumor-bam", required=True, help="for read-orientation counts")
     p.add_argument("--normal", default="", help="matched normal sample name; empty: tumor-only")
     p.add_argument("--fasta", required=True, help="reference FASTA (faidx-indexed)")
-    p.add_argument("--pon", default="", help="panel-of-normals VCF")
+    p.add_argument(
+        "--pon",
+        action="append",
+        default=[],
+        help="panel-of-normals VCF (repeat for several panels; an allele in any one is filtered)",
+    )
     p.add_argument(
         "--purity",
         type=float,
         default=float("nan"),
-        help="tumor purity if known (nan: estimated/default)",
+        help="tumor purity if known (nan: the CNV stage's estimate, else the default)",
     )
+    p.add_argument(
+        "--germline-resource",
+        default="",
+        help="tumor-only: population sites VCF with allele frequencies (e.g. gnomAD), indexed",
+    )
+    p.add_argument("--af-field", default="AF", help="INFO field of the population AF")
+    p.add_argument(
+        "--absent-af",
+        type=float,
+        default=None,
+        help="tumor-only: population AF of an allele the resource does not list (default 1e-5)",
+    )
+    p.add_argument("--cns", default="", help="tumor-only: CNVkit call segments (.call.cns)")
+    p.add_argument("--cnv-purity", default="", help="tumor-only: the CNV stage's purity JSON")
     p.add_argument("--params", default="{}", help="JSON of the config's somatic thresholds")
     p.add_argument(
         "--mpileup-extra",
@@ -62,6 +89,29 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     k.add_argument("--targets", default="", help="capture BED: chunk the padded targets only")
     k.add_argument("--out", nargs="+", required=True, help="one BED per chunk, in order")
     k.set_defaults(func=_chunks)
+
+    pon = sub.add_parser("pon", help="panel of normals")
+    pon_sub = pon.add_subparsers(dest="pon_command", required=True, metavar="COMMAND")
+    b = pon_sub.add_parser(
+        "build",
+        help="build a panel-of-normals sites VCF once from many normals (BAMs or their VCFs)",
+        description="An allele enters the panel when --min-normals normals carry it: with at "
+        "least --min-alt-reads alt reads in a BAM, or as a passing non-reference record in a VCF.",
+    )
+    source = b.add_mutually_exclusive_group(required=True)
+    source.add_argument("--bams", nargs="+", help="normal BAMs (piled up together)")
+    source.add_argument("--vcfs", nargs="+", help="one VCF per normal (e.g. its own calls)")
+    b.add_argument("--fasta", required=True, help="reference FASTA (faidx-indexed)")
+    b.add_argument("--min-normals", type=int, default=2, help="normals that must carry an allele")
+    b.add_argument("--min-alt-reads", type=int, default=2, help="with --bams: alt reads per normal")
+    b.add_argument(
+        "--mpileup-extra",
+        default="-d 10000 -q 20 -Q 20",
+        help="with --bams: extra bcftools mpileup options (depth cap, mapping/base quality)",
+    )
+    b.add_argument("--threads", type=int, default=1, help="with --bams: parallel genome chunks")
+    b.add_argument("--out", required=True, help="panel VCF (.vcf.gz, tabix-indexed)")
+    b.set_defaults(func=_pon_build)
 
     c = sub.add_parser("somatic-cohort", help="cohort MAF and TMB per callable megabase")
     c.add_argument("--maf", nargs="*", default=[], help="per-tumor MAFs")
@@ -96,11 +146,15 @@ def params_from_json(text: str) -> SomaticParams:
     return SomaticParams(**values)
 
 
-def load_pon(path: str) -> pd.DataFrame:
-    """(chrom, pos, ref, alt) of every allele in a panel-of-normals VCF (split multiallelics)."""
+def load_pon(paths: str | list[str]) -> pd.DataFrame:
+    """(chrom, pos, ref, alt) of every allele in panel-of-normals VCFs (split multiallelics)."""
     import pandas as pd
 
     columns = ["chrom", "pos", "ref", "alt"]
+    if isinstance(paths, list):
+        parts = [load_pon(p) for p in paths if p]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    path = paths
     if not path:
         return pd.DataFrame(columns=columns)
     done = subprocess.run(
@@ -138,6 +192,7 @@ def _quality_args(extra: str) -> list[str]:
 def _call(args: argparse.Namespace) -> int:
     from scce_genomics.somatic.model import load_candidates, score
     from scce_genomics.somatic.orientation import orientation_counts
+    from scce_genomics.somatic.tumor_only import read_cnv_purity
     from scce_genomics.somatic.vcf import write_somatic_vcf
 
     params = params_from_json(args.params)
@@ -147,13 +202,35 @@ def _call(args: argparse.Namespace) -> int:
         args.tumor_bam, args.fasta, candidates.table, _quality_args(args.mpileup_extra)
     )
     purity = None if args.purity != args.purity else args.purity  # NaN: unknown
-    scored = score(candidates, params, load_pon(args.pon), orientation, purity)
+    evidence = None
+    if normal is None:
+        evidence = germline_evidence(candidates.table, args)
+        if purity is None and args.cnv_purity:
+            purity = read_cnv_purity(args.cnv_purity)
+    scored = score(candidates, params, load_pon(args.pon), orientation, purity, evidence)
     write_somatic_vcf(
         scored, fai_contigs(args.fasta), args.tumor, normal, args.out, " ".join(sys.argv[1:])
     )
     n_pass = int((scored["filter"] == "PASS").sum())
     print(f"{args.tumor}: {len(scored)} candidates, {n_pass} PASS", file=sys.stderr)
     return 0
+
+
+def germline_evidence(table: pd.DataFrame, args: argparse.Namespace) -> GermlineEvidence:
+    """Population AFs of the candidates and the CNV stage's segments, for tumor-only calling."""
+    from scce_genomics.somatic.germline_resource import DEFAULT_ABSENT_AF, population_af
+    from scce_genomics.somatic.tumor_only import GermlineEvidence, read_segments
+
+    absent = DEFAULT_ABSENT_AF if args.absent_af is None else args.absent_af
+    if not 0 < absent < 1:
+        raise InputError(f"--absent-af must be in (0, 1), got {absent}")
+    pop_af = (
+        population_af(args.germline_resource, table, args.af_field)
+        if args.germline_resource
+        else None
+    )
+    segments = read_segments(args.cns) if args.cns else None
+    return GermlineEvidence(pop_af=pop_af, segments=segments, absent_af=absent)
 
 
 def fai_contigs(fasta_or_fai: str) -> dict[str, int]:
@@ -198,6 +275,46 @@ def _chunks(args: argparse.Namespace) -> int:
     for chunk, path in zip(chunks, args.out, strict=True):
         with atomic_open(path) as handle:
             chunk.to_csv(handle, sep="\t", header=False, index=False)
+    return 0
+
+
+def _pon_build(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from scce_genomics.fileio import atomic_open
+    from scce_genomics.somatic.model import genome_chunks
+    from scce_genomics.somatic.pon import alleles_from_bams, alleles_from_vcfs, write_pon
+
+    if args.min_normals < 1:
+        raise InputError("--min-normals must be at least 1")
+    sources = args.bams or args.vcfs
+    if args.min_normals > len(sources):
+        raise InputError(
+            f"--min-normals {args.min_normals} exceeds the {len(sources)} normals given"
+        )
+    contigs = fai_contigs(args.fasta)
+    if args.vcfs:
+        alleles = alleles_from_vcfs(args.vcfs, args.fasta)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            beds = []
+            n = max(1, args.threads)
+            for i, chunk in enumerate(genome_chunks(contigs, n) if n > 1 else []):
+                bed = f"{tmp}/{i}.bed"
+                with atomic_open(bed) as handle:
+                    chunk.to_csv(handle, sep="\t", header=False, index=False)
+                beds.append(bed)
+            alleles = alleles_from_bams(
+                args.bams,
+                args.fasta,
+                args.min_alt_reads,
+                shlex.split(args.mpileup_extra),
+                beds,
+                n,
+            )
+    fai = args.fasta if args.fasta.endswith(".fai") else args.fasta + ".fai"
+    kept = write_pon(alleles, fai, args.out, args.min_normals, len(sources), " ".join(sys.argv[1:]))
+    print(f"panel of {len(sources)} normals: {kept} alleles", file=sys.stderr)
     return 0
 
 

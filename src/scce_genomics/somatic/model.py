@@ -7,8 +7,8 @@ record. The model follows Mutect's logic with closed-form likelihoods:
   versus sequencing error alone (per-read error from the alt reads' mean base quality).
 * ``NLOD``: log10 likelihood ratio that the matched normal is homozygous reference versus
   heterozygous; a low NLOD or clear alt reads in the normal mark the site germline.
-* Tumor-only: a germline likelihood ratio between a heterozygous/homozygous germline allele
-  fraction (0.5, 1.0) and the clonal somatic fraction expected at the sample's purity.
+* Tumor-only: posterior odds germline vs somatic from the population allele frequency
+  (germline resource), purity and the segment's copy number (:mod:`tumor_only`).
 * FFPE/oxidation: damage sits on one strand of the original fragment, so its alt reads come
   from one read orientation: C>T (deamination) and G>T (8-oxoG) in F1R2 reads at a reference
   C/G, their complements G>A/C>A in F2R1. Each class's artifact prior is learned per sample
@@ -30,6 +30,7 @@ import pysam
 from scipy import stats
 
 from scce_genomics.errors import InputError
+from scce_genomics.somatic.tumor_only import GermlineEvidence, classify
 
 __all__ = [
     "DAMAGE_CLASSES",
@@ -57,7 +58,7 @@ FILTERS: dict[str, str] = {
     "clustered_events": "Too many candidate events within somatic.cluster_window bp",
     "near_indel": "SNV within somatic.indel_window bp of a candidate indel",
     "panel_of_normals": "Allele seen in the panel of normals",
-    "germline": "Likely germline (normal evidence, or germline-like VAF in tumor-only mode)",
+    "germline": "Likely germline (normal evidence; tumor-only: GERMQ above min_germline_lod)",
     "orientation": "C>T/G>A or G>T/C>A carried by one read orientation (FFPE/oxidation artifact)",
 }
 
@@ -328,11 +329,14 @@ def score(
     pon: set[tuple[str, int, str, str]] | pd.DataFrame | None = None,
     orientation: pd.DataFrame | None = None,
     purity: float | None = None,
+    germline_evidence: GermlineEvidence | None = None,
 ) -> pd.DataFrame:
     """Scores and FILTER per candidate: one row per site, ``filter`` is ``PASS`` or ``;``-joined.
 
     ``pon``: panel-of-normals alleles (a set of (chrom, pos, ref, alt) or a table with those
-    columns); ``orientation``: per-site ``f1r2_alt``/``f2r1_alt`` counts (:mod:`orientation`).
+    columns); ``orientation``: per-site ``f1r2_alt``/``f2r1_alt`` counts (:mod:`orientation`);
+    ``purity`` and ``germline_evidence`` (population AFs, copy-number segments) serve the
+    tumor-only germline test.
     """
     t = c.table
     key = ["chrom", "pos", "ref", "alt"]
@@ -348,12 +352,6 @@ def score(
     nlod = log10_binom_lik(c.n_alt, c.n_ref, zero, n_err) - log10_binom_lik(
         c.n_alt, c.n_ref, np.full_like(vaf, 0.5), n_err
     )
-    f_som = np.full_like(vaf, (purity if purity and purity > 0 else params.tumor_only_purity) / 2)
-    germ_lik = np.maximum(
-        log10_binom_lik(c.t_alt, c.t_ref, np.full_like(vaf, 0.5), err),
-        log10_binom_lik(c.t_alt, c.t_ref, np.full_like(vaf, 0.99), err),
-    )
-    germline_lod = germ_lik - log10_binom_lik(c.t_alt, c.t_ref, f_som, err)
     mean_bq = np.where(c.t_alt > 0, c.t_alt_qsum / np.maximum(c.t_alt, 1), 0.0)
     is_indel = t["is_indel"].to_numpy(dtype=bool)
     chrom, pos = t["chrom"], t["pos"].to_numpy(dtype=np.int64)
@@ -376,12 +374,8 @@ def score(
         pon_hit = np.zeros(len(t), dtype=bool)
 
     if c.paired:
-        germline = (nlod < params.min_nlod) | (
-            (c.n_alt >= 2) & (c.n_alt > params.max_normal_alt_fraction * n_depth)
-        )
         low_depth = (depth < params.min_depth) | (n_depth < params.min_normal_depth)
     else:
-        germline = germline_lod > params.min_germline_lod
         low_depth = depth < params.min_depth
 
     # damage artifacts are not events: an FFPE sample has one every few hundred bases
@@ -402,15 +396,40 @@ def score(
         "clustered_events": clustered,
         "near_indel": near_indel,
         "panel_of_normals": pon_hit,
-        "germline": germline,
         "orientation": art_post > params.max_artifact_posterior,
     }
+    nan = np.full_like(vaf, np.nan)
+    germline_lod, pop_af, total_cn, minor_cn = nan, nan, nan, nan
+    if c.paired:
+        germline = (nlod < params.min_nlod) | (
+            (c.n_alt >= 2) & (c.n_alt > params.max_normal_alt_fraction * n_depth)
+        )
+    else:
+        technical = ~np.logical_or.reduce(list(checks.values()))
+        call = classify(
+            c.t_alt,
+            c.t_ref,
+            err,
+            chrom,
+            pos,
+            purity if purity and purity > 0 else params.tumor_only_purity,
+            germline_evidence or GermlineEvidence(),
+            technical,
+        )
+        germline_lod, pop_af = call.log10_odds, call.pop_af
+        total_cn, minor_cn = call.total_cn, call.minor_cn
+        germline = germline_lod > params.min_germline_lod
+    checks = {**checks, "germline": germline}
+    checks = {name: checks[name] for name in FILTERS}
     scores = pd.DataFrame(
         {
             "filter": filter_labels(checks),
             "tlod": np.round(tlod, 3),
             "nlod": np.round(nlod, 3) if c.paired else np.full_like(vaf, np.nan),
             "germline_lod": np.round(germline_lod, 3),
+            "pop_af": pop_af,
+            "total_cn": total_cn,
+            "minor_cn": np.round(minor_cn, 2),
             "artifact_posterior": np.round(art_post, 4),
             "t_ref": c.t_ref,
             "t_alt": c.t_alt,

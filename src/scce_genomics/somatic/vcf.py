@@ -10,10 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pysam
 
 from scce_genomics import __version__
-from scce_genomics.fileio import atomic_open, atomic_path
+from scce_genomics.fileio import write_bgzipped_vcf
 from scce_genomics.somatic.model import FILTERS
 
 __all__ = ["write_somatic_vcf"]
@@ -21,7 +20,15 @@ __all__ = ["write_somatic_vcf"]
 _INFO = (
     ("TLOD", "1", "Float", "Tumor log10 odds: allele at observed fraction vs sequencing error"),
     ("NLOD", "1", "Float", "Normal log10 odds: homozygous reference vs heterozygous"),
-    ("GERMQ", "1", "Float", "log10 odds germline vs clonal somatic from the tumor allele fraction"),
+    (
+        "GERMQ",
+        "1",
+        "Float",
+        "Tumor-only: posterior log10 odds germline vs somatic (population AF, purity, copy number)",
+    ),
+    ("POP_AF", "1", "Float", "Population allele frequency in the germline resource"),
+    ("TCN", "1", "Integer", "Tumor-only: total copy number of the site's segment"),
+    ("MCN", "1", "Float", "Tumor-only: minor copy number of the site's segment (expected)"),
     ("ARTP", "1", "Float", "Posterior probability of an orientation (FFPE/oxidation) artifact"),
     ("SOMATIC", "0", "Flag", "Somatic candidate"),
 )
@@ -71,6 +78,11 @@ def _records(df: pd.DataFrame, normal: bool) -> np.ndarray:
         "SOMATIC;TLOD=" + _floats(df["tlod"]) + ";NLOD=" + _floats(df["nlod"])
         + ";GERMQ=" + _floats(df["germline_lod"]) + ";ARTP=" + _floats(df["artifact_posterior"])
     )  # fmt: skip
+    for field, column in (("POP_AF", "pop_af"), ("TCN", "total_cn"), ("MCN", "minor_cn")):
+        if column in df.columns:
+            values = np.asarray(df[column], dtype=float)
+            text = _floats(values) if field != "TCN" else _ints(np.nan_to_num(values))
+            info = np.where(np.isfinite(values), info + f";{field}=" + text, info)
     tumor = (
         "0/1:" + _ints(df["t_ref"]) + "," + _ints(df["t_alt"]) + ":" + _floats(df["vaf"]) + ":"
         + _ints(df["t_depth"]) + ":" + _ints(df["f1r2_alt"]) + ":" + _ints(df["f2r1_alt"])
@@ -108,14 +120,6 @@ def write_somatic_vcf(
     order = {c: i for i, c in enumerate(contigs)}
     df = scored.assign(_o=scored["chrom"].map(order)).sort_values(["_o", "pos"], kind="stable")
     samples = [tumor] + ([normal] if normal else [])
-    out = Path(out)
     lines = _records(df, bool(normal)) if len(df) else np.array([], dtype=object)
-    with atomic_path(out) as tmp:
-        plain = tmp.with_name(tmp.name + ".vcf")
-        with atomic_open(plain) as handle:
-            handle.write(_header(contigs, samples, command))
-            if len(lines):
-                handle.write("\n".join(lines.tolist()) + "\n")
-        pysam.tabix_compress(str(plain), str(tmp), force=True)
-        plain.unlink()
-    pysam.tabix_index(str(out), preset="vcf", force=True)
+    header = _header(contigs, samples, command).rstrip("\n").split("\n")
+    write_bgzipped_vcf(out, header, lines.tolist())
