@@ -1,11 +1,16 @@
-"""Copy-number commands: purity/ploidy fit for CNVkit ``call`` and the cohort summaries."""
+"""Copy-number commands: a sample's CNVkit steps in one process, the purity/ploidy fit for
+CNVkit ``call``, and the cohort summaries."""
 
 from __future__ import annotations
 
 import argparse
 import math
+from typing import TYPE_CHECKING
 
 from scce_genomics.errors import InputError
+
+if TYPE_CHECKING:  # the parser builds without importing the library
+    from scce_genomics.cnv.pipeline import PurityOptions
 
 __all__ = ["add_commands"]
 
@@ -22,10 +27,7 @@ def _optional_float(text: str) -> float:
     return value
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("cnv-purity", help="purity/ploidy grid fit on CNVkit segments")
-    p.add_argument("--cns", required=True, help="CNVkit segments (.cns) before calling")
-    p.add_argument("--sample", required=True, help="tumor sample name")
+def _purity_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--sheet-purity",
         type=_optional_float,
@@ -41,9 +43,78 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=0.02,
         help="below this altered genome share, purity is not fitted",
     )
+
+
+def _coverage_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bam", required=True, help="the sample's BAM (indexed)")
+    p.add_argument("--target-bed", required=True, help="target bins (cnv/bins/target.bed)")
+    p.add_argument(
+        "--antitarget-bed", required=True, help="antitarget bins (cnv/bins/antitarget.bed)"
+    )
+    p.add_argument("--min-mapq", type=int, default=20, help="reads below this MAPQ not counted")
+    p.add_argument("-p", "--processes", type=int, default=1, help="CNVkit worker processes")
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("cnv-purity", help="purity/ploidy grid fit on CNVkit segments")
+    p.add_argument("--cns", required=True, help="CNVkit segments (.cns) before calling")
+    p.add_argument("--sample", required=True, help="tumor sample name")
+    _purity_arguments(p)
     p.add_argument("--out", required=True, help="JSON: purity, ploidy, source, center shift")
     p.add_argument("--out-args", required=True, help="arguments for cnvkit.py call")
     p.set_defaults(func=run_purity)
+
+    p = sub.add_parser(
+        "cnv-coverage",
+        help="CNVkit coverage of the target and antitarget bins of one BAM, in one process",
+    )
+    _coverage_arguments(p)
+    p.add_argument("--out-target", required=True, help="output: target coverage (.cnn)")
+    p.add_argument("--out-antitarget", required=True, help="output: antitarget coverage (.cnn)")
+    p.set_defaults(func=run_coverage)
+
+    p = sub.add_parser(
+        "cnv-tumor",
+        help="one tumor's CNVkit coverage, fix, segment, purity fit, call, scatter and diagram "
+        "in one process",
+        description="Runs CNVkit's own subcommands (coverage, fix, segment, call, scatter, "
+        "diagram) in one interpreter, with the purity/ploidy fit of cnv-purity between segment "
+        "and call. Outputs appear only when every step has succeeded.",
+    )
+    _coverage_arguments(p)
+    p.add_argument("--reference", required=True, help="CNVkit reference (.cnn)")
+    p.add_argument("--sample", required=True, help="tumor sample name")
+    p.add_argument(
+        "--edge",
+        action="store_true",
+        help="edge-effect correction in fix (hybrid capture); default --no-edge",
+    )
+    p.add_argument("--segment-method", default="cbs", help="cnvkit.py segment -m")
+    p.add_argument("--segment-extra", default="", help="more cnvkit.py segment arguments")
+    p.add_argument("--call-method", default="clonal", help="cnvkit.py call -m")
+    p.add_argument("--min-variant-depth", type=int, default=10, help="depth of a SNP used in call")
+    p.add_argument("--vcf", default="", help="heterozygous SNPs (VCF) for B-allele frequencies")
+    p.add_argument("--normal", default="", help="the matched normal's name in --vcf")
+    p.add_argument(
+        "--sample-sex",
+        default="",
+        choices=("", "female", "male"),
+        help="cnvkit.py call --sample-sex (empty: CNVkit infers it)",
+    )
+    _purity_arguments(p)
+    for key, what in (
+        ("target-coverage", "target coverage (.cnn)"),
+        ("antitarget-coverage", "antitarget coverage (.cnn)"),
+        ("cnr", "bin log2 ratios (.cnr)"),
+        ("cns", "segments (.cns)"),
+        ("purity", "purity/ploidy fit (JSON)"),
+        ("call-args", "the purity options given to call"),
+        ("call-cns", "called segments (.call.cns)"),
+        ("scatter", "scatter plot (.png)"),
+        ("diagram", "chromosome diagram (.pdf)"),
+    ):
+        p.add_argument(f"--out-{key}", required=True, help=f"output: {what}")
+    p.set_defaults(func=run_tumor)
 
     p = sub.add_parser("cnv-summarise", help="arm/gene calls, seg, CN48, summary of a cohort")
     p.add_argument("--cns", nargs="+", required=True, help="CNVkit .call.cns per sample")
@@ -114,46 +185,61 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_summarise)
 
 
-def run_purity(args: argparse.Namespace) -> int:
-    import numpy as np
+def _purity_options(args: argparse.Namespace) -> PurityOptions:
+    from scce_genomics.cnv.pipeline import PurityOptions
 
-    from scce_genomics.cnv.purity import center_shift, fit_purity_ploidy
-    from scce_genomics.cnv.summary import read_cnvkit, write_purity_json
-    from scce_genomics.fileio import atomic_open
-
-    seg = read_cnvkit(args.cns)
-    length = (seg["end"] - seg["start"]).to_numpy(np.float64)
-    sheet = args.sheet_purity if math.isfinite(args.sheet_purity) else None
-    if sheet is not None and not 0 < sheet <= 1:
-        raise InputError(f"sheet purity {sheet} of {args.sample} is outside (0, 1]")
-    fit = fit_purity_ploidy(
-        seg["log2"].to_numpy(np.float64),
-        length,
-        sheet,
+    return PurityOptions(
+        sheet_purity=args.sheet_purity,
         sigma=args.sigma,
         penalty=args.penalty,
         max_cn=args.max_cn,
         min_altered_fraction=args.min_altered_fraction,
     )
-    shift = center_shift(fit.purity, fit.psi) if math.isfinite(fit.purity) else 0.0
-    write_purity_json(
-        args.out,
-        {
-            "sample": args.sample,
-            "purity": round(fit.purity, 3),
-            "source": fit.source,
-            "ploidy": round(fit.ploidy, 3),
-            "psi": round(fit.psi, 3),
-            "center_shift": round(shift, 4),
-            "score": round(fit.score, 4),
-            "note": fit.note,
-        },
+
+
+def run_purity(args: argparse.Namespace) -> int:
+    from scce_genomics.cnv.pipeline import write_purity
+
+    write_purity(args.cns, args.sample, _purity_options(args), args.out, args.out_args)
+    return 0
+
+
+def run_coverage(args: argparse.Namespace) -> int:
+    from scce_genomics.cnv.pipeline import sample_coverage
+
+    sample_coverage(
+        args.bam,
+        args.target_bed,
+        args.antitarget_bed,
+        args.out_target,
+        args.out_antitarget,
+        min_mapq=args.min_mapq,
+        processes=args.processes,
     )
-    with atomic_open(args.out_args) as handle:
-        if math.isfinite(fit.purity):
-            handle.write(f"--purity {fit.purity:.3f} --center-at {shift:.4f}\n")
-        else:
-            handle.write("\n")
+    return 0
+
+
+def run_tumor(args: argparse.Namespace) -> int:
+    from scce_genomics.cnv.pipeline import TUMOR_OUTPUTS, TumorOptions, tumor_copy_number
+
+    options = TumorOptions(
+        sample=args.sample,
+        min_mapq=args.min_mapq,
+        processes=args.processes,
+        edge=args.edge,
+        segment_method=args.segment_method,
+        segment_extra=args.segment_extra,
+        call_method=args.call_method,
+        min_variant_depth=args.min_variant_depth,
+        vcf=args.vcf,
+        normal=args.normal,
+        sample_sex=args.sample_sex,
+        purity=_purity_options(args),
+    )
+    outputs = {key: getattr(args, f"out_{key}") for key in TUMOR_OUTPUTS}
+    tumor_copy_number(
+        args.bam, args.target_bed, args.antitarget_bed, args.reference, options, outputs
+    )
     return 0
 
 

@@ -1,0 +1,209 @@
+"""A sample's CNVkit steps in one interpreter instead of one ``cnvkit.py`` process per step.
+
+Each step is CNVkit's own subcommand — parsed by CNVkit's argument parser and run by its handler
+in ``cnvlib.commands`` — so options, defaults and files are those of ``cnvkit.py <step>``; what
+is saved is the interpreter start-up and the imports of CNVkit, pandas and matplotlib (seconds
+per step, paid once per sample instead of once per step).
+
+- normals: ``coverage`` of the target and antitarget bins (:func:`sample_coverage`);
+- tumors: ``coverage`` ×2, ``fix``, ``segment``, the purity/ploidy fit, ``call``, ``scatter``
+  and ``diagram`` (:func:`tumor_copy_number`).
+
+Every output appears under its final name only when the whole sample has succeeded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import shlex
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from scce_genomics.errors import InputError
+from scce_genomics.fileio import atomic_open, atomic_outputs
+
+__all__ = [
+    "PurityOptions",
+    "TumorOptions",
+    "run_cnvkit",
+    "sample_coverage",
+    "staged_outputs",
+    "tumor_copy_number",
+    "write_purity",
+]
+
+#: Output keys of :func:`tumor_copy_number`, each a file the CNV stage has always written.
+TUMOR_OUTPUTS = (
+    "target_coverage",
+    "antitarget_coverage",
+    "cnr",
+    "cns",
+    "purity",
+    "call_args",
+    "call_cns",
+    "scatter",
+    "diagram",
+)
+
+
+@dataclass(frozen=True)
+class PurityOptions:
+    """Settings of the purity/ploidy grid fit (``cnv.purity_fit`` in the config)."""
+
+    sheet_purity: float = math.nan
+    sigma: float = 0.05
+    penalty: float = 0.5
+    max_cn: int = 12
+    min_altered_fraction: float = 0.02
+
+
+@dataclass(frozen=True)
+class TumorOptions:
+    """What ``cnvkit.py`` would be given step by step for one tumor."""
+
+    sample: str
+    min_mapq: int = 20
+    processes: int = 1
+    edge: bool = False
+    segment_method: str = "cbs"
+    segment_extra: str = ""
+    call_method: str = "clonal"
+    min_variant_depth: int = 10
+    #: heterozygous SNPs for B-allele frequencies in ``call`` (VCF, tumor and normal names)
+    vcf: str = ""
+    normal: str = ""
+    sample_sex: str = ""
+    purity: PurityOptions = field(default_factory=PurityOptions)
+
+
+def run_cnvkit(argv: Sequence[str]) -> None:
+    """Run one CNVkit subcommand in this process, as ``cnvkit.py argv`` would."""
+    from cnvlib import commands
+    from matplotlib import pyplot
+
+    try:
+        args = commands.parse_args(list(argv))
+    except SystemExit:  # argparse has printed the reason
+        raise InputError(f"cnvkit.py {shlex.join(argv)}: invalid arguments") from None
+    logging.info("cnvkit.py %s", shlex.join(argv))
+    args.func(args)
+    pyplot.close("all")
+
+
+@contextlib.contextmanager
+def staged_outputs(paths: Mapping[str, str]) -> Iterator[dict[str, str]]:
+    """:func:`atomic_outputs` as strings, CNVkit's argument type."""
+    with atomic_outputs(paths) as tmp:
+        yield {key: str(path) for key, path in tmp.items()}
+
+
+def _coverage(bam: str, bed: str, out: str, min_mapq: int, processes: int) -> None:
+    run_cnvkit(["coverage", bam, bed, "-q", str(min_mapq), "-p", str(processes), "-o", out])
+
+
+def sample_coverage(
+    bam: str,
+    target_bed: str,
+    antitarget_bed: str,
+    out_target: str,
+    out_antitarget: str,
+    min_mapq: int = 20,
+    processes: int = 1,
+) -> None:
+    """``cnvkit.py coverage`` of the target and the antitarget bins of one BAM."""
+    _configure_logging()
+    with staged_outputs({"target": out_target, "antitarget": out_antitarget}) as tmp:
+        _coverage(bam, target_bed, tmp["target"], min_mapq, processes)
+        _coverage(bam, antitarget_bed, tmp["antitarget"], min_mapq, processes)
+
+
+def write_purity(
+    cns: str, sample: str, options: PurityOptions, out_json: str, out_args: str
+) -> list[str]:
+    """Purity/ploidy fit of a tumor's segments (sheet purity first); returns ``call`` options.
+
+    The JSON holds the fit (NaN purity with its note when the genome does not inform it); the
+    args file holds the same options for a separate ``cnvkit.py call``.
+    """
+    import numpy as np
+
+    from scce_genomics.cnv.purity import center_shift, fit_purity_ploidy
+    from scce_genomics.cnv.summary import read_cnvkit, write_purity_json
+
+    seg = read_cnvkit(cns)
+    length = (seg["end"] - seg["start"]).to_numpy(np.float64)
+    sheet = options.sheet_purity if math.isfinite(options.sheet_purity) else None
+    if sheet is not None and not 0 < sheet <= 1:
+        raise InputError(f"sheet purity {sheet} of {sample} is outside (0, 1]")
+    fit = fit_purity_ploidy(
+        seg["log2"].to_numpy(np.float64),
+        length,
+        sheet,
+        sigma=options.sigma,
+        penalty=options.penalty,
+        max_cn=options.max_cn,
+        min_altered_fraction=options.min_altered_fraction,
+    )
+    shift = center_shift(fit.purity, fit.psi) if math.isfinite(fit.purity) else 0.0
+    write_purity_json(
+        out_json,
+        {
+            "sample": sample,
+            "purity": round(fit.purity, 3),
+            "source": fit.source,
+            "ploidy": round(fit.ploidy, 3),
+            "psi": round(fit.psi, 3),
+            "center_shift": round(shift, 4),
+            "score": round(fit.score, 4),
+            "note": fit.note,
+        },
+    )
+    call_args = (
+        ["--purity", f"{fit.purity:.3f}", "--center-at", f"{shift:.4f}"]
+        if math.isfinite(fit.purity)
+        else []
+    )
+    with atomic_open(out_args) as handle:
+        handle.write(" ".join(call_args) + "\n")
+    return call_args
+
+
+def tumor_copy_number(
+    bam: str,
+    target_bed: str,
+    antitarget_bed: str,
+    reference: str,
+    options: TumorOptions,
+    outputs: Mapping[str, str],
+) -> None:
+    """Coverage, fix, segment, purity fit, call and plots of one tumor (keys: TUMOR_OUTPUTS)."""
+    missing = [key for key in TUMOR_OUTPUTS if key not in outputs]
+    if missing:
+        raise InputError(f"tumor_copy_number needs output paths for {missing}")
+    _configure_logging()
+    o = options
+    with staged_outputs({key: outputs[key] for key in TUMOR_OUTPUTS}) as tmp:
+        target, antitarget = tmp["target_coverage"], tmp["antitarget_coverage"]
+        _coverage(bam, target_bed, target, o.min_mapq, o.processes)
+        _coverage(bam, antitarget_bed, antitarget, o.min_mapq, o.processes)
+        edge = [] if o.edge else ["--no-edge"]
+        run_cnvkit(["fix", target, antitarget, reference, *edge, "-i", o.sample, "-o", tmp["cnr"]])
+        segment = ["-m", o.segment_method, *shlex.split(o.segment_extra), "-p", str(o.processes)]
+        run_cnvkit(["segment", tmp["cnr"], *segment, "-o", tmp["cns"]])
+        purity = write_purity(tmp["cns"], o.sample, o.purity, tmp["purity"], tmp["call_args"])
+        call = ["-m", o.call_method, "--min-variant-depth", str(o.min_variant_depth)]
+        if o.vcf:
+            call += ["--vcf", o.vcf, "-i", o.sample] + (["-n", o.normal] if o.normal else [])
+        if o.sample_sex:
+            call += ["--sample-sex", o.sample_sex]
+        run_cnvkit(["call", tmp["cns"], *purity, *call, "-o", tmp["call_cns"]])
+        plot = [tmp["cnr"], "-s", tmp["call_cns"]]
+        run_cnvkit(["scatter", *plot, "--title", o.sample, "-o", tmp["scatter"]])
+        run_cnvkit(["diagram", *plot, "-o", tmp["diagram"]])
+
+
+def _configure_logging() -> None:
+    """CNVkit's own log format (``cnvkit.py`` sets it in its ``main``)."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
