@@ -19,8 +19,10 @@ import pytest
 
 from scce_genomics.cnv.pipeline import (
     TUMOR_OUTPUTS,
+    BinOptions,
     PurityOptions,
     TumorOptions,
+    cohort_bins,
     run_cnvkit,
     sample_coverage,
     tumor_copy_number,
@@ -74,16 +76,9 @@ def cnv_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     files = {"fasta": fasta, "normal": root / "N1.bam", "tumor": root / "T1.bam"}
     _write_bam(files["normal"], genome, depth=20, seed=1, gain=False)
     _write_bam(files["tumor"], genome, depth=20, seed=2, gain=True)
-    files["target"] = root / "target.bed"
-    files["target"].write_text(
-        "".join(
-            f"{name}\t{start}\t{min(start + BIN, n)}\t-\n"
-            for name, n in CONTIGS.items()
-            for start in range(0, n, BIN)
-        )
-    )
-    files["antitarget"] = root / "antitarget.bed"
-    files["antitarget"].write_text("")
+    bins = {key: root / f"{key}.bed" for key in ("access", "target", "antitarget")}
+    cohort_bins(str(fasta), BinOptions(bin_size=BIN), {k: str(v) for k, v in bins.items()})
+    files.update(bins)
     cov = {kind: root / f"N1.{kind}coverage.cnn" for kind in ("target", "antitarget")}
     sample_coverage(
         str(files["normal"]), str(files["target"]), str(files["antitarget"]),
@@ -119,6 +114,35 @@ def _cli(*args: str) -> None:
 OPTIONS = TumorOptions(
     sample="T1", segment_extra="--drop-low-coverage", purity=PurityOptions(sheet_purity=0.8)
 )
+
+
+def test_wgs_bins_equal_cnvkit_access_and_target(
+    cnv_inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    access, target = tmp_path / "access.bed", tmp_path / "target.bed"
+    _cli("access", str(cnv_inputs["fasta"]), "-s", "5000", "-o", str(access))
+    _cli("target", str(access), "--split", "--avg-size", str(BIN), "-o", str(target))
+    assert cnv_inputs["access"].read_bytes() == access.read_bytes()
+    assert cnv_inputs["target"].read_bytes() == target.read_bytes()
+    assert len(target.read_text().splitlines()) == sum(CONTIGS.values()) // BIN
+    assert cnv_inputs["antitarget"].read_text() == ""
+
+
+@pytest.mark.parametrize("method", ["hybrid", "amplicon"])
+def test_capture_bins_split_targets(
+    method: str, cnv_inputs: dict[str, Path], tmp_path: Path
+) -> None:
+    targets = tmp_path / "targets.bed"
+    targets.write_text("chrA\t10000\t11000\nchrB\t50000\t52000\n")
+    out = {key: str(tmp_path / f"{key}.bed") for key in ("access", "target", "antitarget")}
+    cohort_bins(str(cnv_inputs["fasta"]), BinOptions(method=method, targets=str(targets)), out)
+    target = [line.split("\t") for line in Path(out["target"]).read_text().splitlines()]
+    assert {row[0] for row in target} == {"chrA", "chrB"}
+    assert all(int(row[2]) - int(row[1]) <= 400 for row in target)  # split near 267 bp
+    anti = Path(out["antitarget"]).read_text().splitlines()
+    assert (len(anti) > 0) == (method == "hybrid")
+    with pytest.raises(InputError, match="needs a targets BED"):
+        cohort_bins(str(cnv_inputs["fasta"]), BinOptions(method=method), out)
 
 
 def test_normal_coverage_equals_cnvkit_coverage(

@@ -65,6 +65,37 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_purity)
 
     p = sub.add_parser(
+        "cnv-bins",
+        help="CNVkit access, target and antitarget bins for the method, in one process",
+    )
+    p.add_argument("--fasta", required=True, help="reference FASTA (indexed)")
+    p.add_argument(
+        "--method",
+        choices=("wgs", "hybrid", "amplicon"),
+        default="wgs",
+        help="wgs: even bins over the accessible genome; hybrid: targets + off-target bins; "
+        "amplicon: targets only",
+    )
+    p.add_argument("--targets", default="", help="capture targets BED (hybrid, amplicon)")
+    p.add_argument(
+        "--access-min-gap", type=int, default=5000, help="cnvkit.py access -s: N runs excluded"
+    )
+    p.add_argument("--bin-size", type=int, default=1000, help="average bin size (bp), wgs")
+    p.add_argument("--target-bin-size", type=int, default=267, help="average target bin size (bp)")
+    p.add_argument(
+        "--antitarget-bin-size",
+        type=int,
+        default=150_000,
+        help="average off-target bin size (bp), hybrid",
+    )
+    p.add_argument("--out-access", required=True, help="output: accessible genome (BED)")
+    p.add_argument("--out-target", required=True, help="output: target bins (BED)")
+    p.add_argument(
+        "--out-antitarget", required=True, help="output: antitarget bins (BED; empty: none)"
+    )
+    p.set_defaults(func=run_bins)
+
+    p = sub.add_parser(
         "cnv-coverage",
         help="CNVkit coverage of the target and antitarget bins of one BAM, in one process",
     )
@@ -201,6 +232,22 @@ def run_purity(args: argparse.Namespace) -> int:
     from scce_genomics.cnv.pipeline import write_purity
 
     write_purity(args.cns, args.sample, _purity_options(args), args.out, args.out_args)
+    return 0
+
+
+def run_bins(args: argparse.Namespace) -> int:
+    from scce_genomics.cnv.pipeline import BinOptions, cohort_bins
+
+    options = BinOptions(
+        method=args.method,
+        targets=args.targets,
+        access_min_gap=args.access_min_gap,
+        bin_size=args.bin_size,
+        target_bin_size=args.target_bin_size,
+        antitarget_bin_size=args.antitarget_bin_size,
+    )
+    outputs = {"access": args.out_access, "target": args.out_target}
+    cohort_bins(args.fasta, options, dict(outputs, antitarget=args.out_antitarget))
     return 0
 
 

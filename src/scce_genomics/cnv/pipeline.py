@@ -5,6 +5,7 @@ in ``cnvlib.commands`` — so options, defaults and files are those of ``cnvkit.
 is saved is the interpreter start-up and the imports of CNVkit, pandas and matplotlib (seconds
 per step, paid once per sample instead of once per step).
 
+- once: ``access``, ``target`` and ``antitarget`` bins for the method (:func:`cohort_bins`);
 - normals: ``coverage`` of the target and antitarget bins (:func:`sample_coverage`);
 - tumors: ``coverage`` ×2, ``fix``, ``segment``, the purity/ploidy fit, ``call``, ``scatter``
   and ``diagram`` (:func:`tumor_copy_number`).
@@ -20,13 +21,16 @@ import math
 import shlex
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from scce_genomics.errors import InputError
 from scce_genomics.fileio import atomic_open, atomic_outputs
 
 __all__ = [
+    "BinOptions",
     "PurityOptions",
     "TumorOptions",
+    "cohort_bins",
     "run_cnvkit",
     "sample_coverage",
     "staged_outputs",
@@ -46,6 +50,19 @@ TUMOR_OUTPUTS = (
     "scatter",
     "diagram",
 )
+
+
+@dataclass(frozen=True)
+class BinOptions:
+    """Bins of a CNVkit method (``cnv.method``, ``cnv.*bin_size`` in the config)."""
+
+    method: str = "wgs"
+    #: capture targets (BED) for hybrid and amplicon; unused for wgs
+    targets: str = ""
+    access_min_gap: int = 5000
+    bin_size: int = 1000
+    target_bin_size: int = 267
+    antitarget_bin_size: int = 150_000
 
 
 @dataclass(frozen=True)
@@ -97,6 +114,34 @@ def staged_outputs(paths: Mapping[str, str]) -> Iterator[dict[str, str]]:
     """:func:`atomic_outputs` as strings, CNVkit's argument type."""
     with atomic_outputs(paths) as tmp:
         yield {key: str(path) for key, path in tmp.items()}
+
+
+def cohort_bins(fasta: str, options: BinOptions, outputs: Mapping[str, str]) -> None:
+    """Accessible genome, target and antitarget bins (keys ``access``, ``target``, ``antitarget``).
+
+    wgs: even bins over the accessible genome, no antitargets; hybrid: split targets plus
+    off-target bins over the accessible genome; amplicon: split targets only. An empty
+    antitarget file stands for "none", as CNVkit's ``batch`` writes it.
+    """
+    o = options
+    if o.method not in ("wgs", "hybrid", "amplicon"):
+        raise InputError(f"CNVkit method {o.method!r}: use wgs, hybrid or amplicon")
+    if o.method != "wgs" and not o.targets:
+        raise InputError(f"CNVkit method {o.method} needs a targets BED")
+    _configure_logging()
+    with staged_outputs({key: outputs[key] for key in ("access", "target", "antitarget")}) as tmp:
+        run_cnvkit(["access", fasta, "-s", str(o.access_min_gap), "-o", tmp["access"]])
+        if o.method == "wgs":
+            size, source = o.bin_size, tmp["access"]
+        else:
+            size, source = o.target_bin_size, o.targets
+        run_cnvkit(["target", source, "--split", "--avg-size", str(size), "-o", tmp["target"]])
+        if o.method == "hybrid":
+            size = o.antitarget_bin_size
+            run_cnvkit(["antitarget", o.targets, "-g", tmp["access"], "--avg-size", str(size),
+                        "-o", tmp["antitarget"]])  # fmt: skip
+        else:
+            Path(tmp["antitarget"]).write_text("")
 
 
 def _coverage(bam: str, bed: str, out: str, min_mapq: int, processes: int) -> None:
