@@ -2,6 +2,7 @@
 
 Usage:
   python benchmarks/bench_workflow.py --workdir DIR [--size demo|large] [--cores 2]
+  python benchmarks/bench_workflow.py --workdir DIR --slurm [--everything]   (root)
 
 ``demo`` is the Makefile's demo cohort (``scce-genomics simulate --seed 7``: 2 Mb genome, three
 tumors, two normals); ``large`` is one tumor/normal pair on a 32.5 Mb genome (``--scale 1/25``,
@@ -24,19 +25,28 @@ Every Python step the workflow starts (``scce-genomics``, ``cnvkit.py``, ``multi
 tool call runs under ``/usr/bin/time`` through a shim on PATH, which records its wall time and
 peak RSS without touching the rules. The figures are also written to DIR/bench_workflow.json.
 Run the whole script niced (``nice -n 10``): both sides then share the same priority.
+
+``--slurm`` compares instead the workflow run locally with the same run through the one-node
+SLURM cluster of scripts/slurm-local.sh (profiles/slurm-local, its job groups), back to back,
+on the cohort of tests/test_slurm.py: alignment + QC (that test's target) or, with
+``--everything``, the whole workflow.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import resource
 import shlex
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -49,11 +59,18 @@ SIZES = {
     "demo": ["--seed", "7"],
     "large": ["--seed", "7", "--scale", "1/25", "--patients", "1", "--tumor-only", "0",
               "--profiles", "escc", "--tumor-depth", "60", "--normal-depth", "30"],
+    # the cohort of tests/test_slurm.py (its SPEC)
+    "slurm-test": ["--seed", "5", "--scale", "1/1500", "--patients", "1", "--tumor-only", "0",
+                   "--profiles", "escc", "--tumor-depth", "20", "--normal-depth", "12",
+                   "--units", "1", "--snvs", "50"],
 }  # fmt: skip
 PYTHON_STEPS = ("scce-genomics", "cnvkit.py", "multiqc")
 TOOLS = ("bwa", "samtools", "bcftools", "mosdepth", "tabix")
 RSS_LIMIT_MB = 1024
 STAGES = ("alignment", "somatic", "cnv", "rest")
+#: a partial run (--stages) deletes these result folders of a stage before running it again
+REDO = {"somatic": ["somatic"], "cnv": ["cnv"], "rest": ["spectra", "signatures", "compare",
+                                                          "report"]}  # fmt: skip
 
 
 def sh(command: str, log: Path) -> None:
@@ -61,9 +78,35 @@ def sh(command: str, log: Path) -> None:
     with log.open("a") as err:
         err.write(f"$ {command}\n")
         err.flush()
-        proc = subprocess.run(["bash", "-o", "pipefail", "-c", command], stderr=err, check=False)
+        env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+        proc = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", command], stderr=err, env=env, check=False
+        )
     if proc.returncode != 0:
         sys.exit(f"failed ({proc.returncode}): {command}\nsee {log}")
+
+
+@dataclass
+class Timing:
+    """Wall time and CPU time (user + system of every finished descendant) of a block."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+
+
+@contextlib.contextmanager
+def timed() -> Iterator[Timing]:
+    """Measure a block that runs subprocesses; CPU time does not depend on the machine's load."""
+
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    timing = Timing()
+    start, cpu = time.perf_counter(), children_cpu()
+    yield timing
+    timing.wall = time.perf_counter() - start
+    timing.cpu = children_cpu() - cpu
 
 
 class Cohort:
@@ -228,21 +271,82 @@ def read_calls(calls: Path, stage: str) -> list[dict]:
     return rows
 
 
-def run_workflow_stage(
-    stage: str, targets: list[str], config: Path, work: Path, cores: int, env: dict[str, str]
-) -> float:
-    calls = work / "calls" / stage
-    calls.mkdir(parents=True, exist_ok=True)
-    environ = dict(os.environ, **env, SCCE_BENCH_CALLS=str(calls), MPLBACKEND="Agg")
+def snakemake(
+    name: str, targets: list[str], config: Path, work: Path, env: dict[str, str], *args: str
+) -> None:
+    """Run the workflow for ``targets``, its log in WORK/NAME.log; stop on failure."""
+    environ = dict(os.environ, **env, MPLBACKEND="Agg")
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"),
-           "--configfile", str(config), "--cores", str(cores), *targets]  # fmt: skip
-    start = time.perf_counter()
-    with (work / f"{stage}.log").open("w") as log:
+           "--configfile", str(config), *args, *targets]  # fmt: skip
+    with (work / f"{name}.log").open("w") as log:
         proc = subprocess.run(cmd, cwd=work, env=environ, stdout=log, stderr=log, check=False)
-    elapsed = time.perf_counter() - start
     if proc.returncode != 0:
-        sys.exit(f"workflow stage {stage} failed; see {work / f'{stage}.log'}")
-    return elapsed
+        sys.exit(f"workflow run {name} failed; see {work / f'{name}.log'}")
+
+
+def write_config(path: Path, cohort: Cohort, results: Path) -> Path:
+    reference = cohort.data / "reference"
+    config = {
+        "samples": str(cohort.data / "samples.tsv"),
+        "units": str(cohort.data / "units.tsv"),
+        "outdir": str(results),
+        "reference": {
+            "fasta": str(reference / "genome.fa"),
+            "build": "custom",
+            "gff3": str(reference / "genes.gff3"),
+            "arms": str(reference / "arms.tsv"),
+        },
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+# -- local against the one-node SLURM cluster ------------------------------------------------
+
+
+def slurm_ratio(cohort: Cohort, work: Path, cores: int, everything: bool) -> dict:
+    """Wall time of the same target run locally and through profiles/slurm-local, back to back.
+
+    The cluster is scripts/slurm-local.sh's (started here if it is not running; needs root).
+    Jobs ask for ``cores`` CPUs, like the local run.
+    """
+    started = subprocess.run([str(ROOT / "scripts" / "slurm-local.sh"), "start"], check=False)
+    if started.returncode != 0:
+        sys.exit("the local SLURM cluster does not start (scripts/slurm-local.sh start)")
+    env = {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    timings, jobs = {}, 0
+    what = "whole workflow" if everything else "alignment + QC"
+    for mode in ("local", "slurm"):
+        run = work / "run" / mode
+        if run.exists():
+            shutil.rmtree(run)
+        results = run / "results"
+        config = write_config(run / "config.yaml", cohort, results)
+        targets = [] if everything else [str(results / "qc" / "qc_table.tsv")]
+        args = ["-c", str(cores)]
+        if mode == "slurm":
+            profile = str(ROOT / "profiles" / "slurm-local")
+            args += ["--profile", profile, "--max-threads", str(cores)]
+        print(f"-- {what}: {mode}", flush=True)
+        with timed() as timings[mode]:
+            snakemake(mode, targets, config, run, env, *args)
+        print(f"   {timings[mode].wall:.1f} s", flush=True)
+        if mode == "slurm":
+            jobs = (run / "slurm.log").read_text().count("has been submitted with SLURM jobid")
+    ratio = timings["slurm"].wall / timings["local"].wall
+    print(f"\n== bench_workflow: SLURM/local, {what} of the slurm-test cohort, {cores} cores, "
+          f"1-min load at the end {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(f"local {timings['local'].wall:.1f} s, SLURM {timings['slurm'].wall:.1f} s "
+          f"({jobs} SLURM jobs): {ratio:.2f}×")  # fmt: skip
+    return {
+        "size": "slurm-test",
+        "target": what,
+        "local_s": round(timings["local"].wall, 1),
+        "slurm_s": round(timings["slurm"].wall, 1),
+        "slurm_jobs": jobs,
+        "ratio": round(ratio, 3),
+    }
 
 
 # -- start-up of the command line -------------------------------------------------------------
@@ -269,21 +373,30 @@ def cli_startup(repeats: int = 7) -> dict[str, float]:
 # -- the report ---------------------------------------------------------------------------------
 
 
-def print_figures(size: str, cores: int, hand: dict, flow: dict, calls: pd.DataFrame) -> dict:
-    tools_total = sum(hand.values())
-    flow_total = sum(flow.values())
+def print_figures(
+    size: str, cores: int, hand: dict[str, Timing], flow: dict[str, Timing], calls: pd.DataFrame
+) -> dict:
+    total = {
+        side: Timing(sum(t.wall for t in d.values()), sum(t.cpu for t in d.values()))
+        for side, d in (("tools", hand), ("workflow", flow))
+    }
     load = os.getloadavg()[0]
     print(f"\n== bench_workflow: {size} cohort, {cores} cores, 1-min load at the end {load:.1f}")
-    print(f"{'stage':<11}{'tools s':>9}{'workflow s':>12}{'ratio':>8}")
-    for stage in STAGES:
-        if stage in hand:
-            ratio = flow[stage] / hand[stage]
-            print(f"{stage:<11}{hand[stage]:>9.1f}{flow[stage]:>12.1f}{ratio:>7.2f}×")
-        else:
-            share = flow[stage] / tools_total
-            print(f"{stage:<11}{'—':>9}{flow[stage]:>12.1f}   (+{share:.2f}× of the tools' total)")
-    whole = flow_total / tools_total
-    print(f"{'whole':<11}{tools_total:>9.1f}{flow_total:>12.1f}{whole:>7.2f}×")
+    print(f"{'stage':<11}{'tools wall s':>13}{'workflow wall s':>16}{'ratio':>8}"
+          f"{'tools CPU s':>13}{'workflow CPU s':>15}{'ratio':>8}")  # fmt: skip
+    rows = [(stage, hand.get(stage), flow[stage]) for stage in flow]
+    rows.append(("whole", total["tools"], total["workflow"]))
+    for stage, tools, work in rows:
+        cells = [f"{stage:<11}"]
+        for what, left, right in (("wall", 13, 16), ("cpu", 13, 15)):
+            mine = getattr(work, what)
+            if tools is None:  # no hand-run counterpart: added to the workflow's total
+                share = mine / getattr(total["tools"], what)
+                cells.append(f"{'—':>{left}}{mine:>{right}.1f}{'+' + format(share, '.2f'):>7}×")
+            else:
+                theirs = getattr(tools, what)
+                cells.append(f"{theirs:>{left}.1f}{mine:>{right}.1f}{mine / theirs:>7.2f}×")
+        print("".join(cells))
 
     python = calls[calls["program"].isin(PYTHON_STEPS)]
     by_step = (
@@ -307,10 +420,8 @@ def print_figures(size: str, cores: int, hand: dict, flow: dict, calls: pd.DataF
         "size": size,
         "cores": cores,
         "load_1min_end": round(load, 2),
-        "tools_s": {k: round(v, 1) for k, v in hand.items()},
-        "workflow_s": {k: round(v, 1) for k, v in flow.items()},
-        "ratio": {k: round(flow[k] / hand[k], 3) for k in hand},
-        "whole_ratio": round(whole, 3),
+        "tools": {k: vars(v) for k, v in {**hand, "whole": total["tools"]}.items()},
+        "workflow": {k: vars(v) for k, v in {**flow, "whole": total["workflow"]}.items()},
         "python_steps": len(python),
         "max_python_rss_mb": round(peak, 1),
         "python_rss_mb": {str(k): round(float(v), 1) for k, v in by_step["max_rss_mb"].items()},
@@ -320,59 +431,76 @@ def print_figures(size: str, cores: int, hand: dict, flow: dict, calls: pd.DataF
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, required=True, help="data and runs go here")
-    parser.add_argument("--size", choices=sorted(SIZES), default="demo", help="cohort size")
+    parser.add_argument(
+        "--size", choices=sorted(SIZES), help="cohort (default demo; slurm-test with --slurm)"
+    )
     parser.add_argument("--cores", type=int, default=2, help="cores for tools and workflow")
+    parser.add_argument(
+        "--slurm",
+        action="store_true",
+        help="instead of the tools: the workflow locally and on the local SLURM cluster "
+        "(profiles/slurm-local), on the slurm-test cohort unless --size says otherwise",
+    )
+    parser.add_argument(
+        "--stages",
+        default=",".join(STAGES),
+        help="comma-separated stages to time (default all); a partial run keeps the earlier "
+        "stages' outputs of the previous run in DIR/run and times only these",
+    )
+    parser.add_argument(
+        "--everything", action="store_true", help="with --slurm: the whole workflow, not only "
+        "alignment + QC (the target of tests/test_slurm.py)"
+    )  # fmt: skip
     args = parser.parse_args()
     work = args.workdir.resolve()
     work.mkdir(parents=True, exist_ok=True)
-    cohort = simulate(work, args.size)
+    size = args.size or ("slurm-test" if args.slurm else "demo")
+    cohort = simulate(work, size)
+    cores = args.cores
+    if args.slurm:
+        figures = slurm_ratio(cohort, work, cores, args.everything)
+        (work / "bench_workflow_slurm.json").write_text(json.dumps(figures, indent=2) + "\n")
+        return 0
     config = workflow_config()
 
+    stages = [s for s in STAGES if s in args.stages.split(",")]
     run_dir = work / "run"
-    if run_dir.exists():
+    if run_dir.exists() and stages == list(STAGES):
         shutil.rmtree(run_dir)
+    elif "alignment" in stages:
+        sys.exit("--stages: alignment starts from nothing; time it with every stage")
     flow_dir = run_dir / "workflow"
-    flow_dir.mkdir(parents=True)
     results = flow_dir / "results"
-    flow_config = flow_dir / "config.yaml"
-    reference = cohort.data / "reference"
-    flow_config.write_text(
-        yaml.safe_dump(
-            {
-                "samples": str(cohort.data / "samples.tsv"),
-                "units": str(cohort.data / "units.tsv"),
-                "outdir": str(results),
-                "reference": {
-                    "fasta": str(reference / "genome.fa"),
-                    "build": "custom",
-                    "gff3": str(reference / "genes.gff3"),
-                    "arms": str(reference / "arms.tsv"),
-                },
-            }
-        )
-    )
+    flow_config = write_config(flow_dir / "config.yaml", cohort, results)
     env = write_shims(run_dir / "shims")
     targets = stage_targets(cohort, results)
 
-    hand: dict[str, float] = {}
-    flow: dict[str, float] = {}
-    for stage in STAGES:
+    hand: dict[str, Timing] = {}
+    flow: dict[str, Timing] = {}
+    for stage in stages:
         if stage in HAND:
             print(f"-- {stage}: tools by hand", flush=True)
-            start = time.perf_counter()
-            HAND[stage](cohort, run_dir / "tools" / stage, args.cores, config)
-            hand[stage] = time.perf_counter() - start
-            print(f"   {hand[stage]:.1f} s", flush=True)
+            if (run_dir / "tools" / stage).exists():
+                shutil.rmtree(run_dir / "tools" / stage)
+            with timed() as hand[stage]:
+                HAND[stage](cohort, run_dir / "tools" / stage, cores, config)
+            print(f"   {hand[stage].wall:.1f} s", flush=True)
         print(f"-- {stage}: workflow", flush=True)
-        flow[stage] = run_workflow_stage(
-            stage, targets[stage], flow_config, flow_dir, args.cores, env
-        )
-        print(f"   {flow[stage]:.1f} s", flush=True)
+        for folder in REDO.get(stage, []) if stages != list(STAGES) else []:
+            shutil.rmtree(results / folder, ignore_errors=True)
+        calls = flow_dir / "calls" / stage
+        if calls.exists():
+            shutil.rmtree(calls)
+        calls.mkdir(parents=True)
+        stage_env = dict(env, SCCE_BENCH_CALLS=str(calls))
+        with timed() as flow[stage]:
+            snakemake(stage, targets[stage], flow_config, flow_dir, stage_env, "-c", str(cores))
+        print(f"   {flow[stage].wall:.1f} s", flush=True)
 
     calls = pd.DataFrame(
-        [row for stage in STAGES for row in read_calls(flow_dir / "calls" / stage, stage)]
+        [row for stage in stages for row in read_calls(flow_dir / "calls" / stage, stage)]
     )
-    figures = print_figures(args.size, args.cores, hand, flow, calls)
+    figures = print_figures(size, cores, hand, flow, calls)
     startup = cli_startup()
     print("\nCLI start-up (median of 7): " + ", ".join(
         f"{name} {secs:.3f} s" for name, secs in startup.items()
