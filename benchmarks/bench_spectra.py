@@ -2,24 +2,32 @@
 SigProfilerMatrixGenerator (custom genome installed offline).
 
 Run: python benchmarks/bench_spectra.py [--snvs 1000000] [--samples 10] [--no-spmg]
+                                        [--before GIT_REV]
 Builds a random 4 × 10 Mb genome and VCFs in a temporary folder (plus 2% doublets, 5% indels),
 then prints a table. Events are at least 12 bp apart (SPMG groups SNVs within 5 bp into an
-extra "MNS" class that we do not copy).
+extra "MNS" class that we do not copy). ``--before REV`` also times ``build_catalogs`` as it was
+at that git revision on the same inputs, in the same run, and prints the ratio. The record
+readers (``bcftools query`` stream, per-record cyvcf2 loop) are timed on the same VCFs too.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import tempfile
 import time
+import types
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pysam
 
 from scce_genomics.spectra.catalogues import build_catalogs
+from scce_genomics.spectra.variants import read_variants
 
 # The SigProfilerMatrixGenerator oracle is test support, kept with the tests.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -44,7 +52,8 @@ def make_inputs(
     per_sample = n_snvs // n_samples
     vcfs, names = [], []
     total = 0
-    header = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+    contigs = "".join(f"##contig=<ID={name},length={chrom_len}>\n" for name in chroms)
+    header = f"##fileformat=VCFv4.2\n{contigs}#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
     for s in range(n_samples):
         lines = []
         for name, codes in chroms.items():
@@ -82,6 +91,47 @@ def make_inputs(
     return fasta, vcfs, names, total
 
 
+def build_catalogs_at(rev: str) -> Callable[..., Any]:
+    """``build_catalogs`` of ``spectra/catalogues.py`` as committed at git revision ``rev``."""
+    root = Path(__file__).resolve().parents[1]
+    source = subprocess.run(
+        ["git", "show", f"{rev}:src/scce_genomics/spectra/catalogues.py"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    module = types.ModuleType(f"catalogues_{rev}")
+    module.__file__ = f"{rev}:catalogues.py"
+    sys.modules[module.__name__] = module  # dataclasses look their module up here
+    exec(compile(source, module.__file__, "exec"), module.__dict__)
+    build: Callable[..., Any] = module.build_catalogs
+    return build
+
+
+def cyvcf2_records(path: Path) -> int:
+    """The per-record loop the spectra would run with cyvcf2 (what the stream replaces)."""
+    from cyvcf2 import VCF
+
+    rows = [(v.CHROM, v.POS, v.REF, v.ALT, v.FILTERS) for v in VCF(str(path))]
+    return len(rows)
+
+
+def time_readers(vcfs: list[Path]) -> None:
+    """Seconds to read every record's CHROM/POS/REF/ALT/FILTER, bcftools stream vs cyvcf2."""
+    start = time.perf_counter()
+    n_stream = sum(len(read_variants(v, pass_only=False).variants) for v in vcfs)
+    stream = time.perf_counter() - start
+    start = time.perf_counter()
+    n_loop = sum(cyvcf2_records(v) for v in vcfs)
+    loop = time.perf_counter() - start
+    print(
+        f"record reading: bcftools query stream {stream:.2f} s ({n_stream:,} alleles), "
+        f"cyvcf2 per-record loop {loop:.2f} s ({n_loop:,} records): "
+        f"stream {loop / stream:.1f}× faster"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--snvs", type=int, default=1_000_000)
@@ -89,6 +139,8 @@ def main() -> None:
     parser.add_argument("--chrom-len", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-spmg", action="store_true")
+    parser.add_argument("--before", metavar="REV", help="also time build_catalogs at this git rev")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per mode (best kept)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -103,22 +155,44 @@ def main() -> None:
             f"inputs: {n_records:,} records ({n_snv:,} SNV bases) in {len(vcfs)} VCFs, "
             f"4 × {args.chrom_len / 1e6:.0f} Mb genome; made in {time.perf_counter() - start:.1f} s"
         )
-        rows = []
-        timings = {}
-        for mode, compat in (("default", False), ("doublets_in_sbs", True)):
-            start = time.perf_counter()
-            ours = build_catalogs(vcfs, fasta, names=names, doublets_in_sbs=compat)
-            timings[mode] = time.perf_counter() - start
-            rows.append(
-                {
-                    "tool": f"scce-genomics ({mode})",
-                    "seconds": timings[mode],
-                    "records_per_s": n_records / timings[mode],
-                    "SBS96": int(ours.sbs96.to_numpy().sum()),
-                    "DBS78": int(ours.dbs78.to_numpy().sum()),
-                    "ID83": int(ours.id83.to_numpy().sum()),
-                }
+        builders: dict[str, tuple[Callable[..., Any], bool]] = {
+            "default": (build_catalogs, False),
+            "doublets_in_sbs": (build_catalogs, True),
+        }
+        before = f"default, code at {args.before}"
+        if args.before:
+            builders[before] = (build_catalogs_at(args.before), False)
+        # Interleaved repeats, best of each: the machine is shared and timings are noisy.
+        timings = dict.fromkeys(builders, float("inf"))
+        results = {}
+        for _ in range(args.repeat):
+            for mode, (build, compat) in builders.items():
+                start = time.perf_counter()
+                results[mode] = build(vcfs, fasta, names=names, doublets_in_sbs=compat)
+                timings[mode] = min(timings[mode], time.perf_counter() - start)
+        rows = [
+            {
+                "tool": f"scce-genomics ({mode})",
+                "seconds": timings[mode],
+                "records_per_s": n_records / timings[mode],
+                "SBS96": int(result.sbs96.to_numpy().sum()),
+                "DBS78": int(result.dbs78.to_numpy().sum()),
+                "ID83": int(result.id83.to_numpy().sum()),
+            }
+            for mode, result in results.items()
+        ]
+        ours = results["doublets_in_sbs"]
+        if args.before:
+            same = all(
+                getattr(results[before], kind).equals(getattr(results["default"], kind))
+                for kind in ("sbs96", "dbs78", "id83")
             )
+            print(
+                f"spectra step, code at {args.before} / current code: "
+                f"{timings[before] / timings['default']:.2f} (best of {args.repeat}, same run); "
+                f"matrices identical: {same}"
+            )
+        time_readers(vcfs)
         if not args.no_spmg and spmg_available():
             start = time.perf_counter()
             theirs, spmg_seconds = spmg_catalogs(vcfs, names, fasta, root / "spmg")

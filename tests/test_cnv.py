@@ -10,14 +10,10 @@ import pandas as pd
 import pytest
 
 from scce_genomics.cnv.arms import ArmThresholds, arm_calls
-from scce_genomics.cnv.cn48 import (
-    CN48_CHANNELS,
-    classify_cn48,
-    cn48_matrix,
-    major_minor_from_cnvkit,
-)
+from scce_genomics.cnv.cn48 import CN48_CHANNELS, CN48_INDEX, classify_cn48, cn48_matrix
 from scce_genomics.cnv.purity import center_shift, expected_log2, fit_purity_ploidy
 from scce_genomics.cnv.summary import gene_calls, read_genes, summarise_cohort
+from scce_genomics.errors import InputError
 
 ARMS = pd.DataFrame(
     {"chrom": ["c1", "c1"], "arm": ["1p", "1q"], "start": [0, 60_000], "end": [50_000, 150_000]}
@@ -107,14 +103,17 @@ def test_cn48_equals_sigprofiler_example() -> None:
     expected = pd.read_csv(expected_path, sep="\t", index_col=0)
     # the example's row labels repeat the channel name twice
     expected.index = [label[: len(label) // 2] for label in expected.index]
-    ours = cn48_matrix(pd.concat(parts), list(expected.columns)).set_index("MutationType")
+    ours = cn48_matrix(pd.concat(parts), list(expected.columns))
+    # the first column is named as SigProfilerMatrixGenerator names it
+    assert ours.columns[0] == CN48_INDEX == pd.read_csv(expected_path, sep="\t").columns[0]
+    ours = ours.set_index(CN48_INDEX)
     assert list(expected.index) == list(CN48_CHANNELS)
     pd.testing.assert_frame_equal(
         ours.loc[expected.index], expected, check_names=False, check_dtype=False
     )
 
 
-def test_cn48_classes_and_cnvkit_mapping() -> None:
+def test_cn48_classes() -> None:
     labels = classify_cn48(
         np.array([0, 1, 2, 2, 6]), np.array([0, 0, 0, 1, 3]),
         np.zeros(5), np.array([5e4, 2e6, 5e7, 2e7, 2e5]),
@@ -123,10 +122,6 @@ def test_cn48_classes_and_cnvkit_mapping() -> None:
         "0:homdel:0-100kb", "1:LOH:1Mb-10Mb", "2:LOH:>40Mb", "3-4:het:10Mb-40Mb",
         "9+:het:100kb-1Mb",
     ]  # fmt: skip
-    call = pd.DataFrame({"cn": [3, 2, 1], "cn1": [2, np.nan, 1], "cn2": [1, np.nan, 0]})
-    mm = major_minor_from_cnvkit(call)
-    assert list(mm["major"]) == [2, 1, 1] and list(mm["minor"]) == [1, 1, 0]
-    assert list(mm["allele_specific"]) == [True, False, True]
 
 
 @pytest.mark.parametrize("purity", [0.35, 0.6, 0.85])
@@ -190,4 +185,58 @@ def test_summarise_degenerate_inputs(tmp_path: Path) -> None:
     assert g[("PANEL", "CCND1")] == "amp" and g[("PANEL", "MYC")] == "NA"
     for path in outs.values():
         assert Path(path).stat().st_size > 0
-    assert int(t["cn48"]["FLAT"].sum()) == 1
+    # without heterozygous SNPs a copy-number-2 segment has no CN48 class: NA, not zeros
+    assert t["cn48"]["FLAT"].isna().all()
+    assert "allele-specific" in t["summary"].set_index("sample").loc["FLAT", "cn48_reason"]
+
+
+def write_inputs(tmp_path: Path) -> tuple[str, str]:
+    write_gff(tmp_path / "g.gff3")
+    arms = tmp_path / "arms.tsv"
+    ARMS.to_csv(arms, sep="\t", index=False)
+    return str(arms), str(tmp_path / "g.gff3")
+
+
+CNS_HEAD = "chromosome\tstart\tend\tgene\tlog2\tcn\n"
+
+
+def test_summarise_refuses_two_inputs_of_one_sample(tmp_path: Path) -> None:
+    arms, gff = write_inputs(tmp_path)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for d in ("a", "b"):
+        (tmp_path / d / "T1.call.cns").write_text(CNS_HEAD + "c1\t0\t150000\t-\t0\t2\n")
+    paths = [str(tmp_path / d / "T1.call.cns") for d in ("a", "b")]
+    with pytest.raises(InputError, match="two inputs name sample T1"):
+        summarise_cohort(paths, arms, gff, {})
+
+
+def test_summarise_refuses_overlapping_segments(tmp_path: Path) -> None:
+    arms, gff = write_inputs(tmp_path)
+    path = tmp_path / "T1.call.cns"
+    path.write_text(CNS_HEAD + "c1\t0\t80000\t-\t0\t2\nc1\t70000\t150000\t-\t0.5\t3\n")
+    with pytest.raises(InputError, match=r"segments of T1 overlap: c1:0-80000 and c1:70000-150000"):
+        summarise_cohort([str(path)], arms, gff, {})
+
+
+def test_cns_without_cn_gets_na_cn48_with_reason(tmp_path: Path) -> None:
+    arms, gff = write_inputs(tmp_path)
+    path = tmp_path / "T1.cns"
+    path.write_text("chromosome\tstart\tend\tgene\tlog2\nc1\t0\t150000\t-\t-1.0\n")
+    out = {"cn48": str(tmp_path / "cn48.tsv"), "summary": str(tmp_path / "s.tsv")}
+    t = summarise_cohort([str(path)], arms, gff, out)
+    assert t["cn48"]["T1"].isna().all()
+    s = t["summary"].set_index("sample").loc["T1"]
+    assert "no cn column" in s["cn48_reason"] and math.isnan(s["ploidy"])
+    written = pd.read_csv(tmp_path / "cn48.tsv", sep="\t")
+    assert written.columns[0] == "classification" and written["T1"].isna().all()
+    # arms still come from log2
+    assert t["arms"].set_index("arm").loc["1p", "call"] == "loss"
+
+
+def test_shipped_gene_bed_is_accepted() -> None:
+    bed = Path(__file__).resolve().parents[1] / "resources/genome/genes_GRCh38.bed.gz"
+    genes = read_genes(bed, ["CCND1", "TP53", "NOT_A_GENE"]).set_index("gene")
+    assert sorted(genes.index) == ["CCND1", "TP53"]
+    assert genes.loc["TP53", "chrom"] == "chr17"
+    assert 7_600_000 < genes.loc["TP53", "start"] < genes.loc["TP53", "end"] < 7_700_000

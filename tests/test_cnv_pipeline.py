@@ -21,6 +21,7 @@ from scce_genomics.cnv.pipeline import (
     TUMOR_OUTPUTS,
     BinOptions,
     PurityOptions,
+    SexOptions,
     TumorOptions,
     cohort_bins,
     run_cnvkit,
@@ -98,8 +99,11 @@ def _outputs(folder: Path, sample: str) -> dict[str, str]:
         "cnr": f"{sample}.cnr",
         "cns": f"{sample}.cns",
         "purity": f"purity/{sample}.json",
-        "call_args": f"purity/{sample}.call_args.txt",
+        "purity_args": f"purity/{sample}.call_args.txt",
+        "sex": f"sex/{sample}.json",
+        "sex_args": f"sex/{sample}.call_args.txt",
         "call_cns": f"{sample}.call.cns",
+        "alleles": f"{sample}.alleles.tsv",
         "scatter": f"plots/{sample}.scatter.png",
         "diagram": f"plots/{sample}.diagram.pdf",
     }
@@ -112,7 +116,10 @@ def _cli(*args: str) -> None:
 
 
 OPTIONS = TumorOptions(
-    sample="T1", segment_extra="--drop-low-coverage", purity=PurityOptions(sheet_purity=0.8)
+    sample="T1",
+    segment_extra="--drop-low-coverage",
+    purity=PurityOptions(sheet_purity=0.8),
+    sex=SexOptions(sheet_sex="female"),
 )
 
 
@@ -174,8 +181,10 @@ def test_tumor_in_one_process_equals_cnvkit_step_by_step(
     _cli("fix", s["target_coverage"], s["antitarget_coverage"], ref, "--no-edge", "-i", "T1",
          "-o", s["cnr"])  # fmt: skip
     _cli("segment", s["cnr"], "-m", "cbs", "--drop-low-coverage", "-p", "1", "-o", s["cns"])
-    call_args = Path(out["call_args"]).read_text().split()
-    _cli("call", s["cns"], *call_args, "-m", "clonal", "--min-variant-depth", "10",
+    call_args = Path(out["purity_args"]).read_text().split()
+    sex_args = Path(out["sex_args"]).read_text().split()
+    assert sex_args == ["--sample-sex", "female"]
+    _cli("call", s["cns"], *call_args, *sex_args, "-m", "clonal", "--min-variant-depth", "10",
          "-o", s["call_cns"])  # fmt: skip
 
     for key in ("target_coverage", "antitarget_coverage", "cnr", "cns", "call_cns"):
@@ -191,6 +200,10 @@ def test_tumor_in_one_process_equals_cnvkit_step_by_step(
         if row[0] == "chrA" and int(row[header.index("cn")]) > 2
     ]  # fmt: skip
     assert gained, "the gain on chrA is called"
+    # without SNPs every segment keeps its total copy number only, with the reason
+    alleles = Path(out["alleles"]).read_text().splitlines()
+    assert len(alleles) == len(calls) and "reason" in alleles[0].split("\t")
+    assert json.loads(Path(out["sex"]).read_text())["source"] == "sheet"
     assert Path(out["scatter"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert Path(out["diagram"]).read_bytes()[:5] == b"%PDF-"
     # nothing staged is left behind

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scce_genomics.errors import InputError
 from scce_genomics.simulate.genome import Gene
 from scce_genomics.simulate.reference import gff_lines
 from scce_genomics.somatic.maf import MAF_COLUMNS, NON_SILENT, vcf_to_maf
@@ -133,3 +134,46 @@ def test_filtered_records_stay_out_of_the_maf(tmp_path: Path, pass_only: bool) -
     )  # fmt: skip
     maf = vcf_to_maf(failed, "T1", "N1", "x", pass_only=pass_only)
     assert len(maf) == (0 if pass_only else 1)
+
+
+def _plain_vcf(path: Path, body: str) -> Path:
+    header = (
+        "##fileformat=VCFv4.2\n##contig=<ID=chr1,length=600>\n"
+        '##FILTER=<ID=germline,Description="germline">\n'
+        '##INFO=<ID=BCSQ,Number=.,Type=String,Description="csq">\n'
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="genotype">\n'
+        '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="allelic depths">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tT1\tN1\n"
+    )
+    path.write_text(header + body)
+    return path
+
+
+def test_filter_dot_passes_and_read_counts_come_from_ad(tmp_path: Path) -> None:
+    vcf = _plain_vcf(
+        tmp_path / "x.vcf",
+        "chr1\t10\t.\tA\tC\t.\t.\tBCSQ=missense|G1|tx1|protein_coding|+|4K>4T|10A>C\t"
+        "GT:AD\t0/1:7,5\t0/0:.\n"
+        "chr1\t20\t.\tA\tG,T\t.\tPASS\t.\tGT:AD\t0/1:3,4,2\t0/0:9,0,1\n"
+        "chr1\t30\t.\tA\tT\t.\tgermline;PASS\t.\tGT:AD\t0/1:3,4\t0/1:4,4\n",
+    )
+    maf = vcf_to_maf(vcf, "T1", "N1", "x")
+    assert list(maf["Start_Position"]) == [10, 20]
+    assert list(maf["FILTER"]) == [".", "PASS"]
+    first, second = maf.iloc[0], maf.iloc[1]
+    assert (first["t_depth"], first["t_ref_count"], first["t_alt_count"]) == (12, 7, 5)
+    assert (first["n_depth"], first["n_ref_count"], first["n_alt_count"]) == (0, 0, 0)
+    assert (first["Hugo_Symbol"], first["HGVSp_Short"]) == ("G1", "p.K4T")
+    # Depth counts every allele; the MAF's tumor allele is the first ALT.
+    assert (second["t_depth"], second["t_alt_count"], second["n_depth"]) == (9, 4, 10)
+    assert second["Tumor_Seq_Allele2"] == "G"
+    tumor_only = vcf_to_maf(vcf, "T1", None, "x")
+    assert (tumor_only["n_depth"] == "").all() and len(vcf_to_maf(vcf, "T1", None, "x", False)) == 3
+
+
+def test_samples_missing_from_the_vcf_are_named(tmp_path: Path) -> None:
+    vcf = _plain_vcf(tmp_path / "x.vcf", "chr1\t10\t.\tA\tC\t.\tPASS\t.\tGT:AD\t0/1:7,5\t0/0:9,0\n")
+    with pytest.raises(InputError, match="'NX' is not in the VCF \\(samples: T1, N1\\)"):
+        vcf_to_maf(vcf, "T1", "NX", "x")
+    with pytest.raises(InputError, match="VCF not found"):
+        vcf_to_maf(tmp_path / "missing.vcf", "T1", "N1", "x")

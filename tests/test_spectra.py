@@ -13,17 +13,21 @@ import pytest
 
 from scce_genomics.cli import main
 from scce_genomics.cosmic import SBS96_CHANNELS
+from scce_genomics.errors import InputError
 from scce_genomics.spectra.catalogues import (
     DBS78_CHANNELS,
     ID83_CHANNELS,
     build_catalogs,
     classify_indel,
-    sample_name_of,
     trinucleotide_opportunities,
 )
+from scce_genomics.spectra.variants import sample_name_of
 from spectra_oracle import spmg_available, spmg_catalogs
 
-HEADER = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{name}\n"
+HEADER = (
+    '##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{name}\n"
+)
 
 
 def write_fasta(path: Path, chroms: dict[str, str]) -> Path:
@@ -193,6 +197,17 @@ def test_trinucleotide_opportunities(tmp_path: Path) -> None:
     bed.write_text("c1\t0\t3\n")
     restricted = trinucleotide_opportunities(fasta, bed)
     assert int(restricted.sum()) == 2 and restricted["ACA"] == 1
+    # Gzipped BEDs with extra columns, as shipped in resources/genome/, read the same.
+    gz = tmp_path / "t.bed.gz"
+    with gzip.open(gz, "wt") as handle:
+        handle.write("c1\t0\t3\tGENE1\tENSG1\t+\tprotein_coding\n")
+    assert trinucleotide_opportunities(fasta, gz).equals(restricted)
+    with pytest.raises(InputError, match="BED not found"):
+        trinucleotide_opportunities(fasta, tmp_path / "missing.bed")
+    other = tmp_path / "other.bed"
+    other.write_text("chrc1\t0\t3\n")
+    with pytest.raises(InputError, match="BED 'chrc1', FASTA 'c1'"):
+        trinucleotide_opportunities(fasta, other)
 
 
 def test_cli_spectra_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -267,3 +282,141 @@ def test_matches_sigprofilermatrixgenerator(tmp_path: Path) -> None:
         other = theirs[kind].reindex(frame.index).fillna(0).astype(int)
         diff = (other != frame).to_numpy().sum()
         assert diff == 0, f"{kind}: {diff} cells differ from SigProfilerMatrixGenerator"
+
+
+# ----------------------------------------------------------------------------- edge cases
+
+
+def test_non_acgt_alleles_are_skipped_and_never_reach_another_sample(tmp_path: Path) -> None:
+    # An N base with an A 5' flank: REF=N used to land in a negative channel that wrapped into
+    # the previous sample's column.
+    fasta = write_fasta(tmp_path / "ref.fa", {"chr1": "GGGGGANCGGGGGACGGGGG"})
+    first = write_vcf(tmp_path / "a.vcf", [("chr1", 15, "C", "T")], name="S0")  # A[C>T]G
+    second = write_vcf(
+        tmp_path / "b.vcf",
+        [
+            ("chr1", 7, "N", "T"),  # REF=N at the N base, flanks A and C
+            ("chr1", 9, "G", "N"),  # ALT=N
+            ("chr1", 10, "R", "A"),  # IUPAC REF
+            ("chr1", 11, "GN", "G"),  # N inside an indel allele
+        ],
+        name="S1",
+    )
+    cat = build_catalogs([first, second], fasta)
+    assert nonzero(cat.sbs96, "S0") == {"A[C>T]G": 1}
+    assert int(cat.sbs96["S1"].sum()) == 0 and int(cat.id83["S1"].sum()) == 0
+    assert cat.skipped.loc["S1", "non_acgt_allele"] == 4
+    assert cat.skipped.loc["S0"].sum() == 0
+
+
+@pytest.mark.parametrize(("vcf_chrom", "fasta_chrom"), [("21", "chr21"), ("chr21", "21")])
+def test_contig_naming_style_mismatch_is_an_error(
+    tmp_path: Path, vcf_chrom: str, fasta_chrom: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fasta = write_fasta(tmp_path / "ref.fa", {fasta_chrom: "ACGT" * 10})
+    vcf = write_vcf(tmp_path / "x.vcf", [(vcf_chrom, 6, "C", "T")])
+    out = tmp_path / "out"
+    code = main(["spectra", "--vcf", str(vcf), "--fasta", str(fasta), "--outdir", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert f"'{vcf_chrom}'" in err and f"'{fasta_chrom}'" in err
+    assert "bcftools annotate --rename-chrs" in err and str(vcf) in err
+    assert not (out / "SBS96.tsv").exists()
+
+
+def test_filter_dot_counts_as_passing_with_a_notice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fasta = write_fasta(tmp_path / "ref.fa", {"chr1": "ACGT" * 10})
+    vcf = write_vcf(
+        tmp_path / "x.vcf",
+        [("chr1", 6, "C", "T", "."), ("chr1", 10, "C", "A", "PASS"), ("chr1", 14, "C", "G", "q")],
+    )
+    cat = build_catalogs([vcf], fasta)
+    assert nonzero(cat.sbs96, "T1") == {"A[C>T]G": 1, "A[C>A]G": 1}
+    assert cat.skipped.loc["T1", "not_pass"] == 1
+    assert len(cat.notices) == 1 and "FILTER '.'" in cat.notices[0]
+    out = tmp_path / "out"
+    assert main(["spectra", "--vcf", str(vcf), "--fasta", str(fasta), "--outdir", str(out)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("notice: ") and "1 record" in err[0]
+
+
+def test_contig_missing_from_the_fasta_is_counted_with_a_notice(tmp_path: Path) -> None:
+    fasta = write_fasta(tmp_path / "ref.fa", {"chr1": "ACGT" * 10})
+    vcf = write_vcf(tmp_path / "x.vcf", [("chr1", 6, "C", "T"), ("HLA-A*01", 5, "A", "C")])
+    cat = build_catalogs([vcf], fasta)
+    assert cat.skipped.loc["T1", "unknown_chrom"] == 1 and int(cat.sbs96["T1"].sum()) == 1
+    assert any("HLA-A*01" in n and "not in the FASTA" in n for n in cat.notices)
+
+
+def test_position_beyond_the_contig_end_is_an_error(tmp_path: Path) -> None:
+    fasta = write_fasta(tmp_path / "ref.fa", {"chr1": "ACGT" * 10})
+    vcf = write_vcf(tmp_path / "x.vcf", [("chr1", 6, "C", "T"), ("chr1", 45, "A", "C")])
+    with pytest.raises(InputError, match=r"chr1:45 is beyond the end of chr1 \(40 bp\)") as err:
+        build_catalogs([vcf], fasta)
+    assert err.value.path == str(vcf)
+    # A deletion whose REF runs past the end is the same mistake.
+    vcf = write_vcf(tmp_path / "y.vcf", [("chr1", 39, "GTA", "G")])
+    with pytest.raises(InputError, match="beyond the end"):
+        build_catalogs([vcf], fasta)
+
+
+def test_header_contig_length_differing_from_the_fasta_is_an_error(tmp_path: Path) -> None:
+    fasta = write_fasta(tmp_path / "ref.fa", {"chr1": "ACGT" * 10})
+    vcf = write_vcf(tmp_path / "x.vcf", [("chr1", 6, "C", "T")])
+    text = vcf.read_text().replace("#CHROM", "##contig=<ID=chr1,length=4000>\n#CHROM", 1)
+    vcf.write_text(text)
+    with pytest.raises(InputError, match=r"chr1 is 4000 bp in the VCF header but 40 bp"):
+        build_catalogs([vcf], fasta)
+
+
+def test_symbolic_and_spanning_alleles_are_counted_as_symbolic(tmp_path: Path) -> None:
+    fasta = write_fasta(tmp_path / "ref.fa", {"chr1": "ACGT" * 10})
+    vcf = write_vcf(
+        tmp_path / "x.vcf",
+        [("chr1", 6, "C", "<DEL>"), ("chr1", 10, "C", "*"), ("chr1", 14, "C", "C[chr1:20[")],
+    )
+    cat = build_catalogs([vcf], fasta)
+    assert cat.skipped.loc["T1", "symbolic"] == 3 and cat.skipped.loc["T1"].sum() == 3
+
+
+def test_cli_refuses_two_vcfs_with_the_same_sample_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fasta = write_fasta(tmp_path / "ref.fa", {"chr1": "ACGT" * 10})
+    a = write_vcf(tmp_path / "a.vcf", [("chr1", 6, "C", "T")], name="TUM")
+    b = write_vcf(tmp_path / "b.vcf", [("chr1", 10, "C", "T")], name="TUM")
+    out = tmp_path / "out"
+    args = ["spectra", "--vcf", str(a), "--vcf", str(b), "--fasta", str(fasta), "--outdir"]
+    assert main([*args, str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "'TUM'" in err and str(a) in err and str(b) in err and "--name" in err
+    # Explicit names that collide are refused too; distinct names make it run.
+    assert main([*args, str(out), "--name", "X", "--name", "X"]) == 2
+    assert "'X'" in capsys.readouterr().err
+    assert main([*args, str(out), "--name", "X", "--name", "Y"]) == 0
+    assert list(pd.read_csv(out / "SBS96.tsv", sep="\t").columns) == ["MutationType", "X", "Y"]
+
+
+def test_bcf_input_and_truncated_vcf(tmp_path: Path) -> None:
+    fasta = write_fasta(tmp_path / "ref.fa", {"chr1": "ACGT" * 10})
+    vcf = write_vcf(tmp_path / "x.vcf", [("chr1", 6, "C", "T")])
+    vcf.write_text(vcf.read_text().replace("#CHROM", "##contig=<ID=chr1,length=40>\n#CHROM"))
+    bcf = tmp_path / "x.bcf"
+    with (
+        pysam.VariantFile(str(vcf)) as src,
+        pysam.VariantFile(str(bcf), "wb", header=src.header) as dst,
+    ):
+        for rec in src:
+            dst.write(rec)
+    assert nonzero(build_catalogs([bcf], fasta).sbs96, "T1") == {"A[C>T]G": 1}
+    # A bgzipped VCF cut short must not give a partial catalogue (bcftools exits 0 on it).
+    many = write_vcf(tmp_path / "many.vcf", [("chr1", 6, "C", "T")] * 30_000)
+    pysam.tabix_compress(str(many), str(tmp_path / "many.vcf.gz"))
+    data = (tmp_path / "many.vcf.gz").read_bytes()
+    cut = tmp_path / "cut.vcf.gz"
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(InputError, match="cannot read VCF records") as err:
+        build_catalogs([cut], fasta)
+    assert err.value.path == str(cut)

@@ -56,6 +56,8 @@ rule bwa_mem:
         temp(out("bam/units/{sample}.{unit}.bam")),
     log:
         out("logs/bwa_mem/{sample}.{unit}.log"),
+    conda:
+        "../envs/bwa.yaml"
     threads: 4
     resources:
         mem_mb=8000,
@@ -97,6 +99,8 @@ rule merge_markdup:
         stats=out("qc/{sample}.markdup.txt"),
     log:
         out("logs/merge_markdup/{sample}.log"),
+    conda:
+        "../envs/samtools.yaml"
     threads: 2
     resources:
         mem_mb=2000,

@@ -1,7 +1,12 @@
 # Copy number with CNVkit: bins (WGS by default; hybrid/amplicon from the targets BED), read
-# depth per bin, a pooled reference from every normal in the sheet (flat without normals),
-# CBS segmentation, a purity/ploidy fit (sheet purity first), allele-specific `call` with B-allele
-# frequencies at the matched normal's heterozygous SNPs, then cohort tables and plots.
+# depth per bin, a pooled reference from every normal in the sheet (flat without normals; its X
+# ploidy from cnv.reference_sex), CBS segmentation of depth and B-allele frequencies, a
+# purity/ploidy fit (sheet purity first), `call` with the sample's sex (sheet, else the tissue-QC
+# sex check), allele-specific segments refitted from heterozygous SNPs (the matched normal's, or
+# the tumor's own when tumor-only), then cohort tables (arms, genes, CN48, sex chromosomes, HRD
+# scar score), COSMIC copy-number signatures and plots.
+
+import re
 
 CNV = config["cnv"]
 CNV_METHOD = "hybrid" if TARGETS_BED and CNV["method"] == "wgs" else CNV["method"]
@@ -10,6 +15,19 @@ if CNV_METHOD != "wgs" and not TARGETS_BED:
         f"cnv.method {CNV_METHOD} needs a targets BED (config key targets)"
     )
 CNV_LEVELS = ("amp", "gain", "loss", "deep_del")
+CNV_REFERENCE_SEX = CNV.get("reference_sex", "female")
+if re.search(
+    r"(^|\s)(-y|--male-reference|--haploid-x-reference)(\s|$)", CNV["reference_extra"]
+):
+    raise WorkflowError(
+        "cnv.reference_extra sets a male reference: use cnv.reference_sex: male instead, so "
+        "that cnvkit.py call and the summaries know it"
+    )
+CNV_ALLELES = CNV.get("alleles", {})
+CNV_HRD = CNV.get("hrd", {})
+CNV_SIGNATURES = CNV.get("signatures", {})
+GERMLINE_RESOURCE = config.get("somatic", {}).get("germline_resource", "")
+GERMLINE_AF_FIELD = config.get("somatic", {}).get("germline_resource_af_field", "AF")
 
 
 def cnv_targets():
@@ -25,14 +43,29 @@ def cnv_targets():
                 "cohort.seg",
                 "cn48.tsv",
                 "summary.tsv",
+                "sex_chromosomes.tsv",
+                "hrd.tsv",
+                "cn_signatures.tsv",
             )
         ]
     )
 
 
-def cnv_sex_arg(sample):
+def sheet_sex(sample):
+    """The sample sheet's sex of a sample ('' when not given)."""
     sex = str(SAMPLES.loc[sample, "sex"]) if "sex" in SAMPLES.columns else ""
-    return f"--sample-sex {sex}" if sex in ("male", "female") else ""
+    return sex if sex in ("male", "female") else ""
+
+
+def cnv_reference_sex_args():
+    """cnvkit.py reference options: -y for a male reference; --sample-sex when every normal's
+    sheet sex is known and the same (else CNVkit infers each normal's sex from X and Y).
+    """
+    args = ["--male-reference"] if CNV_REFERENCE_SEX == "male" else []
+    sexes = {sheet_sex(n) for n in NORMALS}
+    if NORMALS and len(sexes) == 1 and "" not in sexes:
+        args += ["--sample-sex", sexes.pop()]
+    return " ".join(args)
 
 
 rule cnv_access:
@@ -127,9 +160,10 @@ rule cnv_reference:
             else f"-t {shlex.quote(input.target)} -a {shlex.quote(input.antitarget)}"
         ),
         extra=CNV["reference_extra"],
+        sex=cnv_reference_sex_args(),
     shell:
-        "MPLBACKEND=Agg cnvkit.py reference {params.sources} -f {input.fasta:q} {params.extra}"
-        " -o {output:q} 2> {log:q}"
+        "MPLBACKEND=Agg cnvkit.py reference {params.sources} -f {input.fasta:q} {params.sex}"
+        " {params.extra} -o {output:q} 2> {log:q}"
 
 
 rule cnv_fix:
@@ -151,6 +185,13 @@ rule cnv_fix:
         " {params.edge} -i {wildcards.sample} -o {output:q} 2> {log:q}"
 
 
+def cnv_baf_args(wildcards, input):
+    """-v/-i/-n options that give CNVkit the heterozygous SNPs (normal's, or the tumor's own)."""
+    normal = matched_normal(wildcards.sample)
+    args = f"--vcf {shlex.quote(input.vcf)} -i {shlex.quote(wildcards.sample)}"
+    return args + (f" -n {shlex.quote(normal)}" if normal else "")
+
+
 rule cnv_segment:
     input:
         out("cnv/{sample}.cnr"),
@@ -158,6 +199,8 @@ rule cnv_segment:
         out("cnv/{sample}.cns"),
     log:
         out("logs/cnv/segment/{sample}.log"),
+    conda:
+        "../envs/r-dnacopy.yaml"
     threads: 2
     resources:
         mem_mb=2000,
@@ -166,32 +209,63 @@ rule cnv_segment:
         method=CNV["segment_method"],
         extra=CNV["segment_extra"],
     shell:
+        # depth only: CNVkit 0.9.14's B-allele re-segmentation (--vcf) returns overlapping
+        # whole-chromosome segments; cnv-alleles splits segments by B-allele frequency instead
         "MPLBACKEND=Agg cnvkit.py segment {input:q} -m {params.method} {params.extra}"
         " -p {threads} -o {output:q} 2> {log:q}"
 
 
+def cnv_het_bams(wildcards):
+    normal = matched_normal(wildcards.sample)
+    return [out(f"bam/{normal}.bam")] * bool(normal) + [
+        out(f"bam/{wildcards.sample}.bam")
+    ]
+
+
 rule cnv_het_sites:
     input:
-        tumor=out("bam/{sample}.bam"),
-        normal=lambda wc: out(f"bam/{matched_normal(wc.sample)}.bam"),
+        bams=cnv_het_bams,
         fasta=out("reference/genome.fa"),
         fai=out("reference/genome.fa.fai"),
     output:
         out("cnv/baf/{sample}.hets.vcf.gz"),
     log:
         out("logs/cnv/baf/{sample}.log"),
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=2000,
         runtime=240,
     params:
         mpileup=CNV["het_mpileup_extra"],
-        normal=lambda wc: matched_normal(wc.sample),
+        # paired: germline SNPs called jointly, kept where the matched normal is heterozygous;
+        # tumor-only: every SNP site of the tumor (cnv-alleles keeps allele fractions 0.05-0.95)
+        keep=lambda wc: "-i 'GT[0]=\"het\"'" if matched_normal(wc.sample) else "",
     shell:
-        # germline SNPs called jointly; kept where the matched normal is heterozygous
         "(bcftools mpileup -f {input.fasta:q} -a FORMAT/AD,FORMAT/DP {params.mpileup} -Ou"
-        " {input.normal:q} {input.tumor:q}"
+        " {input.bams:q}"
         " | bcftools call -mv -Ou"
-        " | bcftools view -v snps -m2 -M2 -i 'GT[0]=\"het\"' -Oz -o {output:q}) 2> {log:q}"
+        " | bcftools view -v snps -m2 -M2 {params.keep} -Oz -o {output:q}) 2> {log:q}"
+
+
+rule cnv_sex:
+    input:
+        out("qc/sex/{sample}.json"),
+    output:
+        json=out("cnv/sex/{sample}.json"),
+        args=out("cnv/sex/{sample}.call_args.txt"),
+    log:
+        out("logs/cnv/sex/{sample}.log"),
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        sex=lambda wc: sheet_sex(wc.sample),
+        reference=CNV_REFERENCE_SEX,
+    shell:
+        "scce-genomics cnv-sex --sample {wildcards.sample} --sheet-sex '{params.sex}'"
+        " --sex-check {input:q} --reference-sex {params.reference}"
+        " --out {output.json:q} --out-args {output.args:q} 2> {log:q}"
 
 
 rule cnv_purity:
@@ -216,26 +290,12 @@ rule cnv_purity:
         " --out {output.json:q} --out-args {output.args:q} 2> {log:q}"
 
 
-def cnv_call_inputs(wildcards):
-    inputs = {
-        "cns": out(f"cnv/{wildcards.sample}.cns"),
-        "args": out(f"cnv/purity/{wildcards.sample}.call_args.txt"),
-    }
-    if matched_normal(wildcards.sample):
-        inputs["vcf"] = out(f"cnv/baf/{wildcards.sample}.hets.vcf.gz")
-    return inputs
-
-
-def cnv_vcf_arg(wildcards, input):
-    normal = matched_normal(wildcards.sample)
-    if not normal:
-        return ""
-    return f"--vcf {shlex.quote(input.vcf)} -i {shlex.quote(wildcards.sample)} -n {shlex.quote(normal)}"
-
-
 rule cnv_call:
     input:
-        unpack(cnv_call_inputs),
+        cns=out("cnv/{sample}.cns"),
+        args=out("cnv/purity/{sample}.call_args.txt"),
+        sex=out("cnv/sex/{sample}.call_args.txt"),
+        vcf=out("cnv/baf/{sample}.hets.vcf.gz"),
     output:
         out("cnv/{sample}.call.cns"),
     log:
@@ -244,13 +304,45 @@ rule cnv_call:
         mem_mb=2000,
         runtime=10,
     params:
-        vcf=cnv_vcf_arg,
-        sex=lambda wc: cnv_sex_arg(wc.sample),
+        vcf=cnv_baf_args,
         method=CNV["call_method"],
         depth=CNV["min_variant_depth"],
     shell:
-        "MPLBACKEND=Agg cnvkit.py call {input.cns:q} $(cat {input.args:q}) -m {params.method}"
-        " {params.vcf} --min-variant-depth {params.depth} {params.sex} -o {output:q} 2> {log:q}"
+        # the args files hold only numbers and the words female/male (written by scce-genomics)
+        "MPLBACKEND=Agg cnvkit.py call {input.cns:q} $(cat {input.args:q}) $(cat {input.sex:q})"
+        " -m {params.method} {params.vcf} --min-variant-depth {params.depth}"
+        " -o {output:q} 2> {log:q}"
+
+
+rule cnv_alleles:
+    input:
+        cns=out("cnv/{sample}.call.cns"),
+        vcf=out("cnv/baf/{sample}.hets.vcf.gz"),
+        purity=out("cnv/purity/{sample}.json"),
+        resource=lambda wc: [] if matched_normal(wc.sample) else GERMLINE_RESOURCE or [],
+    output:
+        out("cnv/{sample}.alleles.tsv"),
+    log:
+        out("logs/cnv/alleles/{sample}.log"),
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        normal=lambda wc: shlex.quote(matched_normal(wc.sample)),
+        resource=lambda wc, input: (
+            f"--germline-resource {shlex.quote(input.resource)}"
+            f" --af-field {shlex.quote(GERMLINE_AF_FIELD)}"
+            if input.resource
+            else ""
+        ),
+        min_het=CNV_ALLELES.get("min_het_snps", 10),
+        min_depth=CNV["min_variant_depth"],
+        min_af=CNV_ALLELES.get("min_population_af", 0.01),
+    shell:
+        "scce-genomics cnv-alleles --cns {input.cns:q} --vcf {input.vcf:q}"
+        " --tumor {wildcards.sample} --normal {params.normal} --purity {input.purity:q}"
+        " --min-het-snps {params.min_het} --min-depth {params.min_depth}"
+        " {params.resource} --min-population-af {params.min_af} --out {output:q} 2> {log:q}"
 
 
 rule cnv_scatter:
@@ -293,6 +385,8 @@ rule cnv_summarise:
         cns=expand(out("cnv/{sample}.call.cns"), sample=TUMORS),
         cnr=expand(out("cnv/{sample}.cnr"), sample=TUMORS),
         purity=expand(out("cnv/purity/{sample}.json"), sample=TUMORS),
+        sex=expand(out("cnv/sex/{sample}.json"), sample=TUMORS),
+        alleles=expand(out("cnv/{sample}.alleles.tsv"), sample=TUMORS),
         arms=out("reference/arms.tsv"),
         gff3=out("reference/genes.gff3"),
     output:
@@ -309,6 +403,8 @@ rule cnv_summarise:
             caption="../report/cnv_summary.rst",
             category="Copy number",
         ),
+        sex=out("cnv/sex_chromosomes.tsv"),
+        hrd=out("cnv/hrd.tsv"),
     log:
         out("logs/cnv/summarise.log"),
     resources:
@@ -322,9 +418,14 @@ rule cnv_summarise:
         gene_cn=",".join(str(CNV["gene_calls"]["cn"][k]) for k in CNV_LEVELS),
         fga=CNV["fga_log2"],
         min_genome=CNV["min_genome_fraction"],
+        hrd_scale=CNV_HRD.get("length_scale", 1.0),
+        hrd_fraction=CNV_HRD.get("min_allele_fraction", 0.5),
     shell:
         "scce-genomics cnv-summarise --cns {input.cns:q} --cnr {input.cnr:q}"
-        " --purity {input.purity:q} --arms {input.arms:q} --gff3 {input.gff3:q}"
+        " --purity {input.purity:q} --sex {input.sex:q} --alleles {input.alleles:q}"
+        " --arms {input.arms:q} --genes {input.gff3:q}"
+        " --hrd-length-scale {params.hrd_scale}"
+        " --hrd-min-allele-fraction {params.hrd_fraction}"
         " --drivers {params.drivers} --arm-by {params.arms[by]}"
         " --arm-log2 {params.arms[log2]} --arm-cn-delta {params.arms[cn_delta]}"
         " --min-arm-covered {params.arms[min_covered_fraction]}"
@@ -334,4 +435,25 @@ rule cnv_summarise:
         " --gene-max-bin-distance {params.genes[max_bin_distance]}"
         " --fga-log2 {params.fga} --min-genome-fraction {params.min_genome}"
         " --out-arms {output.arms:q} --out-genes {output.genes:q} --out-seg {output.seg:q}"
-        " --out-cn48 {output.cn48:q} --out-summary {output.summary:q} 2> {log:q}"
+        " --out-cn48 {output.cn48:q} --out-summary {output.summary:q}"
+        " --out-sex {output.sex:q} --out-hrd {output.hrd:q} 2> {log:q}"
+
+
+rule cnv_signatures:
+    input:
+        out("cnv/cn48.tsv"),
+    output:
+        out("cnv/cn_signatures.tsv"),
+    log:
+        out("logs/cnv/signatures.log"),
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        version=CNV_SIGNATURES.get("cosmic_version", "3.4"),
+        bootstrap=CNV_SIGNATURES.get("bootstrap", 100),
+        min_segments=CNV_SIGNATURES.get("min_segments", 20),
+    shell:
+        "scce-genomics cnv-signatures --cn48 {input:q} --cosmic-version {params.version}"
+        " --bootstrap {params.bootstrap} --min-segments {params.min_segments}"
+        " --out {output:q} 2> {log:q}"

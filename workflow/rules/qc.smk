@@ -9,6 +9,8 @@ rule samtools_stats:
         out("qc/{sample}.stats.txt"),
     log:
         out("logs/samtools_stats/{sample}.log"),
+    conda:
+        "../envs/samtools.yaml"
     resources:
         mem_mb=1000,
         runtime=60,
@@ -27,6 +29,8 @@ rule mosdepth:
         dist=out("qc/mosdepth/{sample}.mosdepth.global.dist.txt"),
     log:
         out("logs/mosdepth/{sample}.log"),
+    conda:
+        "../envs/mosdepth.yaml"
     threads: 2
     resources:
         mem_mb=2000,

@@ -40,6 +40,8 @@ rule reference_faidx:
         dict=out("reference/genome.dict"),
     log:
         out("logs/reference/faidx.log"),
+    conda:
+        "../envs/samtools.yaml"
     resources:
         mem_mb=1000,
         runtime=30,
@@ -54,6 +56,8 @@ rule reference_bwa_index:
         multiext(out("reference/genome.fa"), ".amb", ".ann", ".bwt", ".pac", ".sa"),
     log:
         out("logs/reference/bwa_index.log"),
+    conda:
+        "../envs/bwa.yaml"
     resources:
         mem_mb=8000,
         runtime=180,

@@ -69,6 +69,8 @@ rule somatic_candidates_chunk:
     wildcard_constraints:
         tumor="|".join(TUMORS) or "NONE",
         chunk=r"\d+",
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=2000,
         runtime=240,
@@ -97,6 +99,8 @@ rule somatic_candidates:
         out("logs/somatic/candidates/{tumor}.log"),
     wildcard_constraints:
         tumor="|".join(TUMORS) or "NONE",
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=1000,
         runtime=30,
@@ -115,6 +119,8 @@ rule somatic_pon:
         tbi=out("somatic/pon.vcf.gz.tbi"),
     log:
         out("logs/somatic/pon.log"),
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=2000,
         runtime=240,
@@ -140,6 +146,8 @@ rule somatic_call:
         tbi=temp(out("somatic/raw/{tumor}.vcf.gz.tbi")),
     log:
         out("logs/somatic/call/{tumor}.log"),
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=4000,
         runtime=120,
@@ -173,6 +181,8 @@ rule somatic_annotate:
         tbi=out("somatic/{tumor}.vcf.gz.tbi"),
     log:
         out("logs/somatic/annotate/{tumor}.log"),
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=2000,
         runtime=60,
@@ -208,6 +218,8 @@ rule callable_regions:
         out("somatic/callable/{sample}.quantized.bed.gz"),
     log:
         out("logs/somatic/callable/{sample}.log"),
+    conda:
+        "../envs/mosdepth.yaml"
     threads: 2
     resources:
         mem_mb=2000,

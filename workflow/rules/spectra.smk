@@ -40,13 +40,15 @@ rule spectra_matrices:
         out("logs/spectra/matrices.log"),
     benchmark:
         out("benchmarks/spectra/matrices.tsv")
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=4000,
         runtime=30,
     params:
-        vcfs=lambda wc, input: " ".join(f"--vcf {v}" for v in input.vcfs),
-        names=" ".join(f"--name {t}" for t in TUMORS),
-        outdir=lambda wc, output: os.path.dirname(output.sbs96),
+        vcfs=lambda wc, input: " ".join(f"--vcf {shlex.quote(v)}" for v in input.vcfs),
+        names=" ".join(f"--name {shlex.quote(t)}" for t in TUMORS),
+        outdir=lambda wc, output: shlex.quote(os.path.dirname(output.sbs96)),
         extra="--doublets-in-sbs" if config["signatures"].get("doublets_in_sbs") else "",
     shell:
         "scce-genomics spectra {params.vcfs} {params.names} --fasta {input.fasta:q} "

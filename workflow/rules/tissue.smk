@@ -44,6 +44,8 @@ rule tissue_sites:
         out("qc/tissue/{patient}.sites.vcf.gz"),
     log:
         out("logs/tissue_sites/{patient}.log"),
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=1000,
         runtime=120,
@@ -64,6 +66,8 @@ rule tissue_genotype:
         out("qc/tissue/{patient}.genotypes.vcf.gz"),
     log:
         out("logs/tissue_genotype/{patient}.log"),
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=1000,
         runtime=120,
@@ -120,6 +124,8 @@ rule tissue_cohort_sites:
         out("qc/identity/cohort_sites.tsv"),
     log:
         out("logs/tissue_cohort_sites.log"),
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=1000,
         runtime=10,
@@ -137,6 +143,8 @@ rule tissue_cohort_genotype:
         out("qc/identity/cohort.genotypes.vcf.gz"),
     log:
         out("logs/tissue_cohort_genotype.log"),
+    conda:
+        "../envs/bcftools.yaml"
     resources:
         mem_mb=2000,
         runtime=240,

@@ -1,5 +1,6 @@
-"""Copy-number commands: a sample's CNVkit steps in one process, the purity/ploidy fit for
-CNVkit ``call``, and the cohort summaries."""
+"""Copy-number commands: CNVkit bins, coverage and a tumor's CNVkit steps in one process; sex,
+purity/ploidy for CNVkit ``call``, allele-specific segments, the cohort summaries (arms, genes,
+CN48, HRD) and copy-number signatures."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from scce_genomics.errors import InputError
 
 if TYPE_CHECKING:  # the parser builds without importing the library
-    from scce_genomics.cnv.pipeline import PurityOptions
+    from scce_genomics.cnv.pipeline import AlleleOptions, PurityOptions, SexOptions
 
 __all__ = ["add_commands"]
 
@@ -42,6 +43,35 @@ def _purity_arguments(p: argparse.ArgumentParser) -> None:
         type=float,
         default=0.02,
         help="below this altered genome share, purity is not fitted",
+    )
+
+
+def _sex_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sheet-sex", default="", help="sex from samples.tsv (female, male or empty)")
+    p.add_argument("--sex-check", default="", help="tissue-QC sex check JSON (qc/sex/SAMPLE.json)")
+    p.add_argument(
+        "--reference-sex",
+        choices=("female", "male"),
+        default="female",
+        help="X ploidy of the CNVkit reference (male: built with --male-reference)",
+    )
+
+
+def _allele_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--min-het-snps",
+        type=int,
+        default=10,
+        help="heterozygous SNPs a segment needs for major/minor copy numbers",
+    )
+    p.add_argument(
+        "--germline-resource",
+        default="",
+        help="tumor-only: population VCF (bgzipped, indexed); keep only its common SNPs",
+    )
+    p.add_argument("--af-field", default="AF", help="INFO field of the population frequency")
+    p.add_argument(
+        "--min-population-af", type=float, default=0.01, help="minor population frequency ≥ this"
     )
 
 
@@ -106,15 +136,22 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "cnv-tumor",
-        help="one tumor's CNVkit coverage, fix, segment, purity fit, call, scatter and diagram "
-        "in one process",
+        help="one tumor's CNVkit coverage, fix, segment, purity, sex, call, allele-specific "
+        "segments, scatter and diagram in one process",
         description="Runs CNVkit's own subcommands (coverage, fix, segment, call, scatter, "
-        "diagram) in one interpreter, with the purity/ploidy fit of cnv-purity between segment "
-        "and call. Outputs appear only when every step has succeeded.",
+        "diagram) in one interpreter, with the steps of cnv-purity and cnv-sex before call and "
+        "cnv-alleles after it. Outputs appear only when every step has succeeded.",
     )
     _coverage_arguments(p)
     p.add_argument("--reference", required=True, help="CNVkit reference (.cnn)")
     p.add_argument("--sample", required=True, help="tumor sample name")
+    p.add_argument("--normal", default="", help="matched normal's name in --vcf (empty: none)")
+    p.add_argument(
+        "--vcf",
+        default="",
+        help="SNP sites with FORMAT/AD for B-allele frequencies (the normal's hets, or the "
+        "tumor's own sites when tumor-only)",
+    )
     p.add_argument(
         "--edge",
         action="store_true",
@@ -123,36 +160,80 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--segment-method", default="cbs", help="cnvkit.py segment -m")
     p.add_argument("--segment-extra", default="", help="more cnvkit.py segment arguments")
     p.add_argument("--call-method", default="clonal", help="cnvkit.py call -m")
-    p.add_argument("--min-variant-depth", type=int, default=10, help="depth of a SNP used in call")
-    p.add_argument("--vcf", default="", help="heterozygous SNPs (VCF) for B-allele frequencies")
-    p.add_argument("--normal", default="", help="the matched normal's name in --vcf")
     p.add_argument(
-        "--sample-sex",
-        default="",
-        choices=("", "female", "male"),
-        help="cnvkit.py call --sample-sex (empty: CNVkit infers it)",
+        "--min-variant-depth", type=int, default=10, help="depth of a SNP used in call and alleles"
     )
     _purity_arguments(p)
+    _sex_arguments(p)
+    _allele_arguments(p)
     for key, what in (
         ("target-coverage", "target coverage (.cnn)"),
         ("antitarget-coverage", "antitarget coverage (.cnn)"),
         ("cnr", "bin log2 ratios (.cnr)"),
         ("cns", "segments (.cns)"),
         ("purity", "purity/ploidy fit (JSON)"),
-        ("call-args", "the purity options given to call"),
+        ("purity-args", "the purity options given to call"),
+        ("sex", "the sex used (JSON)"),
+        ("sex-args", "the sex options given to call"),
         ("call-cns", "called segments (.call.cns)"),
+        ("alleles", "allele-specific segments (TSV)"),
         ("scatter", "scatter plot (.png)"),
         ("diagram", "chromosome diagram (.pdf)"),
     ):
         p.add_argument(f"--out-{key}", required=True, help=f"output: {what}")
     p.set_defaults(func=run_tumor)
 
+    p = sub.add_parser(
+        "cnv-sex",
+        help="the sample's sex for copy number (sheet, else sex check) and X/Y expectations",
+    )
+    p.add_argument("--sample", required=True, help="sample name")
+    _sex_arguments(p)
+    p.add_argument("--out", required=True, help="JSON: sex, source, expected X/Y copy numbers")
+    p.add_argument("--out-args", required=True, help="sex options for cnvkit.py call")
+    p.set_defaults(func=run_sex)
+
+    p = sub.add_parser(
+        "cnv-alleles", help="major/minor copy number per segment from heterozygous SNPs"
+    )
+    p.add_argument("--cns", required=True, help="CNVkit .call.cns (total copy number cn)")
+    p.add_argument("--vcf", default="", help="bcftools VCF of SNP sites with FORMAT/AD")
+    p.add_argument("--tumor", required=True, help="tumor sample name in the VCF")
+    p.add_argument("--normal", default="", help="matched normal in the VCF (empty: tumor-only)")
+    p.add_argument("--purity", default="", help="cnv-purity JSON")
+    p.add_argument("--min-depth", type=int, default=10, help="read depth of a usable SNP")
+    _allele_arguments(p)
+    p.add_argument("--out", required=True, help="TSV: allele-specific segments")
+    p.set_defaults(func=run_alleles)
+
+    p = sub.add_parser("cnv-signatures", help="COSMIC copy-number signatures fitted to CN48")
+    p.add_argument("--cn48", required=True, help="CN48 matrix (cnv/cn48.tsv)")
+    p.add_argument("--cosmic-version", default="3.4", help="COSMIC CN signature version")
+    p.add_argument("--bootstrap", type=int, default=100, help="bootstrap resamples for the CIs")
+    p.add_argument(
+        "--min-segments", type=int, default=20, help="fewer classified segments: flagged"
+    )
+    p.add_argument("--seed", type=int, default=1, help="bootstrap seed")
+    p.add_argument("--out", required=True, help="TSV: exposures with CIs per tumor")
+    p.set_defaults(func=run_signatures)
+
     p = sub.add_parser("cnv-summarise", help="arm/gene calls, seg, CN48, summary of a cohort")
     p.add_argument("--cns", nargs="+", required=True, help="CNVkit .call.cns per sample")
     p.add_argument("--cnr", nargs="*", default=[], help="CNVkit .cnr per sample (same order)")
     p.add_argument("--purity", nargs="*", default=[], help="cnv-purity JSON per sample")
     p.add_argument("--arms", required=True, help="reference/arms.tsv")
-    p.add_argument("--gff3", required=True, help="reference/genes.gff3")
+    p.add_argument("--sex", nargs="*", default=[], help="cnv-sex JSON per sample (same order)")
+    p.add_argument(
+        "--alleles", nargs="*", default=[], help="cnv-alleles TSV per sample (same order)"
+    )
+    p.add_argument(
+        "--genes",
+        "--gff3",
+        dest="genes",
+        required=True,
+        help="gene locations: a GFF3 (reference/genes.gff3) or a gene BED "
+        "(resources/genome/genes_GRCh38.bed.gz)",
+    )
     p.add_argument(
         "--drivers", default="", help="comma-separated genes (default: the built-in driver list)"
     )
@@ -211,8 +292,22 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=0.5,
         help="share of the genome bins must cover for FGA/ploidy, else NA",
     )
+    p.add_argument(
+        "--hrd-length-scale",
+        type=float,
+        default=1.0,
+        help="multiply the HRD size thresholds (1 for real genomes; a scaled genome's scale)",
+    )
+    p.add_argument(
+        "--hrd-min-allele-fraction",
+        type=float,
+        default=0.5,
+        help="autosome share with allele-specific copy number needed for an HRD score",
+    )
     for name in ("arms", "genes", "seg", "cn48", "summary"):
         p.add_argument(f"--out-{name}", required=True, help=f"output: the {name} table")
+    p.add_argument("--out-sex", default="", help="output: X and Y per sample")
+    p.add_argument("--out-hrd", default="", help="output: HRD scar score per tumor")
     p.set_defaults(func=run_summarise)
 
 
@@ -266,11 +361,31 @@ def run_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sex_options(args: argparse.Namespace) -> SexOptions:
+    from scce_genomics.cnv.pipeline import SexOptions
+
+    return SexOptions(args.sheet_sex, args.sex_check, args.reference_sex)
+
+
+def _allele_options(args: argparse.Namespace, min_depth: int) -> AlleleOptions:
+    from scce_genomics.cnv.pipeline import AlleleOptions
+
+    return AlleleOptions(
+        min_het_snps=args.min_het_snps,
+        min_depth=min_depth,
+        germline_resource=args.germline_resource,
+        af_field=args.af_field,
+        min_population_af=args.min_population_af,
+    )
+
+
 def run_tumor(args: argparse.Namespace) -> int:
     from scce_genomics.cnv.pipeline import TUMOR_OUTPUTS, TumorOptions, tumor_copy_number
 
     options = TumorOptions(
         sample=args.sample,
+        normal=args.normal,
+        vcf=args.vcf,
         min_mapq=args.min_mapq,
         processes=args.processes,
         edge=args.edge,
@@ -278,15 +393,44 @@ def run_tumor(args: argparse.Namespace) -> int:
         segment_extra=args.segment_extra,
         call_method=args.call_method,
         min_variant_depth=args.min_variant_depth,
-        vcf=args.vcf,
-        normal=args.normal,
-        sample_sex=args.sample_sex,
         purity=_purity_options(args),
+        sex=_sex_options(args),
+        alleles=_allele_options(args, args.min_variant_depth),
     )
     outputs = {key: getattr(args, f"out_{key}") for key in TUMOR_OUTPUTS}
     tumor_copy_number(
         args.bam, args.target_bed, args.antitarget_bed, args.reference, options, outputs
     )
+    return 0
+
+
+def run_sex(args: argparse.Namespace) -> int:
+    from scce_genomics.cnv.pipeline import write_sex
+
+    write_sex(args.sample, _sex_options(args), args.out, args.out_args)
+    return 0
+
+
+def run_alleles(args: argparse.Namespace) -> int:
+    from scce_genomics.cnv.pipeline import write_alleles
+
+    options = _allele_options(args, args.min_depth)
+    write_alleles(args.cns, args.vcf, args.tumor, args.normal, args.purity, options, args.out)
+    return 0
+
+
+def run_signatures(args: argparse.Namespace) -> int:
+    from scce_genomics.cnv.cn_signatures import fit_cn_signatures, read_cn48
+    from scce_genomics.fileio import write_tsv
+
+    table = fit_cn_signatures(
+        read_cn48(args.cn48),
+        version=args.cosmic_version,
+        bootstrap=args.bootstrap,
+        min_segments=args.min_segments,
+        seed=args.seed,
+    )
+    write_tsv(table, args.out)
     return 0
 
 
@@ -302,6 +446,7 @@ def _four(text: str, what: str) -> list[float]:
 
 def run_summarise(args: argparse.Namespace) -> int:
     from scce_genomics.cnv.arms import ArmThresholds
+    from scce_genomics.cnv.hrd import HrdSettings
     from scce_genomics.cnv.summary import (
         DEFAULT_DRIVERS,
         GeneThresholds,
@@ -334,20 +479,28 @@ def run_summarise(args: argparse.Namespace) -> int:
         drivers=tuple(d.strip() for d in args.drivers.split(",") if d.strip()) or DEFAULT_DRIVERS,
         fga_log2=args.fga_log2,
         min_genome_fraction=args.min_genome_fraction,
+        hrd=HrdSettings(
+            length_scale=args.hrd_length_scale,
+            min_allele_fraction=args.hrd_min_allele_fraction,
+        ),
     )
     summarise_cohort(
         args.cns,
         args.arms,
-        args.gff3,
+        args.genes,
         {
             "arms": args.out_arms,
             "genes": args.out_genes,
             "seg": args.out_seg,
             "cn48": args.out_cn48,
             "summary": args.out_summary,
+            "sex": args.out_sex,
+            "hrd": args.out_hrd,
         },
         bins=args.cnr,
         purities=args.purity,
         config=config,
+        sexes=args.sex,
+        alleles=args.alleles,
     )
     return 0

@@ -3,10 +3,11 @@
 Channels follow SigProfilerMatrixGenerator (``CNVMatrixGenerator``): total-CN class (0-1 -> "1",
 2, 3-4, 5-8, 9+), heterozygosity (homdel when total is 0, LOH when either allele is 0, else het)
 and a size class in Mb with right-closed bins ((-0.01, 0.1], (0.1, 1], (1, 10], (10, 40],
-above; homozygous deletions only 0-100kb, 100kb-1Mb, >1Mb). CNVkit ``call`` output maps onto it
-with ``cn1`` = major and ``cn2`` = minor allele copies; without allele information (no B-allele
-frequencies) a segment with total CN >= 2 is counted as heterozygous with minor = floor(cn/2)
-and CN 1 as LOH, which is documented in config/README.md.
+above; homozygous deletions only 0-100kb, 100kb-1Mb, >1Mb). The matrix's first column is
+``classification``, as SigProfilerMatrixGenerator writes it. Segments come from
+``cnv.alleles``: a segment counts only where its major/minor copy numbers are known (enough
+heterozygous SNPs, or a total of 0 or 1); the summary says how many were left out. Only the
+autosomes count: a male's single X would otherwise be an LOH segment in every male.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["CN48_CHANNELS", "classify_cn48", "cn48_matrix", "major_minor_from_cnvkit"]
+__all__ = ["CN48_CHANNELS", "CN48_INDEX", "classify_cn48", "cn48_matrix"]
+
+#: First column of the matrix, as in SigProfilerMatrixGenerator's CNV48 output.
+CN48_INDEX = "classification"
 
 _SIZES = ("0-100kb", "100kb-1Mb", "1Mb-10Mb", "10Mb-40Mb", ">40Mb")
 _HOMDEL_SIZES = ("0-100kb", "100kb-1Mb", ">1Mb")
@@ -53,14 +57,17 @@ def classify_cn48(
     return np.where(total == 0, homdel, labels)
 
 
-def cn48_matrix(segments: pd.DataFrame, samples: list[str] | None = None) -> pd.DataFrame:
-    """Counts of segments per channel and sample (``MutationType`` + one column per sample).
+def cn48_matrix(
+    segments: pd.DataFrame, samples: list[str] | None = None, not_computed: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Counts of segments per channel and sample (``classification`` + a column per sample).
 
     ``segments`` needs sample, start, end, major, minor; rows with missing copies are skipped.
+    ``not_computed`` samples get an empty (NA) column instead of zeros.
     """
     samples = samples if samples is not None else list(dict.fromkeys(segments["sample"]))
     seg = segments.dropna(subset=["major", "minor"])
-    matrix = pd.DataFrame(0, index=pd.Index(CN48_CHANNELS, name="MutationType"), columns=samples)
+    matrix = pd.DataFrame(0, index=pd.Index(CN48_CHANNELS, name=CN48_INDEX), columns=samples)
     if len(seg):
         labels = classify_cn48(
             seg["major"].to_numpy(),
@@ -71,25 +78,7 @@ def cn48_matrix(segments: pd.DataFrame, samples: list[str] | None = None) -> pd.
         counts = pd.crosstab(pd.Series(labels, name="ch"), seg["sample"].to_numpy())
         counts = counts.reindex(index=list(CN48_CHANNELS), columns=samples, fill_value=0)
         matrix = matrix.add(counts.to_numpy(), fill_value=0).astype(np.int64)
+    matrix = matrix.astype("Int64")
+    for sample in not_computed:
+        matrix[sample] = pd.NA
     return matrix.reset_index()
-
-
-def major_minor_from_cnvkit(call: pd.DataFrame) -> pd.DataFrame:
-    """Major/minor copies from CNVkit ``call`` columns cn1/cn2 (else cn, see module doc)."""
-    total = pd.to_numeric(
-        call["cn"] if "cn" in call.columns else pd.Series(np.nan, index=call.index), errors="coerce"
-    )
-    out = pd.DataFrame({"total": total})
-    if "cn1" in call.columns and "cn2" in call.columns:
-        cn1 = pd.to_numeric(call["cn1"], errors="coerce")
-        cn2 = pd.to_numeric(call["cn2"], errors="coerce")
-        out["major"] = np.fmax(cn1, cn2)
-        out["minor"] = np.fmin(cn1, cn2)
-    else:
-        out["major"] = np.nan
-        out["minor"] = np.nan
-    fill = out["major"].isna() & total.notna()
-    out.loc[fill, "minor"] = np.where(total[fill] >= 2, np.floor(total[fill] / 2), 0)
-    out.loc[fill, "major"] = total[fill] - out.loc[fill, "minor"]
-    out["allele_specific"] = ~fill & out["major"].notna()
-    return out

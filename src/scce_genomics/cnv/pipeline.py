@@ -7,8 +7,8 @@ per step, paid once per sample instead of once per step).
 
 - once: ``access``, ``target`` and ``antitarget`` bins for the method (:func:`cohort_bins`);
 - normals: ``coverage`` of the target and antitarget bins (:func:`sample_coverage`);
-- tumors: ``coverage`` ×2, ``fix``, ``segment``, the purity/ploidy fit, ``call``, ``scatter``
-  and ``diagram`` (:func:`tumor_copy_number`).
+- tumors: ``coverage`` ×2, ``fix``, ``segment``, the purity/ploidy fit, the sample's sex,
+  ``call``, allele-specific segments, ``scatter`` and ``diagram`` (:func:`tumor_copy_number`).
 
 Every output appears under its final name only when the whole sample has succeeded.
 """
@@ -27,15 +27,20 @@ from scce_genomics.errors import InputError
 from scce_genomics.fileio import atomic_open, atomic_outputs
 
 __all__ = [
+    "TUMOR_OUTPUTS",
+    "AlleleOptions",
     "BinOptions",
     "PurityOptions",
+    "SexOptions",
     "TumorOptions",
     "cohort_bins",
     "run_cnvkit",
     "sample_coverage",
     "staged_outputs",
     "tumor_copy_number",
+    "write_alleles",
     "write_purity",
+    "write_sex",
 ]
 
 #: Output keys of :func:`tumor_copy_number`, each a file the CNV stage has always written.
@@ -45,8 +50,11 @@ TUMOR_OUTPUTS = (
     "cnr",
     "cns",
     "purity",
-    "call_args",
+    "purity_args",
+    "sex",
+    "sex_args",
     "call_cns",
+    "alleles",
     "scatter",
     "diagram",
 )
@@ -77,10 +85,35 @@ class PurityOptions:
 
 
 @dataclass(frozen=True)
+class SexOptions:
+    """Where the sample's sex comes from (sheet, else the tissue-QC sex check JSON)."""
+
+    sheet_sex: str = ""
+    sex_check: str = ""
+    #: X ploidy of the CNVkit reference (``cnv.reference_sex``)
+    reference_sex: str = "female"
+
+
+@dataclass(frozen=True)
+class AlleleOptions:
+    """Allele-specific segments (``cnv.alleles``); the resource serves tumor-only samples."""
+
+    min_het_snps: int = 10
+    min_depth: int = 10
+    germline_resource: str = ""
+    af_field: str = "AF"
+    min_population_af: float = 0.01
+
+
+@dataclass(frozen=True)
 class TumorOptions:
-    """What ``cnvkit.py`` would be given step by step for one tumor."""
+    """What each step is given for one tumor."""
 
     sample: str
+    #: the matched normal's name in ``vcf`` ('' when tumor-only)
+    normal: str = ""
+    #: SNP sites with FORMAT/AD (the normal's hets, or the tumor's own sites when tumor-only)
+    vcf: str = ""
     min_mapq: int = 20
     processes: int = 1
     edge: bool = False
@@ -88,11 +121,9 @@ class TumorOptions:
     segment_extra: str = ""
     call_method: str = "clonal"
     min_variant_depth: int = 10
-    #: heterozygous SNPs for B-allele frequencies in ``call`` (VCF, tumor and normal names)
-    vcf: str = ""
-    normal: str = ""
-    sample_sex: str = ""
     purity: PurityOptions = field(default_factory=PurityOptions)
+    sex: SexOptions = field(default_factory=SexOptions)
+    alleles: AlleleOptions = field(default_factory=AlleleOptions)
 
 
 def run_cnvkit(argv: Sequence[str]) -> None:
@@ -175,9 +206,11 @@ def write_purity(
     import numpy as np
 
     from scce_genomics.cnv.purity import center_shift, fit_purity_ploidy
+    from scce_genomics.cnv.sex import autosomes
     from scce_genomics.cnv.summary import read_cnvkit, write_purity_json
 
-    seg = read_cnvkit(cns)
+    # X and Y follow the sex, not the tumor's ploidy: a male's X at log2 -1 is no loss
+    seg = autosomes(read_cnvkit(cns))
     length = (seg["end"] - seg["start"]).to_numpy(np.float64)
     sheet = options.sheet_purity if math.isfinite(options.sheet_purity) else None
     if sheet is not None and not 0 < sheet <= 1:
@@ -215,6 +248,59 @@ def write_purity(
     return call_args
 
 
+def write_sex(sample: str, options: SexOptions, out_json: str, out_args: str) -> list[str]:
+    """The sample's sex for copy number (JSON with its source); returns ``call`` options."""
+    from scce_genomics.cnv.sex import resolve_sex, write_sex_call
+
+    call = resolve_sex(sample, options.sheet_sex, options.sex_check or None, options.reference_sex)
+    write_sex_call(call, out_json)
+    args = call.cnvkit_args()
+    with atomic_open(out_args) as handle:
+        handle.write(shlex.join(args) + "\n")
+    return args
+
+
+def write_alleles(
+    cns: str, vcf: str, tumor: str, normal: str, purity_json: str, options: AlleleOptions, out: str
+) -> None:
+    """Major/minor copy number per called segment from the heterozygous SNPs' read counts."""
+    import json
+
+    from scce_genomics.cnv.alleles import (
+        AlleleSettings,
+        allele_segments,
+        common_sites,
+        population_frequencies,
+        read_het_sites,
+    )
+    from scce_genomics.cnv.summary import read_cnvkit
+    from scce_genomics.fileio import write_tsv
+
+    settings = AlleleSettings(
+        min_het_snps=options.min_het_snps,
+        min_depth=options.min_depth,
+        min_population_af=options.min_population_af,
+    )
+    seg = read_cnvkit(cns)
+    hets = None
+    if vcf:
+        hets = read_het_sites(vcf, tumor, normal, settings)
+        if not normal and options.germline_resource:
+            sites = list(zip(hets["chromosome"], hets["pos"].astype(int), strict=True))
+            afs = population_frequencies(options.germline_resource, sites, options.af_field)
+            hets = common_sites(hets, afs, settings.min_population_af)
+    purity = math.nan
+    if purity_json:
+        try:
+            with open(purity_json) as handle:
+                value = json.load(handle).get("purity")
+        except (OSError, json.JSONDecodeError) as err:
+            raise InputError(f"cannot read purity JSON: {err}", purity_json) from None
+        purity = float(value) if value is not None else math.nan
+    table = allele_segments(seg, hets, purity, settings)
+    write_tsv(table.round(4), out)
+
+
 def tumor_copy_number(
     bam: str,
     target_bed: str,
@@ -223,7 +309,10 @@ def tumor_copy_number(
     options: TumorOptions,
     outputs: Mapping[str, str],
 ) -> None:
-    """Coverage, fix, segment, purity fit, call and plots of one tumor (keys: TUMOR_OUTPUTS)."""
+    """Coverage, fix, segment, purity, sex, call, alleles and plots of one tumor.
+
+    ``outputs`` maps every key of :data:`TUMOR_OUTPUTS` to its path.
+    """
     missing = [key for key in TUMOR_OUTPUTS if key not in outputs]
     if missing:
         raise InputError(f"tumor_copy_number needs output paths for {missing}")
@@ -237,13 +326,14 @@ def tumor_copy_number(
         run_cnvkit(["fix", target, antitarget, reference, *edge, "-i", o.sample, "-o", tmp["cnr"]])
         segment = ["-m", o.segment_method, *shlex.split(o.segment_extra), "-p", str(o.processes)]
         run_cnvkit(["segment", tmp["cnr"], *segment, "-o", tmp["cns"]])
-        purity = write_purity(tmp["cns"], o.sample, o.purity, tmp["purity"], tmp["call_args"])
+        purity = write_purity(tmp["cns"], o.sample, o.purity, tmp["purity"], tmp["purity_args"])
+        sex = write_sex(o.sample, o.sex, tmp["sex"], tmp["sex_args"])
         call = ["-m", o.call_method, "--min-variant-depth", str(o.min_variant_depth)]
         if o.vcf:
             call += ["--vcf", o.vcf, "-i", o.sample] + (["-n", o.normal] if o.normal else [])
-        if o.sample_sex:
-            call += ["--sample-sex", o.sample_sex]
-        run_cnvkit(["call", tmp["cns"], *purity, *call, "-o", tmp["call_cns"]])
+        run_cnvkit(["call", tmp["cns"], *purity, *sex, *call, "-o", tmp["call_cns"]])
+        write_alleles(tmp["call_cns"], o.vcf, o.sample, o.normal, tmp["purity"], o.alleles,
+                      tmp["alleles"])  # fmt: skip
         plot = [tmp["cnr"], "-s", tmp["call_cns"]]
         run_cnvkit(["scatter", *plot, "--title", o.sample, "-o", tmp["scatter"]])
         run_cnvkit(["diagram", *plot, "-o", tmp["diagram"]])

@@ -5,6 +5,11 @@ this module turns its per-sample ``.call.cns`` (segments) and ``.cnr`` (bins, us
 much territory was actually measured) into the cohort tables of the file contract. Wherever the
 bins do not cover enough of an arm, a gene or the genome, the call is ``NA`` with a reason rather
 than an interpolated guess.
+
+Sex chromosomes are read against the sample's sex (``cnv.sex``): X arms are called on the log2
+ratio relative to an unchanged X of that sex and reference, Y goes to its own table, and ploidy,
+the fraction of genome altered, CN48 and the HRD score cover the autosomes only (X has its own
+columns in the summary).
 """
 
 from __future__ import annotations
@@ -18,16 +23,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scce_genomics.cnv.alleles import ALLELE_COLUMNS, allele_segments
 from scce_genomics.cnv.arms import ArmThresholds, arm_calls, arm_rows, overlap_weights, read_arms
-from scce_genomics.cnv.cn48 import cn48_matrix, major_minor_from_cnvkit
+from scce_genomics.cnv.cn48 import cn48_matrix
+from scce_genomics.cnv.hrd import HRD_COLUMNS, HrdSettings, hrd_scores
+from scce_genomics.cnv.sex import SexCall, autosomes, is_x, is_y, read_sex_call
 from scce_genomics.errors import InputError
-from scce_genomics.fileio import atomic_open, write_tsv
+from scce_genomics.fileio import atomic_open, open_text, write_tsv
 
 __all__ = [
     "DEFAULT_DRIVERS",
     "GeneThresholds",
     "SummaryConfig",
     "bin_territory",
+    "check_segments",
     "fraction_genome_altered",
     "gene_calls",
     "read_cnvkit",
@@ -70,6 +79,7 @@ class SummaryConfig:
     drivers: tuple[str, ...] = DEFAULT_DRIVERS
     fga_log2: float = 0.2  # |log2| above which a segment counts as altered
     min_genome_fraction: float = 0.5  # of the arms' territory measured by bins, else NA
+    hrd: HrdSettings = field(default_factory=HrdSettings)
 
 
 def read_cnvkit(path: str | Path) -> pd.DataFrame:
@@ -86,29 +96,84 @@ def read_cnvkit(path: str | Path) -> pd.DataFrame:
     return df
 
 
-def read_genes(path: str | Path, names: tuple[str, ...] | list[str]) -> pd.DataFrame:
-    """Gene features of a GFF3 whose ``Name=`` is in ``names`` (0-based half-open)."""
-    try:
-        gff = pd.read_csv(
-            path, sep="\t", comment="#", header=None, usecols=[0, 2, 3, 4, 8], dtype=str
+def check_segments(seg: pd.DataFrame, sample: str, path: str | Path) -> None:
+    """Refuse segments with end <= start or overlapping another segment of the sample."""
+    start = pd.to_numeric(seg["start"], errors="coerce")
+    end = pd.to_numeric(seg["end"], errors="coerce")
+    bad = seg.index[~(end > start)]
+    if len(bad):
+        r = seg.loc[bad[0]]
+        raise InputError(
+            f"segment {r['chromosome']}:{r['start']}-{r['end']} of {sample} has end <= start",
+            path,
+            int(bad[0]) + 2,
         )
-    except (OSError, pd.errors.ParserError) as err:
-        raise InputError(f"cannot read GFF3: {err}", path) from None
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame(columns=["gene", "chrom", "start", "end"])
-    gff.columns = ["chrom", "type", "start", "end", "attr"]
-    gff = gff[gff["type"] == "gene"]
-    name = gff["attr"].str.extract(r"(?:^|;)Name=([^;]+)", expand=False)
-    genes = pd.DataFrame(
-        {
-            "gene": name,
-            "chrom": gff["chrom"],
-            "start": pd.to_numeric(gff["start"]) - 1,
-            "end": pd.to_numeric(gff["end"]),
-        }
-    )
+    order = seg.assign(_s=start, _e=end).sort_values(["chromosome", "_s"])
+    prev_end = order.groupby("chromosome")["_e"].shift()
+    clash = order.index[(order["_s"] < prev_end).to_numpy()]
+    if len(clash):
+        r = order.loc[clash[0]]
+        before = order[(order["chromosome"] == r["chromosome"]) & (order["_e"] > r["_s"])]
+        other = before[before["_s"] < r["_s"]].iloc[-1]
+        raise InputError(
+            f"segments of {sample} overlap: {r['chromosome']}:{int(other['_s'])}-"
+            f"{int(other['_e'])} and {r['chromosome']}:{int(r['_s'])}-{int(r['_e'])}",
+            path,
+        )
+
+
+def read_genes(path: str | Path, names: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """Genes named in ``names`` (0-based half-open) from a GFF3 (``Name=``) or a gene BED.
+
+    A BED (``.bed``/``.bed.gz``, e.g. the shipped resources/genome/genes_GRCh38.bed.gz) has
+    chrom, start, end and the gene symbol in its fourth column.
+    """
     wanted = set(names)
+    empty = pd.DataFrame(columns=["gene", "chrom", "start", "end"])
+    if re.search(r"\.bed(\.gz)?$", str(path)):
+        try:
+            with open_text(path) as handle:
+                bed = pd.read_csv(
+                    handle, sep="\t", comment="#", header=None, usecols=[0, 1, 2, 3], dtype=str
+                )
+        except (OSError, EOFError, pd.errors.ParserError, ValueError) as err:
+            raise InputError(
+                f"cannot read gene BED (chrom, start, end, name): {err}", path
+            ) from None
+        except pd.errors.EmptyDataError:
+            return empty
+        genes = pd.DataFrame(
+            {
+                "gene": bed[3],
+                "chrom": bed[0],
+                "start": pd.to_numeric(bed[1], errors="coerce"),
+                "end": pd.to_numeric(bed[2], errors="coerce"),
+            }
+        )
+        if genes[["start", "end"]].isna().any().any():
+            raise InputError("gene BED with non-numeric start or end", path)
+    else:
+        try:
+            gff = pd.read_csv(
+                path, sep="\t", comment="#", header=None, usecols=[0, 2, 3, 4, 8], dtype=str
+            )
+        except (OSError, pd.errors.ParserError, ValueError) as err:
+            raise InputError(f"cannot read GFF3: {err}", path) from None
+        except pd.errors.EmptyDataError:
+            return empty
+        gff.columns = ["chrom", "type", "start", "end", "attr"]
+        gff = gff[gff["type"] == "gene"]
+        name = gff["attr"].str.extract(r"(?:^|;)Name=([^;]+)", expand=False)
+        genes = pd.DataFrame(
+            {
+                "gene": name,
+                "chrom": gff["chrom"],
+                "start": pd.to_numeric(gff["start"]) - 1,
+                "end": pd.to_numeric(gff["end"]),
+            }
+        )
     genes = genes[genes["gene"].isin(wanted)].drop_duplicates("gene")
+    genes = genes.astype({"start": np.int64, "end": np.int64})
     return genes.reset_index(drop=True)
 
 
@@ -252,54 +317,167 @@ def _sample_name(path: str | Path) -> str:
     return re.sub(r"(\.call)?\.cns$", "", Path(path).name)
 
 
+SEX_COLUMNS = (
+    "sample", "chrom", "sex", "sex_source", "reference_sex", "expected_cn", "expected_log2",
+    "log2", "log2_relative", "cn", "call", "covered_bp", "reason",
+)  # fmt: skip
+
+
+def _weighted(seg: pd.DataFrame, column: str) -> float:
+    """Length-weighted mean of a column over segments with a finite value."""
+    if column not in seg.columns or not len(seg):
+        return math.nan
+    v = pd.to_numeric(seg[column], errors="coerce").to_numpy(np.float64)
+    w = (seg["end"] - seg["start"]).to_numpy(np.float64)
+    ok = np.isfinite(v) & (w > 0)
+    return float(np.average(v[ok], weights=w[ok])) if ok.any() else math.nan
+
+
+def sex_arm_calls(
+    seg: pd.DataFrame, arms: pd.DataFrame, sample: str, sex: SexCall | None,
+    thresholds: ArmThresholds, ploidy: float,
+) -> pd.DataFrame:  # fmt: skip
+    """X-arm calls against the sex's expected X (NA with the reason when the sex is unknown)."""
+    x_arms = arms.loc[arms["chrom"].astype(str).map(is_x).astype(bool)]
+    if x_arms.empty:
+        return pd.DataFrame()
+    if sex is None or not sex.known:
+        why = sex.reason if sex is not None else "no sex given"
+        a = arm_calls(seg.iloc[0:0], x_arms, sample, thresholds, ploidy)
+        a["reason"] = f"sample sex unknown: {why}"
+        a["expected_cn"] = math.nan
+        a["expected_log2"] = math.nan
+        return a
+    shifted = seg.assign(log2=seg["log2"] - sex.expected_log2_x)
+    expected = sex.expected_cn_x * ploidy / 2
+    a = arm_calls(shifted, x_arms, sample, thresholds, expected)
+    a["expected_cn"] = sex.expected_cn_x
+    a["expected_log2"] = round(sex.expected_log2_x, 4)
+    return a
+
+
+def sex_chromosome_rows(
+    seg: pd.DataFrame, sample: str, sex: SexCall | None, thresholds: ArmThresholds
+) -> list[dict[str, object]]:
+    """One row for X and one for Y: mean ratio and copy number against what the sex expects."""
+    rows = []
+    for name, pick in (("X", is_x), ("Y", is_y)):
+        part = seg.loc[seg["chromosome"].astype(str).map(pick).astype(bool)]
+        if part.empty:
+            continue
+        chrom = str(part["chromosome"].iloc[0])
+        log2, cn = _weighted(part, "log2"), _weighted(part, "cn")
+        row: dict[str, object] = {
+            "sample": sample, "chrom": chrom, "sex": sex.sex if sex else "NA",
+            "sex_source": sex.source if sex else "NA",
+            "reference_sex": sex.reference_sex if sex else "NA",
+            "expected_cn": math.nan, "expected_log2": math.nan, "log2": log2,
+            "log2_relative": math.nan, "cn": cn, "call": "NA",
+            "covered_bp": int((part["end"] - part["start"]).sum()), "reason": "",
+        }  # fmt: skip
+        if sex is None or not sex.known:
+            row["reason"] = f"sample sex unknown: {sex.reason if sex else 'no sex given'}"
+        elif name == "X":
+            rel = log2 - sex.expected_log2_x
+            row.update(
+                expected_cn=sex.expected_cn_x, expected_log2=sex.expected_log2_x, log2_relative=rel
+            )
+            row["call"] = (
+                "gain" if rel > thresholds.log2 else "loss" if rel < -thresholds.log2 else "neutral"
+            )
+        elif sex.sex == "female":
+            row.update(expected_cn=0.0, call="not expected", reason="a female has no Y")
+        else:
+            # CNVkit's reference holds one Y copy whatever its sex: an intact male Y reads 0
+            row.update(expected_cn=1.0, expected_log2=0.0, log2_relative=log2)
+            row["call"] = "loss" if (math.isfinite(cn) and cn < 0.5) or log2 < -1 else "present"
+        rows.append(row)
+    return rows
+
+
+def _sample_inputs(
+    calls: list[str], purities: list[str], sexes: list[str], alleles: list[str], bins: list[str]
+) -> list[str]:
+    """Sample names of the inputs, refusing mismatched list lengths and repeated names."""
+    for name, extra in (("--cnr", bins), ("--purity", purities), ("--sex", sexes),
+                        ("--alleles", alleles)):  # fmt: skip
+        if extra and len(extra) != len(calls):
+            raise InputError(f"give one {name} per --cns, in the same order")
+    names: list[str] = []
+    seen: dict[str, str] = {}
+    for k, path in enumerate(calls):
+        pur = _read_purity(purities[k] if purities else None)
+        name = str(pur.get("sample", _sample_name(path)))
+        if name in seen:
+            raise InputError(
+                f"two inputs name sample {name}: {seen[name]} and {path}; give each sample once"
+            )
+        seen[name] = path
+        names.append(name)
+    return names
+
+
 def summarise_cohort(
     calls: list[str],
     arms_path: str,
-    gff3: str,
+    genes_path: str,
     out: dict[str, str],
     bins: list[str] | None = None,
     purities: list[str] | None = None,
     config: SummaryConfig | None = None,
+    sexes: list[str] | None = None,
+    alleles: list[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Write arm/gene calls, cohort seg, CN48 and the summary for the samples' call.cns files.
+    """Write arm/gene calls, cohort seg, CN48, sex chromosomes, HRD and the summary.
 
-    ``bins`` and ``purities`` (JSON from ``cnv-purity``) are matched to ``calls`` by position.
-    ``out`` maps arms, genes, seg, cn48, summary to output paths.
+    ``bins``, ``purities`` (``cnv-purity`` JSON), ``sexes`` (``cnv-sex`` JSON) and ``alleles``
+    (``cnv-alleles`` TSV) are matched to ``calls`` by position. ``out`` maps arms, genes, seg,
+    cn48, summary, sex and hrd to output paths (missing keys are not written).
     """
     cfg = config or SummaryConfig()
     arms = read_arms(arms_path)
-    genes = read_genes(gff3, cfg.drivers)
-    bins = bins or []
-    purities = purities or []
-    if bins and len(bins) != len(calls):
-        raise InputError("give one --cnr per --cns, in the same order")
-    if purities and len(purities) != len(calls):
-        raise InputError("give one --purity per --cns, in the same order")
+    genes = read_genes(genes_path, cfg.drivers)
+    bins, purities = bins or [], purities or []
+    sexes, alleles = sexes or [], alleles or []
+    names = _sample_inputs(calls, purities, sexes, alleles, bins)
+    auto_arms = autosomes(arms, "chrom").reset_index(drop=True)
+    x_arms = arms.loc[arms["chrom"].astype(str).map(is_x).astype(bool)]
     arm_tables, gene_tables, segs, cn_rows, summary = [], [], [], [], []
-    territory = float((arms["end"] - arms["start"]).sum())
+    sex_rows: list[dict[str, object]] = []
+    hrd_rows: list[dict[str, object]] = []
+    no_cn48: list[str] = []
+    territory = float((auto_arms["end"] - auto_arms["start"]).sum())
     for k, path in enumerate(calls):
-        sample = _sample_name(path)
+        sample = names[k]
         seg = read_cnvkit(path)
+        check_segments(seg, sample, path)
         cnr = read_cnvkit(bins[k]) if bins else None
         pur = _read_purity(purities[k] if purities else None)
-        sample = str(pur.get("sample", sample))
+        sex = read_sex_call(sexes[k]) if sexes else None
+        has_cn = "cn" in seg.columns
+        chrom = seg["chromosome"].astype(str)
+        auto = autosomes(seg)
         measured = (
-            sum(bin_territory(cnr, c, lo, hi) for c, _, lo, hi in arm_rows(arms))
+            sum(bin_territory(cnr, c, lo, hi) for c, _, lo, hi in arm_rows(auto_arms))
             if cnr is not None
             else territory
         )
         enough = territory > 0 and measured >= cfg.min_genome_fraction * territory
         ploidy = _num(pur.get("ploidy"))
-        if "cn" in seg.columns and len(seg):
-            length = (seg["end"] - seg["start"]).to_numpy(np.float64)
-            cnv = seg["cn"].to_numpy(np.float64)
-            ok = np.isfinite(cnv)
-            if ok.any() and length[ok].sum() > 0:
-                ploidy = float(np.average(cnv[ok], weights=length[ok]))
-        a = arm_calls(seg, arms, sample, cfg.arms, ploidy if math.isfinite(ploidy) else 2.0)
+        if has_cn and len(auto):
+            fitted = _weighted(auto, "cn")
+            ploidy = fitted if math.isfinite(fitted) else ploidy
+        arm_ploidy = ploidy if math.isfinite(ploidy) else 2.0
+        a = arm_calls(auto, auto_arms, sample, cfg.arms, arm_ploidy)
+        a["expected_cn"], a["expected_log2"] = 2.0, 0.0
+        x = sex_arm_calls(seg, x_arms, sample, sex, cfg.arms, arm_ploidy)
+        a = pd.concat([a, x], ignore_index=True) if len(x) else a
         if cnr is not None:
-            for i, (c, _, lo, hi) in enumerate(arm_rows(arms)):
-                frac = bin_territory(cnr, c, lo, hi) / (hi - lo)
+            for i, row in a.iterrows():
+                lo, hi = arms.set_index(["chrom", "arm"]).loc[(row["chrom"], row["arm"])][
+                    ["start", "end"]
+                ]
+                frac = bin_territory(cnr, str(row["chrom"]), int(lo), int(hi)) / (hi - lo)
                 a.loc[i, "covered_fraction"] = frac
                 if frac < cfg.arms.min_covered_fraction:
                     a.loc[i, ["log2", "cn"]] = math.nan
@@ -308,35 +486,76 @@ def summarise_cohort(
         arm_tables.append(a)
         gene_tables.append(gene_calls(seg, cnr, genes, sample, cfg.genes))
         segs.append(seg_table(seg, sample))
-        mm = major_minor_from_cnvkit(seg) if len(seg) else pd.DataFrame()
-        if len(seg):
+        sex_rows += sex_chromosome_rows(seg, sample, sex, cfg.arms)
+        if alleles:
+            allele = pd.read_csv(alleles[k], sep="\t", dtype={"chromosome": str})
+            lacking = [c for c in ALLELE_COLUMNS if c not in allele.columns]
+            if lacking:
+                raise InputError(f"not a cnv-alleles table: lacks {lacking}", alleles[k])
+        elif has_cn:
+            allele = allele_segments(seg, None, _num(pur.get("purity")))
+        else:
+            allele = pd.DataFrame(columns=list(ALLELE_COLUMNS))
+        allele = autosomes(allele)
+        known = allele["major"].notna() & allele["minor"].notna()
+        cn48_reason = ""
+        if not has_cn:
+            cn48_reason = "segments have no cn column (not from cnvkit.py call)"
+        elif not known.any():
+            cn48_reason = "no segment with allele-specific copy number"
+        if cn48_reason:
+            no_cn48.append(sample)
+        else:
             cn_rows.append(
                 pd.DataFrame(
                     {
                         "sample": sample,
-                        "start": seg["start"].to_numpy(),
-                        "end": seg["end"].to_numpy(),
-                        "major": mm["major"].to_numpy(),
-                        "minor": mm["minor"].to_numpy(),
+                        "start": allele.loc[known, "start"].to_numpy(),
+                        "end": allele.loc[known, "end"].to_numpy(),
+                        "major": allele.loc[known, "major"].to_numpy(),
+                        "minor": allele.loc[known, "minor"].to_numpy(),
                     }
                 )
             )
+        hrd = hrd_scores(allele, arms, sample, cfg.hrd)
+        if not has_cn:
+            hrd["reason"] = cn48_reason
+        hrd_rows.append(hrd)
+        x_seg = seg.loc[chrom.map(is_x).astype(bool)]
+        x_altered = math.nan
+        if sex is not None and sex.known and len(x_seg):
+            x_altered = fraction_genome_altered(
+                x_seg.assign(log2=x_seg["log2"] - sex.expected_log2_x), cfg.fga_log2
+            )
         reason = "" if enough else f"bins measure {measured / max(territory, 1):.0%} of the arms"
+        if not has_cn:
+            reason = "; ".join(r for r in (reason, "no cn column: ploidy not computed") if r)
         summary.append(
             {
                 "sample": sample,
                 "purity": _num(pur.get("purity")),
                 "purity_source": pur.get("source", "NA"),
-                "ploidy": round(ploidy, 3) if enough and math.isfinite(ploidy) else math.nan,
+                "ploidy": round(ploidy, 3)
+                if enough and has_cn and math.isfinite(ploidy)
+                else math.nan,
                 "fraction_genome_altered": (
-                    round(fraction_genome_altered(seg, cfg.fga_log2), 4) if enough else math.nan
+                    round(fraction_genome_altered(auto, cfg.fga_log2), 4) if enough else math.nan
                 ),
-                "allele_specific": bool(len(seg) and mm["allele_specific"].any()),
+                "allele_specific": bool(known.any()),
+                "allele_specific_fraction": hrd["allele_specific_fraction"],
                 "measured_bp": int(measured),
                 "reason": reason,
+                "sex": sex.sex if sex else "NA",
+                "sex_source": sex.source if sex else "NA",
+                "reference_sex": sex.reference_sex if sex else "NA",
+                "x_expected_cn": sex.expected_cn_x if sex else math.nan,
+                "x_cn": round(_weighted(x_seg, "cn"), 3) if has_cn else math.nan,
+                "fraction_x_altered": round(x_altered, 4) if math.isfinite(x_altered) else math.nan,
+                "cn48_segments": int(known.sum()),
+                "cn48_total_only_segments": int((~known).sum()),
+                "cn48_reason": cn48_reason,
             }
         )
-    samples = [str(s["sample"]) for s in summary]
     tables = {
         "arms": pd.concat(arm_tables, ignore_index=True) if arm_tables else pd.DataFrame(),
         "genes": pd.concat(gene_tables, ignore_index=True) if gene_tables else pd.DataFrame(),
@@ -345,9 +564,12 @@ def summarise_cohort(
             pd.concat(cn_rows, ignore_index=True)
             if cn_rows
             else pd.DataFrame(columns=["sample", "start", "end", "major", "minor"]),
-            samples,
+            names,
+            tuple(no_cn48),
         ),
         "summary": pd.DataFrame(summary),
+        "sex": pd.DataFrame(sex_rows, columns=list(SEX_COLUMNS)),
+        "hrd": pd.DataFrame(hrd_rows, columns=list(HRD_COLUMNS)),
     }
     for key, df in tables.items():
         if out.get(key):

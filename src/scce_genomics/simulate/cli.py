@@ -102,6 +102,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="FRACTION",
         help="mix each normal with another individual's germline DNA at this fraction",
     )
+    p.add_argument(
+        "--sex-chromosomes",
+        action="store_true",
+        help="add chrX and chrY to the synthetic genome (female XX, male XY)",
+    )
+    p.add_argument(
+        "--sex",
+        default=d.sex,
+        help="female or male, or a comma-separated list cycled over patients (e.g. male,female)",
+    )
     p.set_defaults(func=run)
 
 
@@ -127,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
         arms=args.arms,
         vaf_bins=_floats(args.vaf_bins, "--vaf-bins"),
         contaminate_normal=args.contaminate_normal,
+        sex_chromosomes=args.sex_chromosomes,
+        sexes=tuple(x.strip() for x in args.sex.split(",") if x.strip()),
     )
     summary = simulate_cohort(args.outdir, spec)
     print(json.dumps({"samples": [s["sample"] for s in summary["samples"]]}))

@@ -43,8 +43,10 @@ from scce_genomics.simulate.genome import (
     genome_from_fasta,
     make_genome,
 )
+from scce_genomics.simulate.karyotype import SEXES, add_sex_chromosomes, germline_copies
 from scce_genomics.simulate.reads import Source, haplotype, write_reads
 from scce_genomics.simulate.reference import capture_targets, write_reference
+from scce_genomics.simulate.scars import plant_scars
 from scce_genomics.simulate.spec import PROFILES, CohortSpec, TumorProfile
 
 __all__ = [
@@ -101,6 +103,23 @@ def _contaminated(
     return mixed
 
 
+def _needs_sex_chromosomes(profile: TumorProfile) -> bool:
+    return any(a.startswith(("X", "Y")) for a in profile.arm_gains + profile.arm_losses)
+
+
+def _altered_arms(genome: SyntheticGenome, profile: TumorProfile) -> set[str]:
+    """Arms that the profile's arm and focal events touch (HRD scars go elsewhere)."""
+    arms = set(profile.arm_gains + profile.arm_losses)
+    for symbol in profile.focal_amps + profile.homdels:
+        gene = next((g for g in genome.genes if g.symbol == symbol), None)
+        if gene is None:
+            continue
+        for chrom, arm, s, e in genome.arms():
+            if chrom == gene.chrom and s <= gene.start < e:
+                arms.add(arm)
+    return arms
+
+
 def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
     """Write reference, reads, truth and sample sheets for a cohort; return a summary."""
     outdir = Path(outdir)
@@ -116,11 +135,22 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
     bins = sorted({float(b) for b in spec.vaf_bins}, reverse=True)
     if bins and not all(0 < b <= 0.5 for b in bins):
         raise InputError("--vaf-bins must be VAFs in (0, 0.5] (heterozygous, copy-neutral)")
+    sexes = spec.sexes or (spec.sex,)
+    bad = [x for x in sexes if x not in SEXES]
+    if bad:
+        raise InputError(f"unknown sex {bad[0]!r}; use female or male")
+    if spec.sex_chromosomes and spec.fasta:
+        raise InputError("--sex-chromosomes adds chrX/chrY to the synthetic genome, not to --fasta")
+    needs_xy = [p for p in spec.profiles if _needs_sex_chromosomes(PROFILES[p])]
+    if needs_xy and not spec.sex_chromosomes:
+        raise InputError(f"profile {needs_xy[0]} has X-arm events: add --sex-chromosomes")
     rng = np.random.default_rng(spec.seed)
     if spec.fasta:
         genome = genome_from_fasta(spec.fasta, spec.region, spec.arms)
     else:
         genome = make_genome(rng, spec.scale)
+        if spec.sex_chromosomes:
+            add_sex_chromosomes(genome, spec.seed, spec.scale)
     paths = write_reference(genome, outdir, spec.assay)
     signatures = cosmic_signatures("SBS", "3.4", "GRCh38")
     sites = Sites(genome, rng) if spec.fasta else Sites(genome)
@@ -136,6 +166,8 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
         patient = f"P{p + 1}"
         profile_name = spec.profiles[p % len(spec.profiles)]
         profile = PROFILES[profile_name]
+        sex = sexes[p % len(sexes)]
+        copies = germline_copies(genome, sex)
         germline = draw_germline(rng, genome, spec.germline_snp_rate)
         normal_haps = [
             {
@@ -152,10 +184,17 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
             [(v, {"TYPE": v.kind, "SOURCE": "germline", "HAP": v.hap}) for v in germline],
         )
         has_normal = p < spec.patients - spec.tumor_only
-        ones = {c.name: np.ones(c.length, dtype=np.float32) for c in genome.chromosomes}
+        # per-haplotype weight of a normal cell: 1 per present copy (a male's X and Y: one)
+        normal_weight = [
+            {
+                c.name: np.full(c.length, copies[c.name][h], dtype=np.float32)
+                for c in genome.chromosomes
+            }
+            for h in (0, 1)
+        ]
         if has_normal:
             normal = f"{patient}N"
-            sources = [Source(normal_haps[h], ones) for h in (0, 1)]
+            sources = [Source(normal_haps[h], normal_weight[h]) for h in (0, 1)]
             if spec.contaminate_normal:
                 sources = _contaminated(sources, genome, spec, p)
             units = write_reads(
@@ -169,16 +208,25 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
                 normal,
                 capture,
             )
-            sample_rows.append((normal, patient, "normal", "blood", "", spec.sex))
+            sample_rows.append((normal, patient, "normal", "blood", "", sex))
             unit_rows += [(normal, f"L{i + 1}", a, b) for i, (a, b) in enumerate(units)]
         tumor = f"{patient}T"
         purity = float(np.round(rng.uniform(*spec.purity_range), 2))
         blocked = {(v.chrom, q) for v in germline for q in range(v.pos - 2, v.pos + 3)}
         somatic = draw_somatic(rng, genome, sites, profile, spec, signatures, blocked)
+        scars: list[dict[str, object]] = []
         if bins:
-            cn = {c.name: np.ones((2, c.length), dtype=np.int8) for c in genome.chromosomes}
+            cn = {
+                c.name: np.repeat(copies[c.name].reshape(2, 1), c.length, axis=1)
+                for c in genome.chromosomes
+            }
         elif genome.genes:
-            cn = arm_copy_numbers(rng, genome, profile)
+            cn = arm_copy_numbers(rng, genome, profile, copies)
+            if profile.hrd_loh or profile.hrd_tai:
+                scars = plant_scars(
+                    rng, genome, cn, profile.hrd_loh, profile.hrd_tai, spec.scale,
+                    _altered_arms(genome, profile),
+                )  # fmt: skip
         else:
             cn = positional_copy_numbers(rng, genome)
         for v in somatic:
@@ -205,7 +253,8 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
                 (somatic, sub_ccf),
             ]
         sources = [
-            Source(normal_haps[h], {k: v * (1 - purity) for k, v in ones.items()}) for h in (0, 1)
+            Source(normal_haps[h], {k: v * (1 - purity) for k, v in normal_weight[h].items()})
+            for h in (0, 1)
         ]
         for carried, frac in populations:
             for h in (0, 1):
@@ -233,13 +282,14 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
             tumor,
             capture,
         )
-        sample_rows.append((tumor, patient, "tumor", tissue, f"{purity}", spec.sex))
+        sample_rows.append((tumor, patient, "tumor", tissue, f"{purity}", sex))
         unit_rows += [(tumor, f"L{i + 1}", a, b) for i, (a, b) in enumerate(units)]
         truth_rows = []
         for i, v in enumerate(somatic):
             arr = cn[v.chrom][:, v.pos]
             ccf = (2 * bins[bin_of[i]] / purity) if bins else (sub_ccf if v.subclonal else 1.0)
-            vaf = purity * ccf * arr[v.hap] / (2 * (1 - purity) + purity * arr.sum())
+            depth_copies = (1 - purity) * copies[v.chrom].sum() + purity * arr.sum()
+            vaf = purity * ccf * arr[v.hap] / depth_copies if depth_copies > 0 else 0.0
             if vaf <= 0:
                 continue
             truth_rows.append(
@@ -266,6 +316,8 @@ def simulate_cohort(outdir: str | Path, spec: CohortSpec) -> dict[str, Any]:
             "tissue": tissue,
             "ffpe_rate": ffpe,
             "matched_normal": f"{patient}N" if has_normal else None,
+            "sex": sex,
+            "hrd_events": scars,
             "signature_mix": profile.signatures,
             "events": asdict(profile),
             "n_somatic": len(truth_rows),

@@ -173,23 +173,41 @@ def draw_somatic(
 
 
 def arm_copy_numbers(
-    rng: np.random.Generator, genome: SyntheticGenome, profile: TumorProfile
+    rng: np.random.Generator,
+    genome: SyntheticGenome,
+    profile: TumorProfile,
+    base: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Per-base (2, length) int8 copy numbers of the two haplotypes in tumor cells."""
-    cn = {c.name: np.ones((2, c.length), dtype=np.int8) for c in genome.chromosomes}
+    """Per-base (2, length) int8 copy numbers of the two haplotypes in tumor cells.
+
+    ``base`` gives each chromosome's germline copies per haplotype (default one each; a male's
+    X and Y have one present haplotype): gains and losses act on a haplotype that is present.
+    """
+    cn = {
+        c.name: np.repeat(
+            (base[c.name] if base else np.ones(2, dtype=np.int8)).reshape(2, 1), c.length, axis=1
+        ).astype(np.int8)
+        for c in genome.chromosomes
+    }
+
+    def present(chrom: str) -> int:
+        """A random haplotype, or the other one where the drawn one is absent (male X/Y)."""
+        hap = int(rng.integers(0, 2))
+        return hap if base is None or base[chrom][hap] > 0 else 1 - hap
+
     arms = {arm: (chrom, s, e) for chrom, arm, s, e in genome.arms()}
     for arm in profile.arm_gains:
         chrom, s, e = arms[arm]
-        cn[chrom][int(rng.integers(0, 2)), s:e] += 1
+        cn[chrom][present(chrom), s:e] += 1
     for arm in profile.arm_losses:
         chrom, s, e = arms[arm]
-        cn[chrom][int(rng.integers(0, 2)), s:e] = 0
+        cn[chrom][present(chrom), s:e] = 0
     for symbol in profile.focal_amps:
         gene = next(g for g in genome.genes if g.symbol == symbol)
         length = genome.chrom(gene.chrom).length
         half = max(15_000, length // 25)
         s, e = max(0, gene.start - half), min(length, gene.end + half)
-        cn[gene.chrom][int(rng.integers(0, 2)), s:e] = int(rng.integers(6, 9))
+        cn[gene.chrom][present(gene.chrom), s:e] = int(rng.integers(6, 9))
     for symbol in profile.homdels:
         gene = next(g for g in genome.genes if g.symbol == symbol)
         length = genome.chrom(gene.chrom).length

@@ -15,6 +15,9 @@ class TumorProfile:
     focal_amps: tuple[str, ...] = ()
     homdels: tuple[str, ...] = ()
     drivers: tuple[str, ...] = ()
+    #: HRD scars (simulate/scars.py): interstitial LOH regions and telomeric allelic imbalances.
+    hrd_loh: int = 0
+    hrd_tai: int = 0
 
 
 #: ESCC-like (APOBEC SBS2/13, 3q gain, 3p loss, CCND1/SOX2 amp, CDKN2A deletion) and
@@ -37,6 +40,18 @@ PROFILES: dict[str, TumorProfile] = {
         drivers=("TP53", "RB1"),
     ),
     "flat": TumorProfile(signatures={"SBS1": 0.3, "SBS5": 0.7}),
+    #: Homologous-recombination deficient (SBS3, LOH and telomeric-AI scars) with X-arm events
+    #: (Xp loss, Xq gain, as in ESCC); needs the sex chromosomes (``sex_chromosomes``).
+    "hrd": TumorProfile(
+        signatures={"SBS3": 0.5, "SBS5": 0.3, "SBS1": 0.2},
+        arm_gains=("8q", "Xq"),
+        arm_losses=("17p", "Xp"),
+        focal_amps=("MYC",),
+        homdels=("CDKN2A",),
+        drivers=("TP53", "BRCA2"),
+        hrd_loh=3,
+        hrd_tai=3,
+    ),
 }
 
 
@@ -64,6 +79,10 @@ class CohortSpec:
     assay: str = "wgs"
     seed: int = 1
     sex: str = "female"
+    #: Add chrX and chrY to the synthetic genome (female XX, male XY); off by default so the
+    #: default genome stays the six autosomes. ``sexes`` cycles over patients (else ``sex``).
+    sex_chromosomes: bool = False
+    sexes: tuple[str, ...] = ()
     germline_snp_rate: float = 1e-3
     extra: dict[str, float] = field(default_factory=dict)
     #: Real sequence to plant the tumors in (FASTA, plain or gzipped) instead of the random

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-import pysam
+from cyvcf2 import VCF
 
 from scce_genomics.errors import InputError
 
@@ -129,54 +130,113 @@ def vcf_to_maf(
     build: str,
     pass_only: bool = True,
 ) -> pd.DataFrame:
-    """One MAF row per (PASS) record of a tumor's annotated somatic VCF."""
+    """One MAF row per passing record of a tumor's annotated somatic VCF (first ALT).
+
+    FILTER ``PASS`` and ``.`` (no filter applied) pass and are written as they are. Records are
+    read with cyvcf2 (htslib); read counts come from its FORMAT/AD array of each record.
+    """
     vcf_path = Path(vcf_path)
+    if not vcf_path.is_file():
+        raise InputError("VCF not found", vcf_path)
     try:
-        vcf = pysam.VariantFile(str(vcf_path))
-    except (OSError, ValueError) as err:
+        vcf = VCF(str(vcf_path))
+    except OSError as err:
         raise InputError(f"cannot read VCF ({err})", vcf_path) from None
+    try:
+        columns = _sample_columns(list(vcf.samples), tumor, normal, vcf_path)
+        records, ads = _read_records(vcf, columns, pass_only)
+    finally:
+        vcf.close()
+    if not records:
+        return pd.DataFrame(columns=list(MAF_COLUMNS))
+    # ads: records × samples (tumor, normal) × (depth, ref, first alt), missing values as 0.
+    counts = np.stack(ads)
     rows = []
-    with vcf:
-        if tumor not in vcf.header.samples:
-            raise InputError(f"sample {tumor!r} is not in the VCF", vcf_path)
-        for rec in vcf:
-            filters = [str(f) for f in rec.filter] or ["PASS"]
-            if pass_only and filters != ["PASS"]:
-                continue
-            alt = (rec.alts or ("",))[0]
-            start, end, ref_allele, tumor_allele, vtype = _alleles(rec.pos, rec.ref or "", alt)
-            bcsq = rec.info.get("BCSQ")
-            text = ",".join(bcsq) if isinstance(bcsq, tuple) else bcsq
-            gene, cls, hgvsp, tx = classify(text, vtype)
-            t = rec.samples[tumor]
-            t_ad = t.get("AD") or (0, 0)
-            n_ad = rec.samples[normal].get("AD") if normal else None
-            rows.append(
-                {
-                    "Hugo_Symbol": gene,
-                    "Entrez_Gene_Id": 0,
-                    "Center": "scce-genomics",
-                    "NCBI_Build": build,
-                    "Chromosome": rec.chrom,
-                    "Start_Position": start,
-                    "End_Position": end,
-                    "Strand": "+",
-                    "Variant_Classification": cls,
-                    "Variant_Type": vtype,
-                    "Reference_Allele": ref_allele,
-                    "Tumor_Seq_Allele1": ref_allele,
-                    "Tumor_Seq_Allele2": tumor_allele,
-                    "Tumor_Sample_Barcode": tumor,
-                    "Matched_Norm_Sample_Barcode": normal or "",
-                    "HGVSp_Short": hgvsp,
-                    "Transcript_ID": tx,
-                    "t_depth": sum(x or 0 for x in t_ad),
-                    "t_ref_count": t_ad[0] or 0,
-                    "t_alt_count": t_ad[1] or 0,
-                    "n_depth": sum(x or 0 for x in n_ad) if n_ad else "",
-                    "n_ref_count": n_ad[0] if n_ad else "",
-                    "n_alt_count": n_ad[1] if n_ad else "",
-                    "FILTER": ";".join(filters),
-                }
-            )
+    for (chrom, pos, ref, alt, filters, bcsq), (t_counts, n_counts) in zip(
+        records, counts, strict=True
+    ):
+        start, end, ref_allele, tumor_allele, vtype = _alleles(pos, ref, alt)
+        gene, cls, hgvsp, tx = classify(bcsq, vtype)
+        rows.append(
+            {
+                "Hugo_Symbol": gene,
+                "Entrez_Gene_Id": 0,
+                "Center": "scce-genomics",
+                "NCBI_Build": build,
+                "Chromosome": chrom,
+                "Start_Position": start,
+                "End_Position": end,
+                "Strand": "+",
+                "Variant_Classification": cls,
+                "Variant_Type": vtype,
+                "Reference_Allele": ref_allele,
+                "Tumor_Seq_Allele1": ref_allele,
+                "Tumor_Seq_Allele2": tumor_allele,
+                "Tumor_Sample_Barcode": tumor,
+                "Matched_Norm_Sample_Barcode": normal or "",
+                "HGVSp_Short": hgvsp,
+                "Transcript_ID": tx,
+                "t_depth": int(t_counts[0]),
+                "t_ref_count": int(t_counts[1]),
+                "t_alt_count": int(t_counts[2]),
+                "n_depth": int(n_counts[0]) if normal else "",
+                "n_ref_count": int(n_counts[1]) if normal else "",
+                "n_alt_count": int(n_counts[2]) if normal else "",
+                "FILTER": filters,
+            }
+        )
     return pd.DataFrame(rows, columns=list(MAF_COLUMNS))
+
+
+def _sample_columns(samples: list[str], tumor: str, normal: str | None, path: Path) -> list[int]:
+    """Indices of the tumor and normal (the tumor again when there is none) in the VCF."""
+    for name in (tumor, normal):
+        if name is not None and name not in samples:
+            raise InputError(
+                f"sample {name!r} is not in the VCF (samples: {', '.join(samples) or 'none'})",
+                path,
+            )
+    return [samples.index(tumor), samples.index(normal or tumor)]
+
+
+def _read_records(
+    vcf: VCF, columns: list[int], pass_only: bool
+) -> tuple[list[tuple[str, int, str, str, str, str | None]], list[np.ndarray]]:
+    """(chrom, pos, ref, first alt, FILTER, BCSQ) of the passing records, and per record the
+    (depth, ref, alt) read counts of the ``columns`` samples from FORMAT/AD."""
+    records = []
+    ads = []
+    for rec in vcf:
+        filters = rec.FILTERS  # [] for FILTER '.', ['PASS'] or the failed filters
+        if pass_only and filters not in ([], ["PASS"]):
+            continue
+        bcsq = rec.INFO.get("BCSQ")
+        alts = rec.ALT
+        records.append(
+            (
+                rec.CHROM,
+                rec.POS,
+                rec.REF,
+                alts[0] if alts else "",
+                ";".join(filters) or ".",
+                None if bcsq is None else str(bcsq),  # csq entries joined by commas
+            )
+        )
+        ads.append(_ad_counts(rec.format("AD"), columns))
+    return records, ads
+
+
+def _ad_counts(ad: np.ndarray | None, columns: list[int]) -> np.ndarray:
+    """(depth, ref, first alt) per chosen sample from a samples × alleles AD array.
+
+    cyvcf2 marks missing values and vector ends with negative sentinels: they count 0.
+    """
+    out = np.zeros((len(columns), 3), dtype=np.int64)
+    if ad is None:
+        return out
+    values = np.where(ad[columns] >= 0, ad[columns], 0).astype(np.int64)
+    out[:, 0] = values.sum(axis=1)
+    out[:, 1] = values[:, 0]
+    if values.shape[1] > 1:
+        out[:, 2] = values[:, 1]
+    return out

@@ -5,7 +5,9 @@ SigProfiler tools and compared with COSMIC signatures by label. Contexts are rea
 reference (never trusted from the VCF): each chromosome is loaded once as a numpy array and all
 samples' variants on it are classified together, so a million SNVs cost a few array operations
 rather than a million FASTA look-ups. Variants whose context runs off a chromosome end, holds an
-N, or whose REF disagrees with the FASTA are skipped and counted, never fatal.
+N, whose alleles are not plain A/C/G/T, or whose REF disagrees with the FASTA are skipped and
+counted in ``skipped.tsv``. VCFs that were not called against this FASTA (contig naming style,
+contig lengths, positions past a contig's end) are refused (``spectra.contigs``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ import pysam
 
 from scce_genomics.cosmic import BASES, SBS6_CHANNELS, SBS96_CHANNELS
 from scce_genomics.errors import InputError
-from scce_genomics.fileio import is_gzip, open_text, write_tsv
+from scce_genomics.fileio import open_text, write_tsv
+from scce_genomics.spectra.contigs import (
+    check_contig_lengths,
+    check_naming_style,
+    check_positions,
+    unknown_contigs,
+)
+from scce_genomics.spectra.variants import VcfHeader, read_header, read_variants, sample_name_of
 
 __all__ = [
     "DBS78_CHANNELS",
@@ -30,8 +39,6 @@ __all__ = [
     "Catalogs",
     "build_catalogs",
     "classify_indel",
-    "read_vcf_variants",
-    "sample_name_of",
     "sbs6_from_sbs96",
     "trinucleotide_opportunities",
     "write_catalogs",
@@ -103,6 +110,7 @@ assert [SBS96_CHANNELS[i * 4][2:5] for i in range(6)] == list(SBS6_CHANNELS)
 SKIP_REASONS: tuple[str, ...] = (
     "not_pass",
     "symbolic",
+    "non_acgt_allele",
     "ref_mismatch",
     "chrom_end",
     "n_context",
@@ -118,12 +126,17 @@ def _rc(seq: str) -> str:
 
 @dataclass
 class Catalogs:
-    """A cohort's catalogues: channels × samples count frames plus skipped-variant counts."""
+    """A cohort's catalogues: channels × samples count frames plus skipped-variant counts.
+
+    ``notices`` are one-line remarks on what was counted that a user should see (FILTER ``.``
+    kept as passing, variants on contigs the FASTA lacks); the CLI prints them on stderr.
+    """
 
     sbs96: pd.DataFrame
     dbs78: pd.DataFrame
     id83: pd.DataFrame
     skipped: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notices: list[str] = field(default_factory=list)
 
     @property
     def sbs6(self) -> pd.DataFrame:
@@ -138,102 +151,30 @@ def sbs6_from_sbs96(sbs96: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# ----------------------------------------------------------------------------- VCF input
-
-
-def _vcf_header(path: Path) -> tuple[int, list[str], dict[str, str]]:
-    """Number of header lines, sample column names and ``##key=value`` metadata."""
-    if not path.is_file():
-        raise InputError("VCF not found", path)
-    meta: dict[str, str] = {}
-    n = 0
-    handle = open_text(path)
-    try:
-        for line in handle:
-            n += 1
-            if line.startswith("##"):
-                key, _, value = line[2:].rstrip("\n").partition("=")
-                meta.setdefault(key, value)
-                continue
-            if line.startswith("#CHROM"):
-                cols = line.rstrip("\n").split("\t")
-                return n, cols[9:], meta
-            raise InputError("not a VCF: no #CHROM header line before the records", path, n)
-    finally:
-        handle.close()
-    raise InputError("not a VCF: no #CHROM header line", path)
-
-
-def sample_name_of(path: str | Path) -> str:
-    """The tumor sample of a somatic VCF: ``##tumor_sample``, the only sample, or the file stem.
-
-    Multi-sample VCFs (tumor + normal) without ``##tumor_sample`` fall back to the file stem,
-    which in this workflow is the tumor name (``somatic/{tumor}.vcf.gz``).
-    """
-    path = Path(path)
-    _, samples, meta = _vcf_header(path)
-    if meta.get("tumor_sample"):
-        return meta["tumor_sample"]
-    if len(samples) == 1:
-        return samples[0]
-    name = path.name
-    for suffix in (".gz", ".bgz", ".vcf", ".somatic"):
-        name = name.removesuffix(suffix)
-    return name
-
-
-def read_vcf_variants(path: str | Path, pass_only: bool = True) -> tuple[pd.DataFrame, int]:
-    """CHROM/POS/REF/ALT of a VCF, multi-allelic records split, upper case.
-
-    Returns the variants and the number of records dropped by the FILTER column. Parsed with
-    pandas' C reader (the eight fixed columns only), which is much faster than record objects.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("VCF not found", path)
-    n_header, _, _ = _vcf_header(path)
-    try:
-        table = pd.read_csv(
-            path,
-            sep="\t",
-            header=None,
-            skiprows=n_header,
-            usecols=[0, 1, 3, 4, 6],
-            names=["chrom", "pos", "ref", "alt", "filter"],
-            dtype={"chrom": str, "pos": np.int64, "ref": str, "alt": str, "filter": str},
-            compression="gzip" if is_gzip(path) else None,
-            keep_default_na=False,
-            na_filter=False,
-            engine="c",
-        )
-    except pd.errors.EmptyDataError:
-        table = pd.DataFrame(columns=["chrom", "pos", "ref", "alt", "filter"])
-    except (ValueError, pd.errors.ParserError) as err:
-        raise InputError(f"cannot parse VCF records ({err})", path) from None
-    n_filtered = 0
-    if pass_only and len(table):
-        keep = table["filter"].to_numpy() == "PASS"
-        n_filtered = int((~keep).sum())
-        table = table[keep]
-    table = table.drop(columns="filter")
-    if table["alt"].str.contains(",", regex=False).any():
-        table = table.assign(alt=table["alt"].str.split(",")).explode("alt")
-    table = table.assign(ref=table["ref"].str.upper(), alt=table["alt"].str.upper())
-    return table.reset_index(drop=True), n_filtered
-
-
 # ----------------------------------------------------------------------------- classification
 
 
-def _split_records(variants: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """SNVs (MNV records broken into their changed bases), indel records, symbolic-ALT mask."""
+#: ALT alleles that are not a sequence: symbolic (<DEL>, <*>), breakends, spanning deletions
+#: (*) and no ALT at all (.).
+_SYMBOLIC = r"<.*>|.*[\[\]].*|\*|\."
+
+
+def _split_records(
+    variants: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    """SNVs (MNV records broken into their changed bases), indel records, and the masks of
+    symbolic-ALT records and of records with a non-A/C/G/T base (N, IUPAC codes) in an allele.
+    """
     ref = variants["ref"].to_numpy(dtype=object)
     alt = variants["alt"].to_numpy(dtype=object)
     lr = variants["ref"].str.len().to_numpy()
     la = variants["alt"].str.len().to_numpy()
-    acgt_ref = variants["ref"].str.fullmatch("[ACGTN]+").to_numpy(dtype=bool)
-    acgt_alt = variants["alt"].str.fullmatch("[ACGTN]+").to_numpy(dtype=bool)
-    valid = acgt_ref & acgt_alt
+    acgt_ref = variants["ref"].str.fullmatch("[ACGT]+").to_numpy(dtype=bool)
+    valid = acgt_ref & variants["alt"].str.fullmatch("[ACGT]+").to_numpy(dtype=bool)
+    symbolic = np.zeros(len(variants), dtype=bool)
+    if not valid.all():  # the rare rest: symbolic ALT, or N / IUPAC codes in an allele
+        rest = variants.loc[~valid, "alt"].str.fullmatch(_SYMBOLIC).to_numpy(dtype=bool)
+        symbolic[~valid] = rest
     snv_mask = valid & (lr == 1) & (la == 1) & (ref != alt)
     snvs = variants.loc[snv_mask, ["sample", "chrom", "pos", "ref", "alt"]]
     mnv_mask = valid & (lr == la) & (lr > 1)
@@ -246,7 +187,12 @@ def _split_records(variants: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, 
             rows += [(s, c, p + i, r[i], a[i]) for i in range(len(r)) if r[i] != a[i]]
         parts.append(pd.DataFrame(rows, columns=["sample", "chrom", "pos", "ref", "alt"]))
     indels = variants.loc[valid & (lr != la), ["sample", "chrom", "pos", "ref", "alt"]]
-    return pd.concat(parts, ignore_index=True), indels.reset_index(drop=True), ~valid
+    return (
+        pd.concat(parts, ignore_index=True),
+        indels.reset_index(drop=True),
+        symbolic,
+        ~valid & ~symbolic,
+    )
 
 
 def classify_indel(seq: bytes, pos: int, ref: str, alt: str) -> str | None:
@@ -323,72 +269,148 @@ def build_catalogs(
     """
     if names is not None and len(names) != len(vcfs):
         raise InputError(f"{len(names)} sample names given for {len(vcfs)} VCFs")
-    sample_names = list(names) if names is not None else [sample_name_of(v) for v in vcfs]
-    dupes = {n for n in sample_names if sample_names.count(n) > 1}
-    if dupes:
-        raise InputError(f"duplicate sample names {sorted(dupes)}; give --name per VCF")
+    paths = [Path(v) for v in vcfs]
+    headers = [read_header(p) for p in paths]
+    sample_names = (
+        list(names)
+        if names is not None
+        else [sample_name_of(p, h) for p, h in zip(paths, headers, strict=True)]
+    )
+    _check_unique(sample_names, paths)
     fasta = Path(fasta)
-    if not fasta.is_file():
-        raise InputError("reference FASTA not found", fasta)
+    with _open_fasta(fasta) as ref_fa:
+        fasta_lengths = dict(zip(ref_fa.references, ref_fa.lengths, strict=True))
+        variants, skipped, notices = _read_cohort(
+            paths, headers, sample_names, fasta_lengths, fasta, pass_only
+        )
+        return _count(variants, skipped, notices, ref_fa, doublets_in_sbs)
+
+
+def _read_cohort(
+    paths: Sequence[Path],
+    headers: Sequence[VcfHeader],
+    sample_names: Sequence[str],
+    fasta_lengths: dict[str, int],
+    fasta: Path,
+    pass_only: bool,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """All samples' variants (``sample`` = index), FILTER counts and notices, after the checks
+    that the VCFs were called against ``fasta``."""
     skipped = pd.DataFrame(0, index=pd.Index(sample_names, name="sample"), columns=SKIP_REASONS)
     frames = []
-    for i, (path, name) in enumerate(zip(vcfs, sample_names, strict=True)):
-        table, n_filtered = read_vcf_variants(path, pass_only)
-        skipped.loc[name, "not_pass"] = n_filtered
-        frames.append(table.assign(sample=np.int64(i)))
+    unfiltered: dict[str, int] = {}
+    for i, (path, header, name) in enumerate(zip(paths, headers, sample_names, strict=True)):
+        records = read_variants(path, pass_only)
+        skipped.loc[name, "not_pass"] = records.n_filtered
+        if records.n_unfiltered:
+            unfiltered[name] = records.n_unfiltered
+        contigs = list(pd.unique(records.variants["chrom"]))
+        check_naming_style(contigs, fasta_lengths, path, fasta)
+        check_contig_lengths(header.contig_lengths, contigs, fasta_lengths, path, fasta)
+        frames.append(records.variants.assign(sample=np.int64(i)))
     variants = pd.concat(frames, ignore_index=True)
-    snvs, indels, symbolic = _split_records(variants)
-    n = len(sample_names)
+    check_positions(variants, fasta_lengths, paths, fasta)
+    notices = _notices(unfiltered, unknown_contigs(variants, fasta_lengths))
+    return variants, skipped, notices
+
+
+def _count(
+    variants: pd.DataFrame,
+    skipped: pd.DataFrame,
+    notices: list[str],
+    ref_fa: pysam.FastaFile,
+    doublets_in_sbs: bool,
+) -> Catalogs:
+    """Classify and count every sample's variants, one chromosome at a time."""
+    snvs, indels, symbolic, non_acgt = _split_records(variants)
+    n = len(skipped)
     sbs = np.zeros(n * 96, dtype=np.int64)
     dbs = np.zeros(n * 78, dtype=np.int64)
     ids = np.zeros(n * 83, dtype=np.int64)
     skip_counts = np.zeros((n, len(SKIP_REASONS)), dtype=np.int64)
     reason = {r: j for j, r in enumerate(SKIP_REASONS)}
-    skip_counts[:, reason["symbolic"]] = np.bincount(
-        variants["sample"].to_numpy(dtype=np.int64)[symbolic], minlength=n
-    )
+    sample_of = variants["sample"].to_numpy(dtype=np.int64)
+    skip_counts[:, reason["symbolic"]] = np.bincount(sample_of[symbolic], minlength=n)
+    skip_counts[:, reason["non_acgt_allele"]] = np.bincount(sample_of[non_acgt], minlength=n)
 
-    try:
-        ref_fa = pysam.FastaFile(str(fasta))
-    except (OSError, ValueError) as err:
-        raise InputError(
-            f"cannot open FASTA ({err}); is it indexed (samtools faidx)?", fasta
-        ) from None
-    with ref_fa:
-        known = set(ref_fa.references)
-        chroms = pd.unique(pd.concat([snvs["chrom"], indels["chrom"]], ignore_index=True))
-        for chrom in chroms:
-            s_chr = snvs[snvs["chrom"] == chrom]
-            i_chr = indels[indels["chrom"] == chrom]
-            if chrom not in known:
-                np.add.at(skip_counts[:, reason["unknown_chrom"]], s_chr["sample"].to_numpy(), 1)
-                np.add.at(skip_counts[:, reason["unknown_chrom"]], i_chr["sample"].to_numpy(), 1)
+    known = set(ref_fa.references)
+    chroms = pd.unique(pd.concat([snvs["chrom"], indels["chrom"]], ignore_index=True))
+    for chrom in chroms:
+        s_chr = snvs[snvs["chrom"] == chrom]
+        i_chr = indels[indels["chrom"] == chrom]
+        if chrom not in known:
+            np.add.at(skip_counts[:, reason["unknown_chrom"]], s_chr["sample"].to_numpy(), 1)
+            np.add.at(skip_counts[:, reason["unknown_chrom"]], i_chr["sample"].to_numpy(), 1)
+            continue
+        codes, raw = _chrom_codes(ref_fa, str(chrom))
+        if len(s_chr):
+            _count_snvs(s_chr, codes, sbs, dbs, skip_counts, reason, doublets_in_sbs)
+        for sample, pos, r, a in i_chr[["sample", "pos", "ref", "alt"]].itertuples(index=False):
+            p0 = int(pos) - 1
+            if p0 < 0:
+                skip_counts[sample, reason["chrom_end"]] += 1
                 continue
-            codes, raw = _chrom_codes(ref_fa, str(chrom))
-            if len(s_chr):
-                _count_snvs(s_chr, codes, sbs, dbs, skip_counts, reason, doublets_in_sbs)
-            for sample, pos, r, a in i_chr[["sample", "pos", "ref", "alt"]].itertuples(index=False):
-                p0 = int(pos) - 1
-                if p0 < 0 or p0 + len(r) > len(raw):
-                    skip_counts[sample, reason["chrom_end"]] += 1
-                    continue
-                if raw[p0 : p0 + len(r)] != r.encode():
-                    skip_counts[sample, reason["ref_mismatch"]] += 1
-                    continue
-                label = classify_indel(raw, int(pos), r, a)
-                if label is None:
-                    skip_counts[sample, reason["complex_indel"]] += 1
-                else:
-                    ids[sample * 83 + _ID83_INDEX[label]] += 1
+            if raw[p0 : p0 + len(r)] != r.encode():
+                skip_counts[sample, reason["ref_mismatch"]] += 1
+                continue
+            label = classify_indel(raw, int(pos), r, a)
+            if label is None:
+                skip_counts[sample, reason["complex_indel"]] += 1
+            else:
+                ids[sample * 83 + _ID83_INDEX[label]] += 1
 
     skipped = skipped + pd.DataFrame(skip_counts, index=skipped.index, columns=SKIP_REASONS)
-    columns = pd.Index(sample_names)
+    columns = pd.Index(list(skipped.index))
     return Catalogs(
         sbs96=_frame(sbs.reshape(n, 96).T, SBS96_CHANNELS, columns),
         dbs78=_frame(dbs.reshape(n, 78).T, DBS78_CHANNELS, columns),
         id83=_frame(ids.reshape(n, 83).T, ID83_CHANNELS, columns),
         skipped=skipped.astype(np.int64),
+        notices=notices,
     )
+
+
+def _check_unique(names: Sequence[str], paths: Sequence[Path]) -> None:
+    """Two VCFs under one sample name would be summed into one column: refuse."""
+    first: dict[str, Path] = {}
+    for name, path in zip(names, paths, strict=True):
+        if name in first:
+            raise InputError(
+                f"two VCFs are sample {name!r} ({first[name]}, {path}); give each VCF a "
+                "distinct --name"
+            )
+        first[name] = path
+
+
+def _open_fasta(fasta: Path) -> pysam.FastaFile:
+    if not fasta.is_file():
+        raise InputError("reference FASTA not found", fasta)
+    try:
+        return pysam.FastaFile(str(fasta))
+    except (OSError, ValueError) as err:
+        raise InputError(
+            f"cannot open FASTA ({err}); is it indexed (samtools faidx)?", fasta
+        ) from None
+
+
+def _notices(unfiltered: dict[str, int], unknown: pd.Series) -> list[str]:
+    """One line each for FILTER ``.`` records kept and variants on contigs the FASTA lacks."""
+    notices = []
+    if unfiltered:
+        total = sum(unfiltered.values())
+        notices.append(
+            f"FILTER '.' (filters not applied) in {total} record{'s' * (total != 1)} of "
+            f"{', '.join(unfiltered)}: counted as passing; filter the VCF first to leave them out"
+        )
+    if len(unknown):
+        total = int(unknown.sum())
+        shown = ", ".join(f"{c} ({k})" for c, k in unknown.head(5).items())
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        notices.append(
+            f"{total} variant{'s' * (total != 1)} on contigs not in the FASTA: {shown}{more}; "
+            "skipped (unknown_chrom in skipped.tsv)"
+        )
+    return notices
 
 
 def _frame(values: np.ndarray, channels: Sequence[str], columns: pd.Index) -> pd.DataFrame:
@@ -428,8 +450,7 @@ def _count_snvs(
     mismatch = inside & (genome_ref != ref_c)
     np.add.at(skip_counts[:, reason["chrom_end"]], sample[bad_pos], 1)
     np.add.at(skip_counts[:, reason["ref_mismatch"]], sample[mismatch], 1)
-    good = inside & ~mismatch & (alt_c < 4)
-    np.add.at(skip_counts[:, reason["n_context"]], sample[inside & ~mismatch & (alt_c == 4)], 1)
+    good = inside & ~mismatch
     sample, p0, ref_c, alt_c = sample[good], p0[good], ref_c[good], alt_c[good]
 
     # Runs of adjacent positions within one sample: 1 -> SBS, 2 -> DBS, 3+ -> MNV (skipped).
@@ -520,6 +541,25 @@ def read_matrix(path: str | Path) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- opportunity
 
 
+def _read_bed(path: Path) -> dict[str, list[tuple[int, int]]]:
+    """Intervals per contig of a plain or gzipped BED (columns past the third are ignored)."""
+    if not path.is_file():
+        raise InputError("BED not found", path)
+    intervals: dict[str, list[tuple[int, int]]] = {}
+    line_no = 0
+    try:
+        with open_text(path) as handle:
+            for line in handle:
+                line_no += 1
+                if not line.strip() or line.startswith(("#", "track", "browser")):
+                    continue
+                fields = line.split("\t")
+                intervals.setdefault(fields[0], []).append((int(fields[1]), int(fields[2])))
+    except (OSError, EOFError, ValueError, IndexError):
+        raise InputError("cannot parse BED (chrom, start, end)", path, line_no) from None
+    return intervals
+
+
 def trinucleotide_opportunities(fasta: str | Path, bed: str | Path | None = None) -> pd.Series:
     """Counts of the 32 pyrimidine-centred trinucleotides, both strands folded.
 
@@ -529,25 +569,15 @@ def trinucleotide_opportunities(fasta: str | Path, bed: str | Path | None = None
     """
     fasta = Path(fasta)
     counts = np.zeros(64, dtype=np.int64)
-    intervals: dict[str, list[tuple[int, int]]] | None = None
-    if bed is not None:
-        intervals = {}
-        line_no = 0
-        try:
-            with open(bed) as handle:
-                for line in handle:
-                    line_no += 1
-                    if not line.strip() or line.startswith(("#", "track", "browser")):
-                        continue
-                    fields = line.split("\t")
-                    intervals.setdefault(fields[0], []).append((int(fields[1]), int(fields[2])))
-        except (OSError, ValueError, IndexError):
-            raise InputError("cannot parse BED (chrom, start, end)", bed, line_no) from None
-    try:
-        ref_fa = pysam.FastaFile(str(fasta))
-    except (OSError, ValueError) as err:
-        raise InputError(f"cannot open FASTA ({err})", fasta) from None
-    with ref_fa:
+    intervals = None if bed is None else _read_bed(Path(bed))
+    with _open_fasta(fasta) as ref_fa:
+        if intervals and not set(intervals) & set(ref_fa.references):
+            bed_contig, fasta_contig = next(iter(intervals)), ref_fa.references[0]
+            raise InputError(
+                f"no contig of the BED is in the FASTA {fasta} (BED '{bed_contig}', FASTA "
+                f"'{fasta_contig}'); give a BED on the FASTA's contigs",
+                bed,
+            )
         for chrom in ref_fa.references:
             if intervals is not None and chrom not in intervals:
                 continue

@@ -17,6 +17,7 @@ import pandas as pd
 from scce_genomics.report.context import Context
 from scce_genomics.report.elements import is_missing, text_or_na
 from scce_genomics.report.plots import plot_cnv_genome
+from scce_genomics.report.sections.scars import scars_view
 
 __all__ = ["ALLELES", "arm_statement", "loh_statement", "tumor_view"]
 
@@ -76,6 +77,7 @@ def tumor_view(ctx: Context, tumor: str) -> dict[str, Any]:
         out["loh"] = loh_statement(ctx, tumor, seg, seg_name)
     if mine is not None:
         out["arms"] = arm_statement(mine)
+    out["scars"] = scars_view(ctx, tumor)
     return out
 
 
