@@ -52,9 +52,9 @@ def test_no_bins_and_no_calls_still_give_a_report(grch37_nothing_to_measure: Pat
     results = grch37_nothing_to_measure
     assert_report_says_why(results)
     assert len(pd.read_csv(results / "cnv/9876T.cnr", sep="\t")) == 0
-    log = (results / "logs/cnv/call/9876T.log").read_text()
+    log = (results / "logs/cnv/tumor/9876T.log").read_text()
     assert "no bins left after cnvkit fix" in log
-    assert "scatter not drawn" in (results / "logs/cnv/plots/9876T.scatter.log").read_text()
+    assert "scatter and diagram not drawn" in log
     assert (results / "cnv/plots/9876T.scatter.png").stat().st_size > 1000
     summary = pd.read_csv(results / "cnv/summary.tsv", sep="\t").set_index("sample")
     assert pd.isna(summary.loc["9876T", "fraction_genome_altered"])

@@ -50,6 +50,7 @@ def parsed(tiny_cohort: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
                 "resources": dict(rule.resources),
                 "threads": rule.resources["_cores"],
                 "norun": rule.norun,
+                "wildcards": set(rule.wildcard_names),
             }
             for rule in workflow.rules
         }
@@ -122,3 +123,37 @@ def test_profiles_name_existing_rules(profile: Path, parsed: dict[str, Any]) -> 
 
 def test_profiles_exist() -> None:
     assert {p.parent.name for p in PROFILES} >= {"slurm", "slurm-local", "local"}
+
+
+SLURM_PROFILES = [p for p in PROFILES if yaml.safe_load(p.read_text()).get("executor") == "slurm"]
+#: Wildcards of rules that run once per lane, sample, patient, tumor or genome chunk.
+PER_SAMPLE = {"unit", "sample", "patient", "tumor", "chunk", "kind"}
+
+
+@pytest.mark.parametrize("profile", SLURM_PROFILES, ids=lambda p: p.parent.name)
+def test_groups_hold_no_local_rule(profile: Path, parsed: dict[str, Any]) -> None:
+    """A group with a local rule would run whole on the submit host, bwa included."""
+    groups = yaml.safe_load(profile.read_text()).get("groups") or {}
+    assert not set(groups) & parsed["local"], sorted(set(groups) & parsed["local"])
+
+
+@pytest.mark.parametrize("profile", SLURM_PROFILES, ids=lambda p: p.parent.name)
+def test_every_per_sample_cluster_rule_is_grouped(profile: Path, parsed: dict[str, Any]) -> None:
+    """Per-sample steps run as part of a few jobs per sample, never one cluster job each."""
+    groups = yaml.safe_load(profile.read_text()).get("groups") or {}
+    loose = sorted(
+        name
+        for name, rule in parsed["rules"].items()
+        if rule["wildcards"] & PER_SAMPLE and name not in parsed["local"] and name not in groups
+    )
+    assert not loose, f"add to `groups:` of profiles/slurm and profiles/slurm-local: {loose}"
+
+
+def test_test_cluster_profile_groups_like_the_site_profile() -> None:
+    """profiles/slurm-local tests what profiles/slurm gives a site."""
+    site, local = (
+        yaml.safe_load((REPO / "profiles" / name / "config.yaml").read_text())
+        for name in ("slurm", "slurm-local")
+    )
+    for key in ("groups", "group-components"):
+        assert site.get(key) and site.get(key) == local.get(key), key

@@ -28,10 +28,10 @@ def test_tumor_only_call_waits_for_its_cnv_and_uses_the_resource(
 ) -> None:
     resource = tiny_cohort / "reference/germline_resource.vcf.gz"
     plan = dry_run(tiny_cohort, tmp_path, "somatic/P3T.vcf.gz", germline_resource=str(resource))
-    assert "rule cnv_call" in plan and "cnv/P3T.call.cns" in plan
+    assert "rule cnv_tumor" in plan and "cnv/P3T.call.cns" in plan
     assert f"--germline-resource {resource}" in plan and "--af-field AF" in plan
     paired = dry_run(tiny_cohort, tmp_path / "p", "somatic/P1T.vcf.gz")
-    assert "rule somatic_call" in paired and "rule cnv_call" not in paired
+    assert "rule somatic_call" in paired and "rule cnv_tumor" not in paired
     assert "--germline-resource" not in paired
 
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
 if TYPE_CHECKING:  # pandas is imported by callers; the CLI starts without it
     import pandas as pd
 
-__all__ = ["atomic_open", "atomic_path", "write_bgzipped_vcf", "write_tsv"]
+__all__ = ["atomic_open", "atomic_outputs", "atomic_path", "write_bgzipped_vcf", "write_tsv"]
 
 
 @contextlib.contextmanager
@@ -50,6 +51,32 @@ def atomic_open(path: str | Path) -> Iterator[IO[str]]:
         else:
             with open(tmp, "w") as handle:
                 yield handle
+
+
+@contextlib.contextmanager
+def atomic_outputs(paths: Mapping[str, str | Path]) -> Iterator[dict[str, Path]]:
+    """Yield temporary paths for several outputs; move them onto ``paths`` only if all succeed.
+
+    Each temporary path keeps its final file name (tools derive sample names and formats from
+    it), in a hidden folder beside the first output.
+    """
+    finals = {key: Path(path) for key, path in paths.items()}
+    if not finals:
+        yield {}
+        return
+    first = next(iter(finals.values()))
+    first.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{first.name}.", suffix=".tmp", dir=first.parent))
+    try:
+        temporary = {key: staging / key / final.name for key, final in finals.items()}
+        for path in temporary.values():
+            path.parent.mkdir()
+        yield temporary
+        for key, final in finals.items():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temporary[key], final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def is_gzip(path: str | Path) -> bool:

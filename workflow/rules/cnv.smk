@@ -1,12 +1,13 @@
 # Copy number with CNVkit: bins (WGS by default; hybrid/amplicon from the targets BED), read
 # depth per bin, a pooled reference from every normal in the sheet (flat without normals; its X
-# ploidy from cnv.reference_sex), CBS segmentation of depth and B-allele frequencies, a
-# purity/ploidy fit (sheet purity first), `call` with the sample's sex (sheet, else the tissue-QC
-# sex check), allele-specific segments refitted from heterozygous SNPs (the matched normal's, or
-# the tumor's own when tumor-only), then cohort tables (arms, genes, CN48, sex chromosomes, HRD
-# scar score), COSMIC copy-number signatures and plots. call, scatter and diagram run through
-# `scce-genomics cnvkit`, which goes on when no bin is left (a note in the log, a "not
-# computed" figure) where CNVkit itself would stop.
+# ploidy from cnv.reference_sex), CBS segmentation of depth, a purity/ploidy fit (sheet purity
+# first), `call` with the sample's sex (sheet, else the tissue-QC sex check), allele-specific
+# segments refitted from heterozygous SNPs (the matched normal's, or the tumor's own when
+# tumor-only), plots, then cohort tables (arms, genes, CN48, sex chromosomes, HRD scar score) and
+# COSMIC copy-number signatures.
+# CNVkit's steps of one sample run in one process (`scce-genomics cnv-bins`, `cnv-coverage`,
+# `cnv-tumor`: CNVkit's own subcommands through its Python API), so its imports are paid once
+# per sample, not once per step.
 
 import re
 
@@ -70,28 +71,13 @@ def cnv_reference_sex_args():
     return " ".join(args)
 
 
-rule cnv_access:
+rule cnv_bins:
     input:
         fasta=out("reference/genome.fa"),
         fai=out("reference/genome.fa.fai"),
-    output:
-        out("cnv/bins/access.bed"),
-    log:
-        out("logs/cnv/access.log"),
-    resources:
-        mem_mb=2000,
-        runtime=30,
-    params:
-        gap=CNV["access_min_gap"],
-    shell:
-        "MPLBACKEND=Agg cnvkit.py access {input.fasta:q} -s {params.gap} -o {output:q} 2> {log:q}"
-
-
-rule cnv_bins:
-    input:
-        access=out("cnv/bins/access.bed"),
         targets=TARGETS_BED or [],
     output:
+        access=out("cnv/bins/access.bed"),
         target=out("cnv/bins/target.bed"),
         antitarget=out("cnv/bins/antitarget.bed"),
     log:
@@ -101,40 +87,46 @@ rule cnv_bins:
         runtime=30,
     params:
         method=CNV_METHOD,
+        targets=lambda wc, input: (
+            f"--targets {shlex.quote(input.targets)}" if input.targets else ""
+        ),
+        gap=CNV["access_min_gap"],
         bin_size=CNV["bin_size"],
         target_size=CNV["target_bin_size"],
         antitarget_size=CNV["antitarget_bin_size"],
     shell:
-        "(if [ {params.method} = wgs ]; then "
-        "cnvkit.py target {input.access:q} --split --avg-size {params.bin_size} -o {output.target:q}"
-        " && : > {output.antitarget:q}; "
-        "else cnvkit.py target {input.targets:q} --split --avg-size {params.target_size}"
-        " -o {output.target:q}; "
-        "if [ {params.method} = hybrid ]; then cnvkit.py antitarget {input.targets:q}"
-        " -g {input.access:q} --avg-size {params.antitarget_size} -o {output.antitarget:q};"
-        " else : > {output.antitarget:q}; fi; fi) 2> {log:q}"
+        "MPLBACKEND=Agg scce-genomics cnv-bins --fasta {input.fasta:q} --method {params.method}"
+        " {params.targets} --access-min-gap {params.gap} --bin-size {params.bin_size}"
+        " --target-bin-size {params.target_size}"
+        " --antitarget-bin-size {params.antitarget_size} --out-access {output.access:q}"
+        " --out-target {output.target:q} --out-antitarget {output.antitarget:q} 2> {log:q}"
 
 
 rule cnv_coverage:
     input:
         bam=out("bam/{sample}.bam"),
         bai=out("bam/{sample}.bam.bai"),
-        bed=out("cnv/bins/{kind}.bed"),
+        target=out("cnv/bins/target.bed"),
+        antitarget=out("cnv/bins/antitarget.bed"),
     output:
-        out("cnv/coverage/{sample}.{kind}coverage.cnn"),
+        target=out("cnv/coverage/{sample}.targetcoverage.cnn"),
+        antitarget=out("cnv/coverage/{sample}.antitargetcoverage.cnn"),
     log:
-        out("logs/cnv/coverage/{sample}.{kind}.log"),
+        out("logs/cnv/coverage/{sample}.log"),
     wildcard_constraints:
-        kind="target|antitarget",
+        # normals, for the reference; a tumor's coverage is part of cnv_tumor
+        sample="|".join(re.escape(n) for n in NORMALS) or "NONE",
     threads: 2
     resources:
         mem_mb=2000,
-        runtime=120,
+        runtime=240,
     params:
         min_mapq=CNV["min_mapq"],
     shell:
-        "MPLBACKEND=Agg cnvkit.py coverage {input.bam:q} {input.bed:q} -q {params.min_mapq}"
-        " -p {threads} -o {output:q} 2> {log:q}"
+        "MPLBACKEND=Agg scce-genomics cnv-coverage --bam {input.bam:q}"
+        " --target-bed {input.target:q} --antitarget-bed {input.antitarget:q}"
+        " --min-mapq {params.min_mapq} -p {threads} --out-target {output.target:q}"
+        " --out-antitarget {output.antitarget:q} 2> {log:q}"
 
 
 rule cnv_reference:
@@ -166,55 +158,6 @@ rule cnv_reference:
     shell:
         "MPLBACKEND=Agg cnvkit.py reference {params.sources} -f {input.fasta:q} {params.sex}"
         " {params.extra} -o {output:q} 2> {log:q}"
-
-
-rule cnv_fix:
-    input:
-        target=out("cnv/coverage/{sample}.targetcoverage.cnn"),
-        antitarget=out("cnv/coverage/{sample}.antitargetcoverage.cnn"),
-        reference=out("cnv/reference.cnn"),
-    output:
-        out("cnv/{sample}.cnr"),
-    log:
-        out("logs/cnv/fix/{sample}.log"),
-    resources:
-        mem_mb=2000,
-        runtime=30,
-    params:
-        edge="" if CNV_METHOD == "hybrid" else "--no-edge",
-    shell:
-        "MPLBACKEND=Agg cnvkit.py fix {input.target:q} {input.antitarget:q} {input.reference:q}"
-        " {params.edge} -i {wildcards.sample:q} -o {output:q} 2> {log:q}"
-
-
-def cnv_baf_args(wildcards, input):
-    """-v/-i/-n options that give CNVkit the heterozygous SNPs (normal's, or the tumor's own)."""
-    normal = matched_normal(wildcards.sample)
-    args = f"--vcf {shlex.quote(input.vcf)} -i {shlex.quote(wildcards.sample)}"
-    return args + (f" -n {shlex.quote(normal)}" if normal else "")
-
-
-rule cnv_segment:
-    input:
-        out("cnv/{sample}.cnr"),
-    output:
-        out("cnv/{sample}.cns"),
-    log:
-        out("logs/cnv/segment/{sample}.log"),
-    conda:
-        "../envs/r-dnacopy.yaml"
-    threads: 2
-    resources:
-        mem_mb=2000,
-        runtime=60,
-    params:
-        method=CNV["segment_method"],
-        extra=CNV["segment_extra"],
-    shell:
-        # depth only: CNVkit 0.9.14's B-allele re-segmentation (--vcf) returns overlapping
-        # whole-chromosome segments; cnv-alleles splits segments by B-allele frequency instead
-        "MPLBACKEND=Agg cnvkit.py segment {input:q} -m {params.method} {params.extra}"
-        " -p {threads} -o {output:q} 2> {log:q}"
 
 
 def cnv_het_bams(wildcards):
@@ -250,137 +193,97 @@ rule cnv_het_sites:
         " | bcftools view -v snps -m2 -M2 {params.keep} -Oz -o {output:q}) 2> {log:q}"
 
 
-rule cnv_sex:
+def cnv_tumor_inputs(wildcards):
+    sample = wildcards.sample
+    inputs = {
+        "bam": out(f"bam/{sample}.bam"),
+        "bai": out(f"bam/{sample}.bam.bai"),
+        "target": out("cnv/bins/target.bed"),
+        "antitarget": out("cnv/bins/antitarget.bed"),
+        "reference": out("cnv/reference.cnn"),
+        "vcf": out(f"cnv/baf/{sample}.hets.vcf.gz"),
+        "sex_check": out(f"qc/sex/{sample}.json"),
+    }
+    if not matched_normal(sample) and GERMLINE_RESOURCE:
+        inputs["resource"] = GERMLINE_RESOURCE
+    return inputs
+
+
+rule cnv_tumor:
     input:
-        out("qc/sex/{sample}.json"),
+        unpack(cnv_tumor_inputs),
     output:
-        json=out("cnv/sex/{sample}.json"),
-        args=out("cnv/sex/{sample}.call_args.txt"),
-    log:
-        out("logs/cnv/sex/{sample}.log"),
-    resources:
-        mem_mb=500,
-        runtime=5,
-    params:
-        # quoted here: an empty sex must stay an argument; {x:q} drops empty values
-        sex=lambda wc: shlex.quote(sheet_sex(wc.sample)),
-        reference=CNV_REFERENCE_SEX,
-    shell:
-        "scce-genomics cnv-sex --sample {wildcards.sample:q} --sheet-sex {params.sex}"
-        " --sex-check {input:q} --reference-sex {params.reference}"
-        " --out {output.json:q} --out-args {output.args:q} 2> {log:q}"
-
-
-rule cnv_purity:
-    input:
-        out("cnv/{sample}.cns"),
-    output:
-        json=out("cnv/purity/{sample}.json"),
-        args=out("cnv/purity/{sample}.call_args.txt"),
-    log:
-        out("logs/cnv/purity/{sample}.log"),
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        sheet=lambda wc: SAMPLES.loc[wc.sample, "purity"],
-        fit=CNV["purity_fit"],
-    shell:
-        "scce-genomics cnv-purity --cns {input:q} --sample {wildcards.sample:q}"
-        " --sheet-purity {params.sheet:q} --sigma {params.fit[sigma]}"
-        " --penalty {params.fit[penalty]} --max-cn {params.fit[max_cn]}"
-        " --min-altered-fraction {params.fit[min_altered_fraction]}"
-        " --out {output.json:q} --out-args {output.args:q} 2> {log:q}"
-
-
-rule cnv_call:
-    input:
-        cns=out("cnv/{sample}.cns"),
-        args=out("cnv/purity/{sample}.call_args.txt"),
-        sex=out("cnv/sex/{sample}.call_args.txt"),
-        vcf=out("cnv/baf/{sample}.hets.vcf.gz"),
-    output:
-        out("cnv/{sample}.call.cns"),
-    log:
-        out("logs/cnv/call/{sample}.log"),
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        vcf=cnv_baf_args,
-        method=CNV["call_method"],
-        depth=CNV["min_variant_depth"],
-    shell:
-        # the args files hold only numbers and the words female/male (written by scce-genomics)
-        "MPLBACKEND=Agg scce-genomics cnvkit call {input.cns:q} $(cat {input.args:q}) $(cat {input.sex:q})"
-        " -m {params.method} {params.vcf} --min-variant-depth {params.depth}"
-        " -o {output:q} 2> {log:q}"
-
-
-rule cnv_alleles:
-    input:
-        cns=out("cnv/{sample}.call.cns"),
-        vcf=out("cnv/baf/{sample}.hets.vcf.gz"),
-        purity=out("cnv/purity/{sample}.json"),
-        resource=lambda wc: [] if matched_normal(wc.sample) else GERMLINE_RESOURCE or [],
-    output:
-        out("cnv/{sample}.alleles.tsv"),
-    log:
-        out("logs/cnv/alleles/{sample}.log"),
-    resources:
-        mem_mb=2000,
-        runtime=30,
-    params:
-        normal=lambda wc: shlex.quote(matched_normal(wc.sample)),
-        resource=lambda wc, input: (
-            f"--germline-resource {shlex.quote(input.resource)}"
-            f" --af-field {shlex.quote(GERMLINE_AF_FIELD)}"
-            if input.resource
-            else ""
-        ),
-        min_het=CNV_ALLELES.get("min_het_snps", 10),
-        min_depth=CNV["min_variant_depth"],
-        min_af=CNV_ALLELES.get("min_population_af", 0.01),
-    shell:
-        "scce-genomics cnv-alleles --cns {input.cns:q} --vcf {input.vcf:q}"
-        " --tumor {wildcards.sample:q} --normal {params.normal} --purity {input.purity:q}"
-        " --min-het-snps {params.min_het} --min-depth {params.min_depth}"
-        " {params.resource} --min-population-af {params.min_af} --out {output:q} 2> {log:q}"
-
-
-rule cnv_scatter:
-    input:
+        target=out("cnv/coverage/{sample}.targetcoverage.cnn"),
+        antitarget=out("cnv/coverage/{sample}.antitargetcoverage.cnn"),
         cnr=out("cnv/{sample}.cnr"),
-        cns=out("cnv/{sample}.call.cns"),
-    output:
-        report(
+        cns=out("cnv/{sample}.cns"),
+        purity=out("cnv/purity/{sample}.json"),
+        purity_args=out("cnv/purity/{sample}.call_args.txt"),
+        sex=out("cnv/sex/{sample}.json"),
+        sex_args=out("cnv/sex/{sample}.call_args.txt"),
+        call=out("cnv/{sample}.call.cns"),
+        alleles=out("cnv/{sample}.alleles.tsv"),
+        scatter=report(
             out("cnv/plots/{sample}.scatter.png"),
             caption="../report/cnv_scatter.rst",
             category="Copy number",
         ),
+        diagram=out("cnv/plots/{sample}.diagram.pdf"),
     log:
-        out("logs/cnv/plots/{sample}.scatter.log"),
+        out("logs/cnv/tumor/{sample}.log"),
+    wildcard_constraints:
+        sample="|".join(re.escape(t) for t in TUMORS) or "NONE",
+    conda:
+        # CBS segmentation runs R's DNAcopy; CNVkit itself comes with the package
+        "../envs/r-dnacopy.yaml"
+    threads: 2
     resources:
         mem_mb=2000,
-        runtime=10,
+        # the former one-step rules' runtimes, summed
+        runtime=400,
+    params:
+        normal=lambda wc: shlex.quote(matched_normal(wc.sample)),
+        edge="--edge" if CNV_METHOD == "hybrid" else "",
+        min_mapq=CNV["min_mapq"],
+        method=CNV["segment_method"],
+        # depth only: CNVkit 0.9.14's B-allele re-segmentation (--vcf) returns overlapping
+        # whole-chromosome segments; the allele step splits segments by B-allele frequency
+        extra=shlex.quote(CNV["segment_extra"]),
+        call=CNV["call_method"],
+        depth=CNV["min_variant_depth"],
+        sheet_purity=lambda wc: shlex.quote(str(SAMPLES.loc[wc.sample, "purity"])),
+        fit=CNV["purity_fit"],
+        sheet_sex=lambda wc: shlex.quote(sheet_sex(wc.sample)),
+        reference_sex=CNV_REFERENCE_SEX,
+        resource=lambda wc, input: (
+            f"--germline-resource {shlex.quote(input.resource)}"
+            f" --af-field {shlex.quote(GERMLINE_AF_FIELD)}"
+            if "resource" in input.keys()
+            else ""
+        ),
+        min_het=CNV_ALLELES.get("min_het_snps", 10),
+        min_af=CNV_ALLELES.get("min_population_af", 0.01),
     shell:
-        "MPLBACKEND=Agg scce-genomics cnvkit scatter {input.cnr:q} -s {input.cns:q}"
-        " --title {wildcards.sample:q} -o {output:q} 2> {log:q}"
-
-
-rule cnv_diagram:
-    input:
-        cnr=out("cnv/{sample}.cnr"),
-        cns=out("cnv/{sample}.call.cns"),
-    output:
-        out("cnv/plots/{sample}.diagram.pdf"),
-    log:
-        out("logs/cnv/plots/{sample}.diagram.log"),
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    shell:
-        "MPLBACKEND=Agg scce-genomics cnvkit diagram {input.cnr:q} -s {input.cns:q} -o {output:q} 2> {log:q}"
+        "MPLBACKEND=Agg scce-genomics cnv-tumor --bam {input.bam:q}"
+        " --target-bed {input.target:q} --antitarget-bed {input.antitarget:q}"
+        " --reference {input.reference:q} --sample {wildcards.sample:q}"
+        " --normal {params.normal} --vcf {input.vcf:q} {params.edge}"
+        " --min-mapq {params.min_mapq} -p {threads}"
+        " --segment-method {params.method} --segment-extra={params.extra}"
+        " --call-method {params.call} --min-variant-depth {params.depth}"
+        " --sheet-purity {params.sheet_purity} --sigma {params.fit[sigma]}"
+        " --penalty {params.fit[penalty]} --max-cn {params.fit[max_cn]}"
+        " --min-altered-fraction {params.fit[min_altered_fraction]}"
+        " --sheet-sex {params.sheet_sex} --sex-check {input.sex_check:q}"
+        " --reference-sex {params.reference_sex}"
+        " --min-het-snps {params.min_het} {params.resource} --min-population-af {params.min_af}"
+        " --out-target-coverage {output.target:q}"
+        " --out-antitarget-coverage {output.antitarget:q}"
+        " --out-cnr {output.cnr:q} --out-cns {output.cns:q}"
+        " --out-purity {output.purity:q} --out-purity-args {output.purity_args:q}"
+        " --out-sex {output.sex:q} --out-sex-args {output.sex_args:q}"
+        " --out-call-cns {output.call:q} --out-alleles {output.alleles:q}"
+        " --out-scatter {output.scatter:q} --out-diagram {output.diagram:q} 2> {log:q}"
 
 
 rule cnv_summarise:

@@ -1,12 +1,17 @@
-"""Copy-number commands: sex, purity/ploidy for CNVkit ``call``, allele-specific segments,
-the cohort summaries (arms, genes, CN48, HRD) and copy-number signatures."""
+"""Copy-number commands: CNVkit bins, coverage and a tumor's CNVkit steps in one process; sex,
+purity/ploidy for CNVkit ``call``, allele-specific segments, the cohort summaries (arms, genes,
+CN48, HRD) and copy-number signatures."""
 
 from __future__ import annotations
 
 import argparse
 import math
+from typing import TYPE_CHECKING
 
 from scce_genomics.errors import InputError
+
+if TYPE_CHECKING:  # the parser builds without importing the library
+    from scce_genomics.cnv.pipeline import AlleleOptions, PurityOptions, SexOptions
 
 __all__ = ["add_commands"]
 
@@ -23,10 +28,7 @@ def _optional_float(text: str) -> float:
     return value
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("cnv-purity", help="purity/ploidy grid fit on CNVkit segments")
-    p.add_argument("--cns", required=True, help="CNVkit segments (.cns) before calling")
-    p.add_argument("--sample", required=True, help="tumor sample name")
+def _purity_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--sheet-purity",
         type=_optional_float,
@@ -42,23 +44,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=0.02,
         help="below this altered genome share, purity is not fitted",
     )
-    p.add_argument("--out", required=True, help="JSON: purity, ploidy, source, center shift")
-    p.add_argument("--out-args", required=True, help="arguments for cnvkit.py call")
-    p.set_defaults(func=run_purity)
 
-    p = sub.add_parser(
-        "cnvkit",
-        help="cnvkit.py call/scatter/diagram that note degenerate input (no bins) and go on",
-    )
-    p.add_argument("command", choices=("call", "scatter", "diagram"), help="cnvkit.py command")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="its arguments, as cnvkit.py takes them")
-    p.set_defaults(func=_run_cnvkit)
 
-    p = sub.add_parser(
-        "cnv-sex",
-        help="the sample's sex for copy number (sheet, else sex check) and X/Y expectations",
-    )
-    p.add_argument("--sample", required=True, help="sample name")
+def _sex_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sheet-sex", default="", help="sex from samples.tsv (female, male or empty)")
     p.add_argument("--sex-check", default="", help="tissue-QC sex check JSON (qc/sex/SAMPLE.json)")
     p.add_argument(
@@ -67,6 +55,140 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default="female",
         help="X ploidy of the CNVkit reference (male: built with --male-reference)",
     )
+
+
+def _allele_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--min-het-snps",
+        type=int,
+        default=10,
+        help="heterozygous SNPs a segment needs for major/minor copy numbers",
+    )
+    p.add_argument(
+        "--germline-resource",
+        default="",
+        help="tumor-only: population VCF (bgzipped, indexed); keep only its common SNPs",
+    )
+    p.add_argument("--af-field", default="AF", help="INFO field of the population frequency")
+    p.add_argument(
+        "--min-population-af", type=float, default=0.01, help="minor population frequency ≥ this"
+    )
+
+
+def _coverage_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bam", required=True, help="the sample's BAM (indexed)")
+    p.add_argument("--target-bed", required=True, help="target bins (cnv/bins/target.bed)")
+    p.add_argument(
+        "--antitarget-bed", required=True, help="antitarget bins (cnv/bins/antitarget.bed)"
+    )
+    p.add_argument("--min-mapq", type=int, default=20, help="reads below this MAPQ not counted")
+    p.add_argument("-p", "--processes", type=int, default=1, help="CNVkit worker processes")
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("cnv-purity", help="purity/ploidy grid fit on CNVkit segments")
+    p.add_argument("--cns", required=True, help="CNVkit segments (.cns) before calling")
+    p.add_argument("--sample", required=True, help="tumor sample name")
+    _purity_arguments(p)
+    p.add_argument("--out", required=True, help="JSON: purity, ploidy, source, center shift")
+    p.add_argument("--out-args", required=True, help="arguments for cnvkit.py call")
+    p.set_defaults(func=run_purity)
+
+    p = sub.add_parser(
+        "cnv-bins",
+        help="CNVkit access, target and antitarget bins for the method, in one process",
+    )
+    p.add_argument("--fasta", required=True, help="reference FASTA (indexed)")
+    p.add_argument(
+        "--method",
+        choices=("wgs", "hybrid", "amplicon"),
+        default="wgs",
+        help="wgs: even bins over the accessible genome; hybrid: targets + off-target bins; "
+        "amplicon: targets only",
+    )
+    p.add_argument("--targets", default="", help="capture targets BED (hybrid, amplicon)")
+    p.add_argument(
+        "--access-min-gap", type=int, default=5000, help="cnvkit.py access -s: N runs excluded"
+    )
+    p.add_argument("--bin-size", type=int, default=1000, help="average bin size (bp), wgs")
+    p.add_argument("--target-bin-size", type=int, default=267, help="average target bin size (bp)")
+    p.add_argument(
+        "--antitarget-bin-size",
+        type=int,
+        default=150_000,
+        help="average off-target bin size (bp), hybrid",
+    )
+    p.add_argument("--out-access", required=True, help="output: accessible genome (BED)")
+    p.add_argument("--out-target", required=True, help="output: target bins (BED)")
+    p.add_argument(
+        "--out-antitarget", required=True, help="output: antitarget bins (BED; empty: none)"
+    )
+    p.set_defaults(func=run_bins)
+
+    p = sub.add_parser(
+        "cnv-coverage",
+        help="CNVkit coverage of the target and antitarget bins of one BAM, in one process",
+    )
+    _coverage_arguments(p)
+    p.add_argument("--out-target", required=True, help="output: target coverage (.cnn)")
+    p.add_argument("--out-antitarget", required=True, help="output: antitarget coverage (.cnn)")
+    p.set_defaults(func=run_coverage)
+
+    p = sub.add_parser(
+        "cnv-tumor",
+        help="one tumor's CNVkit coverage, fix, segment, purity, sex, call, allele-specific "
+        "segments, scatter and diagram in one process",
+        description="Runs CNVkit's own subcommands (coverage, fix, segment, call, scatter, "
+        "diagram) in one interpreter, with the steps of cnv-purity and cnv-sex before call and "
+        "cnv-alleles after it. Outputs appear only when every step has succeeded.",
+    )
+    _coverage_arguments(p)
+    p.add_argument("--reference", required=True, help="CNVkit reference (.cnn)")
+    p.add_argument("--sample", required=True, help="tumor sample name")
+    p.add_argument("--normal", default="", help="matched normal's name in --vcf (empty: none)")
+    p.add_argument(
+        "--vcf",
+        default="",
+        help="SNP sites with FORMAT/AD for B-allele frequencies (the normal's hets, or the "
+        "tumor's own sites when tumor-only)",
+    )
+    p.add_argument(
+        "--edge",
+        action="store_true",
+        help="edge-effect correction in fix (hybrid capture); default --no-edge",
+    )
+    p.add_argument("--segment-method", default="cbs", help="cnvkit.py segment -m")
+    p.add_argument("--segment-extra", default="", help="more cnvkit.py segment arguments")
+    p.add_argument("--call-method", default="clonal", help="cnvkit.py call -m")
+    p.add_argument(
+        "--min-variant-depth", type=int, default=10, help="depth of a SNP used in call and alleles"
+    )
+    _purity_arguments(p)
+    _sex_arguments(p)
+    _allele_arguments(p)
+    for key, what in (
+        ("target-coverage", "target coverage (.cnn)"),
+        ("antitarget-coverage", "antitarget coverage (.cnn)"),
+        ("cnr", "bin log2 ratios (.cnr)"),
+        ("cns", "segments (.cns)"),
+        ("purity", "purity/ploidy fit (JSON)"),
+        ("purity-args", "the purity options given to call"),
+        ("sex", "the sex used (JSON)"),
+        ("sex-args", "the sex options given to call"),
+        ("call-cns", "called segments (.call.cns)"),
+        ("alleles", "allele-specific segments (TSV)"),
+        ("scatter", "scatter plot (.png)"),
+        ("diagram", "chromosome diagram (.pdf)"),
+    ):
+        p.add_argument(f"--out-{key}", required=True, help=f"output: {what}")
+    p.set_defaults(func=run_tumor)
+
+    p = sub.add_parser(
+        "cnv-sex",
+        help="the sample's sex for copy number (sheet, else sex check) and X/Y expectations",
+    )
+    p.add_argument("--sample", required=True, help="sample name")
+    _sex_arguments(p)
     p.add_argument("--out", required=True, help="JSON: sex, source, expected X/Y copy numbers")
     p.add_argument("--out-args", required=True, help="sex options for cnvkit.py call")
     p.set_defaults(func=run_sex)
@@ -79,22 +201,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tumor", required=True, help="tumor sample name in the VCF")
     p.add_argument("--normal", default="", help="matched normal in the VCF (empty: tumor-only)")
     p.add_argument("--purity", default="", help="cnv-purity JSON")
-    p.add_argument(
-        "--min-het-snps",
-        type=int,
-        default=10,
-        help="heterozygous SNPs a segment needs for major/minor copy numbers",
-    )
     p.add_argument("--min-depth", type=int, default=10, help="read depth of a usable SNP")
-    p.add_argument(
-        "--germline-resource",
-        default="",
-        help="tumor-only: population VCF (bgzipped, indexed); keep only its common SNPs",
-    )
-    p.add_argument("--af-field", default="AF", help="INFO field of the population frequency")
-    p.add_argument(
-        "--min-population-af", type=float, default=0.01, help="minor population frequency ≥ this"
-    )
+    _allele_arguments(p)
     p.add_argument("--out", required=True, help="TSV: allele-specific segments")
     p.set_defaults(func=run_alleles)
 
@@ -203,106 +311,111 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_summarise)
 
 
-def _run_cnvkit(args: argparse.Namespace) -> int:
-    from scce_genomics.cnv.degenerate import run_cnvkit
+def _purity_options(args: argparse.Namespace) -> PurityOptions:
+    from scce_genomics.cnv.pipeline import PurityOptions
 
-    return run_cnvkit(args.command, args.args)
-
-
-def run_purity(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from scce_genomics.cnv.purity import center_shift, fit_purity_ploidy
-    from scce_genomics.cnv.sex import autosomes
-    from scce_genomics.cnv.summary import read_cnvkit, write_purity_json
-    from scce_genomics.fileio import atomic_open
-
-    # X and Y follow the sex, not the tumor's ploidy: a male's X at log2 -1 is no loss
-    seg = autosomes(read_cnvkit(args.cns))
-    length = (seg["end"] - seg["start"]).to_numpy(np.float64)
-    sheet = args.sheet_purity if math.isfinite(args.sheet_purity) else None
-    if sheet is not None and not 0 < sheet <= 1:
-        raise InputError(f"sheet purity {sheet} of {args.sample} is outside (0, 1]")
-    fit = fit_purity_ploidy(
-        seg["log2"].to_numpy(np.float64),
-        length,
-        sheet,
+    return PurityOptions(
+        sheet_purity=args.sheet_purity,
         sigma=args.sigma,
         penalty=args.penalty,
         max_cn=args.max_cn,
         min_altered_fraction=args.min_altered_fraction,
     )
-    shift = center_shift(fit.purity, fit.psi) if math.isfinite(fit.purity) else 0.0
-    write_purity_json(
-        args.out,
-        {
-            "sample": args.sample,
-            "purity": round(fit.purity, 3),
-            "source": fit.source,
-            "ploidy": round(fit.ploidy, 3),
-            "psi": round(fit.psi, 3),
-            "center_shift": round(shift, 4),
-            "score": round(fit.score, 4),
-            "note": fit.note,
-        },
+
+
+def run_purity(args: argparse.Namespace) -> int:
+    from scce_genomics.cnv.pipeline import write_purity
+
+    write_purity(args.cns, args.sample, _purity_options(args), args.out, args.out_args)
+    return 0
+
+
+def run_bins(args: argparse.Namespace) -> int:
+    from scce_genomics.cnv.pipeline import BinOptions, cohort_bins
+
+    options = BinOptions(
+        method=args.method,
+        targets=args.targets,
+        access_min_gap=args.access_min_gap,
+        bin_size=args.bin_size,
+        target_bin_size=args.target_bin_size,
+        antitarget_bin_size=args.antitarget_bin_size,
     )
-    with atomic_open(args.out_args) as handle:
-        if math.isfinite(fit.purity):
-            handle.write(f"--purity {fit.purity:.3f} --center-at {shift:.4f}\n")
-        else:
-            handle.write("\n")
+    outputs = {"access": args.out_access, "target": args.out_target}
+    cohort_bins(args.fasta, options, dict(outputs, antitarget=args.out_antitarget))
+    return 0
+
+
+def run_coverage(args: argparse.Namespace) -> int:
+    from scce_genomics.cnv.pipeline import sample_coverage
+
+    sample_coverage(
+        args.bam,
+        args.target_bed,
+        args.antitarget_bed,
+        args.out_target,
+        args.out_antitarget,
+        min_mapq=args.min_mapq,
+        processes=args.processes,
+    )
+    return 0
+
+
+def _sex_options(args: argparse.Namespace) -> SexOptions:
+    from scce_genomics.cnv.pipeline import SexOptions
+
+    return SexOptions(args.sheet_sex, args.sex_check, args.reference_sex)
+
+
+def _allele_options(args: argparse.Namespace, min_depth: int) -> AlleleOptions:
+    from scce_genomics.cnv.pipeline import AlleleOptions
+
+    return AlleleOptions(
+        min_het_snps=args.min_het_snps,
+        min_depth=min_depth,
+        germline_resource=args.germline_resource,
+        af_field=args.af_field,
+        min_population_af=args.min_population_af,
+    )
+
+
+def run_tumor(args: argparse.Namespace) -> int:
+    from scce_genomics.cnv.pipeline import TUMOR_OUTPUTS, TumorOptions, tumor_copy_number
+
+    options = TumorOptions(
+        sample=args.sample,
+        normal=args.normal,
+        vcf=args.vcf,
+        min_mapq=args.min_mapq,
+        processes=args.processes,
+        edge=args.edge,
+        segment_method=args.segment_method,
+        segment_extra=args.segment_extra,
+        call_method=args.call_method,
+        min_variant_depth=args.min_variant_depth,
+        purity=_purity_options(args),
+        sex=_sex_options(args),
+        alleles=_allele_options(args, args.min_variant_depth),
+    )
+    outputs = {key: getattr(args, f"out_{key}") for key in TUMOR_OUTPUTS}
+    tumor_copy_number(
+        args.bam, args.target_bed, args.antitarget_bed, args.reference, options, outputs
+    )
     return 0
 
 
 def run_sex(args: argparse.Namespace) -> int:
-    import shlex
+    from scce_genomics.cnv.pipeline import write_sex
 
-    from scce_genomics.cnv.sex import resolve_sex, write_sex_call
-    from scce_genomics.fileio import atomic_open
-
-    call = resolve_sex(args.sample, args.sheet_sex, args.sex_check or None, args.reference_sex)
-    write_sex_call(call, args.out)
-    with atomic_open(args.out_args) as handle:
-        handle.write(" ".join(shlex.quote(a) for a in call.cnvkit_args()) + "\n")
+    write_sex(args.sample, _sex_options(args), args.out, args.out_args)
     return 0
 
 
 def run_alleles(args: argparse.Namespace) -> int:
-    import json
+    from scce_genomics.cnv.pipeline import write_alleles
 
-    from scce_genomics.cnv.alleles import (
-        AlleleSettings,
-        allele_segments,
-        common_sites,
-        population_frequencies,
-        read_het_sites,
-    )
-    from scce_genomics.cnv.summary import read_cnvkit
-    from scce_genomics.fileio import write_tsv
-
-    settings = AlleleSettings(
-        min_het_snps=args.min_het_snps,
-        min_depth=args.min_depth,
-        min_population_af=args.min_population_af,
-    )
-    seg = read_cnvkit(args.cns)
-    hets = None
-    if args.vcf:
-        hets = read_het_sites(args.vcf, args.tumor, args.normal, settings)
-        if not args.normal and args.germline_resource:
-            sites = list(zip(hets["chromosome"], hets["pos"].astype(int), strict=True))
-            afs = population_frequencies(args.germline_resource, sites, args.af_field)
-            hets = common_sites(hets, afs, settings.min_population_af)
-    purity = math.nan
-    if args.purity:
-        try:
-            with open(args.purity) as handle:
-                value = json.load(handle).get("purity")
-        except (OSError, json.JSONDecodeError) as err:
-            raise InputError(f"cannot read purity JSON: {err}", args.purity) from None
-        purity = float(value) if value is not None else math.nan
-    table = allele_segments(seg, hets, purity, settings)
-    write_tsv(table.round(4), args.out)
+    options = _allele_options(args, args.min_depth)
+    write_alleles(args.cns, args.vcf, args.tumor, args.normal, args.purity, options, args.out)
     return 0
 
 
