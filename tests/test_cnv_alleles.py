@@ -120,8 +120,7 @@ def test_tumor_only_sites_and_population_filter(tmp_path: Path) -> None:
     write_vcf(vcf, ["T"], [(1000, [(30, 30)]), (2000, [(0, 60)]), (3000, [(45, 15)])])
     hets = read_het_sites(vcf, "T", "", AlleleSettings())
     assert list(hets["pos"]) == [1000, 3000]  # the hom-alt site (60/60) is out
-    afs = {("c1", 1000): 0.3, ("c1", 3000): 0.0001}
-    kept = common_sites(hets, afs, 0.01)
+    kept = common_sites(hets, np.array([0.3, 0.0001]), 0.01)
     assert list(kept["pos"]) == [1000]  # a site rare in the population may be somatic
 
 

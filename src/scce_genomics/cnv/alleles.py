@@ -39,7 +39,6 @@ __all__ = [
     "allele_segments",
     "common_sites",
     "expected_baf",
-    "population_frequencies",
     "read_het_sites",
     "segment_baf",
 ]
@@ -111,40 +110,13 @@ def read_het_sites(
     return pd.DataFrame(rows, columns=cols)
 
 
-def population_frequencies(
-    resource: str | Path, sites: list[tuple[str, int]], af_field: str = "AF"
-) -> dict[tuple[str, int], float]:
-    """Population allele frequency (INFO ``af_field``) of each (chrom, 0-based pos) in a
-    bgzipped, indexed germline resource VCF (e.g. gnomAD); sites absent from it are left out.
+def common_sites(hets: pd.DataFrame, af: np.ndarray, min_af: float) -> pd.DataFrame:
+    """Sites whose minor population frequency is ≥ ``min_af`` (tumor-only; NaN: not listed).
+
+    ``af`` holds each row's population frequency, as
+    :func:`scce_genomics.somatic.germline_resource.population_af` returns it.
     """
-    import pysam
-
-    out: dict[tuple[str, int], float] = {}
-    try:
-        vcf = pysam.VariantFile(str(resource))
-    except (OSError, ValueError) as err:
-        raise InputError(f"cannot read the germline resource: {err}", resource) from None
-    with vcf:
-        contigs = set(vcf.header.contigs)
-        for chrom, pos in sites:
-            if chrom not in contigs:
-                continue
-            for rec in vcf.fetch(chrom, pos, pos + 1):
-                if rec.pos - 1 != pos or af_field not in rec.info:
-                    continue
-                value = rec.info[af_field]
-                af = value[0] if isinstance(value, tuple) else value
-                if af is not None:
-                    out[(chrom, pos)] = float(af)
-    return out
-
-
-def common_sites(
-    hets: pd.DataFrame, afs: dict[tuple[str, int], float], min_af: float
-) -> pd.DataFrame:
-    """Sites of the resource whose minor population frequency is ≥ ``min_af`` (tumor-only)."""
-    keys = zip(hets["chromosome"].astype(str), hets["pos"].astype(int), strict=True)
-    af = np.array([afs.get(k, 0.0) for k in keys], dtype=np.float64)
+    af = np.nan_to_num(np.asarray(af, dtype=np.float64), nan=0.0)
     return hets[np.minimum(af, 1 - af) >= min_af].reset_index(drop=True)
 
 

@@ -267,15 +267,17 @@ def write_alleles(
     """Major/minor copy number per called segment from the heterozygous SNPs' read counts."""
     import json
 
+    import pandas as pd
+
     from scce_genomics.cnv.alleles import (
         AlleleSettings,
         allele_segments,
         common_sites,
-        population_frequencies,
         read_het_sites,
     )
     from scce_genomics.cnv.summary import read_cnvkit
     from scce_genomics.fileio import write_tsv
+    from scce_genomics.somatic.germline_resource import population_af
 
     settings = AlleleSettings(
         min_het_snps=options.min_het_snps,
@@ -287,8 +289,10 @@ def write_alleles(
     if vcf:
         hets = read_het_sites(vcf, tumor, normal, settings)
         if not normal and options.germline_resource:
-            sites = list(zip(hets["chromosome"], hets["pos"].astype(int), strict=True))
-            afs = population_frequencies(options.germline_resource, sites, options.af_field)
+            sites = pd.DataFrame(
+                {"chrom": hets["chromosome"].astype(str), "pos": hets["pos"].astype(int) + 1}
+            )  # het positions are 0-based, the resource's 1-based
+            afs = population_af(options.germline_resource, sites, options.af_field, False)
             hets = common_sites(hets, afs, settings.min_population_af)
     purity = math.nan
     if purity_json:

@@ -226,14 +226,17 @@ def run_contamination(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from scce_genomics.fileio import write_tsv
+    from scce_genomics.somatic.germline_resource import population_af
     from scce_genomics.tissue.contamination import contamination_estimate, copy_neutral_sites
-    from scce_genomics.tissue.sites import population_af, read_site_counts
+    from scce_genomics.tissue.sites import read_site_counts
 
     counts = read_site_counts(args.genotypes, args.sites or None)
     if args.population_af:
-        resource = population_af(
-            args.population_af, args.af_field, counts.chrom, counts.pos, counts.alt_allele
-        )
+        sites = pd.DataFrame(
+            {"chrom": counts.chrom.astype(str), "pos": counts.pos.astype(np.int64),
+             "ref": counts.ref_allele, "alt": counts.alt_allele}
+        )  # fmt: skip
+        resource = population_af(args.population_af, sites, args.af_field)
         counts.pop_af = np.where(np.isnan(counts.pop_af), resource, counts.pop_af)
     if args.segments and len(args.segments) != len(args.samples):
         raise InputError(

@@ -24,7 +24,6 @@ __all__ = [
     "SiteCounts",
     "autosomal",
     "genotype_classes",
-    "population_af",
     "read_site_counts",
 ]
 
@@ -160,47 +159,3 @@ _NOT_AUTOSOMES = frozenset({"X", "Y", "M", "MT", "chrX", "chrY", "chrM", "chrMT"
 def autosomal(chrom: np.ndarray) -> np.ndarray:
     """True for sites on autosomes (either naming style: ``1`` or ``chr1``)."""
     return np.array([str(c) not in _NOT_AUTOSOMES for c in chrom], dtype=bool)
-
-
-def population_af(
-    resource: str | Path, af_field: str, chrom: np.ndarray, pos: np.ndarray, alt: np.ndarray
-) -> np.ndarray:
-    """Population frequency of each site's ALT allele from an indexed VCF (NaN where absent).
-
-    The resource (e.g. gnomAD, bgzipped and tabix-indexed) is queried site by site, so a
-    genome-wide file costs one index lookup per site; contigs named ``chr1`` or ``1`` in either
-    file are matched to each other.
-    """
-    import pysam
-
-    out = np.full(len(pos), np.nan)
-    try:
-        vcf = pysam.VariantFile(str(resource))
-    except (OSError, ValueError) as err:
-        raise InputError(f"cannot open the germline resource ({err})", resource) from None
-    with vcf:
-        if af_field not in vcf.header.info:
-            raise InputError(
-                f"germline resource has no INFO/{af_field}; set the allele-frequency field name",
-                resource,
-            )
-        contigs = set(vcf.header.contigs)
-        try:
-            for i, (c, p, a) in enumerate(zip(chrom, pos, alt, strict=True)):
-                name = str(c)
-                if name not in contigs:
-                    name = name[3:] if name.startswith("chr") else f"chr{name}"
-                    if name not in contigs:
-                        continue
-                for rec in vcf.fetch(name, int(p) - 1, int(p)):
-                    if rec.pos != int(p) or a not in (rec.alts or ()):
-                        continue
-                    value = rec.info.get(af_field)
-                    if isinstance(value, tuple):
-                        value = value[(rec.alts or ()).index(a)]
-                    if value is not None:
-                        out[i] = float(value)
-        except ValueError as err:  # no index
-            msg = f"germline resource must be bgzipped and indexed ({err})"
-            raise InputError(msg, resource) from None
-    return out
