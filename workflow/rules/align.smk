@@ -3,27 +3,7 @@
 # pairs, singletons, orphan mates and unpaired reads as single-end reads; or used as given
 # (false): mates fixed, read groups replaced by the unit's, sorted.
 
-REALIGN_BAM = config["alignment"]["realign_bam"]
 REFERENCE = out("reference/genome.fa")
-
-
-def unit_row(wildcards):
-    return UNITS.loc[(wildcards.sample, wildcards.unit)]
-
-
-def unit_inputs(wildcards):
-    """The unit's files as the sheet gives them: fq1 (+ fq2), or bam."""
-    row = unit_row(wildcards)
-    if row["bam"]:
-        return {"bam": row["bam"]}
-    return {key: row[key] for key in ("fq1", "fq2") if row[key]}
-
-
-def read_group(wildcards):
-    return (
-        f"@RG\\tID:{wildcards.sample}.{wildcards.unit}\\tSM:{wildcards.sample}"
-        f"\\tLB:{wildcards.sample}\\tPL:ILLUMINA\\tPU:{wildcards.unit}"
-    )
 
 
 rule check_reads:
@@ -80,18 +60,6 @@ rule bam_to_fastq:
         '&& cat "$tmp/other.fastq.gz" >> {output.single:q}) 2> {log:q}'
 
 
-def bwa_inputs(wildcards):
-    """FASTQ of a unit: the sheet's, or those of a realigned BAM (with its single-end reads)."""
-    if unit_row(wildcards)["bam"]:
-        base = out(f"bam/units/{wildcards.sample}.{wildcards.unit}")
-        return {
-            "fq1": f"{base}.R1.fastq.gz",
-            "fq2": f"{base}.R2.fastq.gz",
-            "single": f"{base}.single.fastq.gz",
-        }
-    return unit_inputs(wildcards)
-
-
 rule bwa_mem:
     input:
         unpack(bwa_inputs),
@@ -116,7 +84,7 @@ rule bwa_mem:
         ),
         # single-end reads of a realigned BAM; /dev/null (empty: skipped) for FASTQ units
         single=lambda wc, input: (
-            input.single if "single" in input.keys() else "/dev/null"
+            input.single if "single" in input.keys() else os.devnull
         ),
         tmp=lambda wc: out(f"bam/units/{wc.sample}.{wc.unit}.tmp"),
     shell:
@@ -157,17 +125,6 @@ rule bam_as_given:
         "| samtools fixmate -m -u - - "
         "| samtools addreplacerg -u -m overwrite_all -r {params.rg:q} - "
         '| samtools sort -@ {threads} -m 600M -T "$tmp/sort" -o {output:q} -) 2> {log:q}'
-
-
-def unit_bams(wildcards):
-    """Per unit: the aligned BAM, or the BAM used as given."""
-    bams = []
-    for unit, bam in zip(
-        units_of(wildcards.sample)["unit"], units_of(wildcards.sample)["bam"]
-    ):
-        folder = "given" if bam and not REALIGN_BAM else "units"
-        bams.append(out(f"bam/{folder}/{wildcards.sample}.{unit}.bam"))
-    return bams
 
 
 rule merge_markdup:

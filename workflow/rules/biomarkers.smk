@@ -2,8 +2,6 @@
 # per sample, MSI per tumor (against its matched normal, or tumor-only against a baseline of
 # normals) and the panel: TMB with its CI beside the ESCC reference, MSI, HRD when available.
 
-BIOMARKERS = config.get("biomarkers", {})
-MSI = BIOMARKERS.get("msi", {})
 TMB = BIOMARKERS.get("tmb", {})
 MSI_SCAN = " ".join(
     f"--{key.replace('_', '-')} {MSI.get(key, default)}"
@@ -34,36 +32,6 @@ if TMB_REFERENCE and not (
     os.path.isabs(TMB_REFERENCE) or os.path.exists(TMB_REFERENCE)
 ):
     TMB_REFERENCE = os.path.join(workflow.basedir, TMB_REFERENCE)
-
-
-def msi_baseline():
-    """The configured tumor-only baseline, the one built from the sheet's normals, or none."""
-    if MSI.get("baseline"):
-        return MSI["baseline"]
-    return out("biomarkers/msi/baseline.tsv.gz") if NORMALS else ""
-
-
-def msi_comparator(wildcards):
-    """The matched normal's counts, else the baseline; neither: the score says why."""
-    normal = matched_normal(wildcards.tumor)
-    if normal:
-        return {"normal": out(f"biomarkers/msi/counts/{normal}.tsv.gz")}
-    return {"baseline": msi_baseline()} if msi_baseline() else {}
-
-
-def hrd_table():
-    """The configured HRD table, or the copy-number stage's when that stage writes one."""
-    if BIOMARKERS.get("hrd_table"):
-        return BIOMARKERS["hrd_table"]
-    path = out("cnv/hrd.tsv")
-    cnv = globals().get("cnv_targets")
-    return path if cnv is not None and path in cnv() else ""
-
-
-def biomarkers_targets():
-    return [out("biomarkers/panel.tsv")] + expand(
-        out("biomarkers/msi/{tumor}.tsv"), tumor=TUMORS
-    )
 
 
 rule msi_scan:
@@ -146,7 +114,7 @@ rule msi_score:
         sites=out("biomarkers/msi/sites.tsv.gz"),
         tumor=out("biomarkers/msi/counts/{tumor}.tsv.gz"),
         # a swapped tumor/normal pair stops here too (the tissue stage's identity gate)
-        identity=lambda wc: identity_gate(wc) if "identity_gate" in globals() else [],
+        identity=identity_gate,
     output:
         summary=out("biomarkers/msi/{tumor}.tsv"),
         sites=out("biomarkers/msi/{tumor}.sites.tsv.gz"),

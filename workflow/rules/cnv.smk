@@ -11,14 +11,12 @@
 
 import re
 
-CNV = config["cnv"]
 CNV_METHOD = "hybrid" if TARGETS_BED and CNV["method"] == "wgs" else CNV["method"]
 if CNV_METHOD != "wgs" and not TARGETS_BED:
     raise WorkflowError(
         f"cnv.method {CNV_METHOD} needs a targets BED (config key targets)"
     )
 CNV_LEVELS = ("amp", "gain", "loss", "deep_del")
-CNV_REFERENCE_SEX = CNV.get("reference_sex", "female")
 if re.search(
     r"(^|\s)(-y|--male-reference|--haploid-x-reference)(\s|$)", CNV["reference_extra"]
 ):
@@ -29,46 +27,6 @@ if re.search(
 CNV_ALLELES = CNV.get("alleles", {})
 CNV_HRD = CNV.get("hrd", {})
 CNV_SIGNATURES = CNV.get("signatures", {})
-GERMLINE_RESOURCE = config.get("somatic", {}).get("germline_resource", "")
-GERMLINE_AF_FIELD = config.get("somatic", {}).get("germline_resource_af_field", "AF")
-
-
-def cnv_targets():
-    return (
-        expand(out("cnv/{sample}.{ext}"), sample=TUMORS, ext=("cnr", "cns", "call.cns"))
-        + expand(out("cnv/plots/{sample}.scatter.png"), sample=TUMORS)
-        + expand(out("cnv/plots/{sample}.diagram.pdf"), sample=TUMORS)
-        + [
-            out(f"cnv/{name}")
-            for name in (
-                "arm_calls.tsv",
-                "gene_calls.tsv",
-                "cohort.seg",
-                "cn48.tsv",
-                "summary.tsv",
-                "sex_chromosomes.tsv",
-                "hrd.tsv",
-                "cn_signatures.tsv",
-            )
-        ]
-    )
-
-
-def sheet_sex(sample):
-    """The sample sheet's sex of a sample ('' when not given)."""
-    sex = str(SAMPLES.loc[sample, "sex"]) if "sex" in SAMPLES.columns else ""
-    return sex if sex in ("male", "female") else ""
-
-
-def cnv_reference_sex_args():
-    """cnvkit.py reference options: -y for a male reference; --sample-sex when every normal's
-    sheet sex is known and the same (else CNVkit infers each normal's sex from X and Y).
-    """
-    args = ["--male-reference"] if CNV_REFERENCE_SEX == "male" else []
-    sexes = {sheet_sex(n) for n in NORMALS}
-    if NORMALS and len(sexes) == 1 and "" not in sexes:
-        args += ["--sample-sex", sexes.pop()]
-    return " ".join(args)
 
 
 rule cnv_bins:
@@ -160,13 +118,6 @@ rule cnv_reference:
         " {params.extra} -o {output:q} 2> {log:q}"
 
 
-def cnv_het_bams(wildcards):
-    normal = matched_normal(wildcards.sample)
-    return [out(f"bam/{normal}.bam")] * bool(normal) + [
-        out(f"bam/{wildcards.sample}.bam")
-    ]
-
-
 rule cnv_het_sites:
     input:
         bams=cnv_het_bams,
@@ -191,22 +142,6 @@ rule cnv_het_sites:
         " {input.bams:q}"
         " | bcftools call -mv -Ou"
         " | bcftools view -v snps -m2 -M2 {params.keep} -Oz -o {output:q}) 2> {log:q}"
-
-
-def cnv_tumor_inputs(wildcards):
-    sample = wildcards.sample
-    inputs = {
-        "bam": out(f"bam/{sample}.bam"),
-        "bai": out(f"bam/{sample}.bam.bai"),
-        "target": out("cnv/bins/target.bed"),
-        "antitarget": out("cnv/bins/antitarget.bed"),
-        "reference": out("cnv/reference.cnn"),
-        "vcf": out(f"cnv/baf/{sample}.hets.vcf.gz"),
-        "sex_check": out(f"qc/sex/{sample}.json"),
-    }
-    if not matched_normal(sample) and GERMLINE_RESOURCE:
-        inputs["resource"] = GERMLINE_RESOURCE
-    return inputs
 
 
 rule cnv_tumor:

@@ -1,5 +1,6 @@
 # Start-up checks (config, sheets, reference, BAM headers), the names every stage uses, the
-# console summary of failed jobs, and input helpers shared by every stage.
+# input and parameter functions of every stage (a section each, in workflow order) and the
+# console summary of failed jobs.
 import json
 import os
 import re
@@ -34,7 +35,7 @@ except InputError as err:
     start_up_error(f"invalid config ({CONFIG_FILES})", err)
 validate(config, schema="../schemas/config.schema.yaml")
 
-OUT = config.get("outdir", "results").rstrip("/") or "."
+OUT = config.get("outdir", "results").rstrip(os.sep) or os.curdir
 # Snakemake reads braces in file patterns as wildcards: configured paths may hold any other
 # character (spaces, quotes, '$', ';'), since every shell command quotes them.
 for key, value in (
@@ -148,23 +149,417 @@ def matched_normal(tumor):
     return PAIRS.loc[tumor, "normal"]
 
 
+# A stage is part of the workflow when the Snakefile includes its rule file; only then do the
+# targets and the inputs that cross stages (identity gate, HRD table, report) ask for its outputs.
+def in_workflow(stage):
+    """Whether the Snakefile includes the stage's rule file (<stage>.smk)."""
+    return f"{stage}.smk" in {os.path.basename(str(f)) for f in workflow.included}
+
+
+def stage_targets():
+    """Final outputs of each stage in the workflow, by stage, in workflow order."""
+    stages = {
+        "qc": qc_targets,
+        "tissue": qc_tissue_targets,
+        "somatic": somatic_targets,
+        "cnv": cnv_targets,
+        "spectra": spectra_targets,
+        "compare": compare_targets,
+        "biomarkers": biomarkers_targets,
+        "report": report_targets,
+    }
+    return {stage: func() for stage, func in stages.items() if in_workflow(stage)}
+
+
 def all_targets():
-    """Final outputs of every stage (each stage file defines <stage>_targets())."""
-    targets = []
-    for name in (
-        "qc",
-        "qc_tissue",
-        "somatic",
-        "cnv",
-        "spectra",
-        "compare",
-        "biomarkers",
-        "report",
+    """Final outputs of every stage in the workflow."""
+    return [path for paths in stage_targets().values() for path in paths]
+
+
+# ---- Reference (reference.smk) ----
+
+
+def arms_table():
+    """The configured arm table, or the one shipped for the build (from UCSC cytobands)."""
+    if config["reference"].get("arms"):
+        return config["reference"]["arms"]
+    build = config["reference"]["build"]
+    return f"{workflow.basedir}/resources/genome/chromosome_arms_{build}.tsv"
+
+
+# ---- Alignment (align.smk) ----
+
+REALIGN_BAM = config["alignment"]["realign_bam"]
+
+
+def unit_row(wildcards):
+    return UNITS.loc[(wildcards.sample, wildcards.unit)]
+
+
+def unit_inputs(wildcards):
+    """The unit's files as the sheet gives them: fq1 (+ fq2), or bam."""
+    row = unit_row(wildcards)
+    if row["bam"]:
+        return {"bam": row["bam"]}
+    return {key: row[key] for key in ("fq1", "fq2") if row[key]}
+
+
+def read_group(wildcards):
+    return (
+        f"@RG\\tID:{wildcards.sample}.{wildcards.unit}\\tSM:{wildcards.sample}"
+        f"\\tLB:{wildcards.sample}\\tPL:ILLUMINA\\tPU:{wildcards.unit}"
+    )
+
+
+def bwa_inputs(wildcards):
+    """FASTQ of a unit: the sheet's, or those of a realigned BAM (with its single-end reads)."""
+    if unit_row(wildcards)["bam"]:
+        base = out(f"bam/units/{wildcards.sample}.{wildcards.unit}")
+        return {
+            "fq1": f"{base}.R1.fastq.gz",
+            "fq2": f"{base}.R2.fastq.gz",
+            "single": f"{base}.single.fastq.gz",
+        }
+    return unit_inputs(wildcards)
+
+
+def unit_bams(wildcards):
+    """Per unit: the aligned BAM, or the BAM used as given."""
+    bams = []
+    for unit, bam in zip(
+        units_of(wildcards.sample)["unit"], units_of(wildcards.sample)["bam"]
     ):
-        func = globals().get(f"{name}_targets")
-        if func is not None:
-            targets += func()
-    return targets
+        folder = "given" if bam and not REALIGN_BAM else "units"
+        bams.append(out(f"bam/{folder}/{wildcards.sample}.{unit}.bam"))
+    return bams
+
+
+# ---- Alignment QC (qc.smk) ----
+
+
+def qc_targets():
+    return [out("qc/qc_table.tsv"), out("qc/multiqc/multiqc_report.html")]
+
+
+# ---- Stored-tissue QC (tissue.smk) ----
+
+TQC = config.get("tissue_qc", {})
+TQC_SITES = TQC.get("sites_vcf", "")
+# population allele frequencies (somatic.germline_resource, gnomAD-style) for the tissue-QC and
+# CNV stages
+GERMLINE_RESOURCE = config.get("somatic", {}).get("germline_resource", "")
+GERMLINE_AF_FIELD = config.get("somatic", {}).get("germline_resource_af_field", "AF")
+
+
+def patient_samples(patient):
+    """The patient's samples, normal first (the genotype reference)."""
+    rows = SAMPLES[SAMPLES["patient"] == patient].sort_values("type", ascending=True)
+    return list(rows["sample"])
+
+
+def genotype_reference(patient):
+    """The normal whose genotypes define the sites, or the first tumor when tumor-only."""
+    normals = [s for s in patient_samples(patient) if s in NORMALS]
+    return normals[0] if normals else patient_samples(patient)[0]
+
+
+def patient_of(sample):
+    return SAMPLES.loc[sample, "patient"]
+
+
+def tumor_only_patient(patient):
+    return not any(s in NORMALS for s in patient_samples(patient))
+
+
+def contamination_segments(patient):
+    """CNVkit calls of a tumor-only patient's tumors, needed only when frequencies exist."""
+    has_af = GERMLINE_RESOURCE or TQC_SITES
+    if not (tumor_only_patient(patient) and has_af):
+        return []
+    return [out(f"cnv/{s}.call.cns") for s in patient_samples(patient)]
+
+
+def contamination_inputs(wildcards):
+    """Genotypes and sites; the germline resource; a tumor-only patient's CNVkit calls."""
+    inputs = {
+        "genotypes": out(f"qc/tissue/{wildcards.patient}.genotypes.vcf.gz"),
+        "sites": TQC_SITES or out(f"qc/tissue/{wildcards.patient}.sites.vcf.gz"),
+        "segments": contamination_segments(wildcards.patient),
+    }
+    if GERMLINE_RESOURCE:
+        inputs["resource"] = GERMLINE_RESOURCE
+    return inputs
+
+
+def contamination_mode(wildcards, input):
+    """Population frequencies when configured; tumor-only flag and copy-neutral segments."""
+    args = []
+    if GERMLINE_RESOURCE:
+        args += [
+            "--population-af",
+            shlex.quote(input.resource),
+            "--af-field",
+            shlex.quote(GERMLINE_AF_FIELD),
+        ]
+    if tumor_only_patient(wildcards.patient):
+        args.append("--tumor-only")
+    if input.segments:
+        args += ["--segments"] + [shlex.quote(p) for p in input.segments]
+    return " ".join(args)
+
+
+def qc_tissue_targets():
+    """Tissue QC outputs; the purity comparison only when the CNV stage is in the workflow."""
+    cnv = [out("qc/purity/purity_comparison.tsv")] if in_workflow("cnv") else []
+    return (
+        [out("qc/tissue_qc.tsv"), out("qc/identity/cohort.tsv")]
+        + [out(f"qc/identity/{t}.json") for t in TUMORS if matched_normal(t)]
+        + expand(out("qc/damage/{sample}.tsv"), sample=ALL_SAMPLES)
+        + cnv
+    )
+
+
+# ---- Copy number (cnv.smk) ----
+
+CNV = config["cnv"]
+CNV_REFERENCE_SEX = CNV.get("reference_sex", "female")
+
+
+def cnv_targets():
+    return (
+        expand(out("cnv/{sample}.{ext}"), sample=TUMORS, ext=("cnr", "cns", "call.cns"))
+        + expand(out("cnv/plots/{sample}.scatter.png"), sample=TUMORS)
+        + expand(out("cnv/plots/{sample}.diagram.pdf"), sample=TUMORS)
+        + [
+            out(f"cnv/{name}")
+            for name in (
+                "arm_calls.tsv",
+                "gene_calls.tsv",
+                "cohort.seg",
+                "cn48.tsv",
+                "summary.tsv",
+                "sex_chromosomes.tsv",
+                "hrd.tsv",
+                "cn_signatures.tsv",
+            )
+        ]
+    )
+
+
+def sheet_sex(sample):
+    """The sample sheet's sex of a sample ('' when not given)."""
+    sex = str(SAMPLES.loc[sample, "sex"]) if "sex" in SAMPLES.columns else ""
+    return sex if sex in ("male", "female") else ""
+
+
+def cnv_reference_sex_args():
+    """cnvkit.py reference options: -y for a male reference; --sample-sex when every normal's
+    sheet sex is known and the same (else CNVkit infers each normal's sex from X and Y).
+    """
+    args = ["--male-reference"] if CNV_REFERENCE_SEX == "male" else []
+    sexes = {sheet_sex(n) for n in NORMALS}
+    if NORMALS and len(sexes) == 1 and "" not in sexes:
+        args += ["--sample-sex", sexes.pop()]
+    return " ".join(args)
+
+
+def cnv_het_bams(wildcards):
+    normal = matched_normal(wildcards.sample)
+    return [out(f"bam/{normal}.bam")] * bool(normal) + [
+        out(f"bam/{wildcards.sample}.bam")
+    ]
+
+
+def cnv_tumor_inputs(wildcards):
+    sample = wildcards.sample
+    inputs = {
+        "bam": out(f"bam/{sample}.bam"),
+        "bai": out(f"bam/{sample}.bam.bai"),
+        "target": out("cnv/bins/target.bed"),
+        "antitarget": out("cnv/bins/antitarget.bed"),
+        "reference": out("cnv/reference.cnn"),
+        "vcf": out(f"cnv/baf/{sample}.hets.vcf.gz"),
+        "sex_check": out(f"qc/sex/{sample}.json"),
+    }
+    if not matched_normal(sample) and GERMLINE_RESOURCE:
+        inputs["resource"] = GERMLINE_RESOURCE
+    return inputs
+
+
+# ---- Somatic mutations (somatic.smk) ----
+
+SOMATIC = config["somatic"]
+
+
+def somatic_targets():
+    return (
+        expand(out("somatic/{tumor}.vcf.gz"), tumor=TUMORS)
+        + expand(out("somatic/{tumor}.maf"), tumor=TUMORS)
+        + [out("somatic/cohort.maf"), out("somatic/tmb.tsv")]
+    )
+
+
+def somatic_bams(wildcards):
+    normal = matched_normal(wildcards.tumor)
+    bams = {"tumor": out(f"bam/{wildcards.tumor}.bam")}
+    if normal:
+        bams["normal"] = out(f"bam/{normal}.bam")
+    return bams
+
+
+def panels_of_normals():
+    """The configured PoN and the one built from this cohort's normals (either may be absent)."""
+    panels = [SOMATIC["pon"]] if SOMATIC.get("pon") else []
+    return panels + ([out("somatic/pon.vcf.gz")] if NORMALS else [])
+
+
+def somatic_call_inputs(wildcards):
+    """BAMs, candidates and panels; a tumor-only sample also waits for its CNV segments."""
+    inputs = somatic_bams(wildcards)
+    inputs.update(
+        bcf=out(f"somatic/candidates/{wildcards.tumor}.bcf"),
+        fasta=out("reference/genome.fa"),
+        pon=panels_of_normals(),
+        identity=identity_gate(wildcards),
+    )
+    if not matched_normal(wildcards.tumor):
+        inputs["cns"] = out(f"cnv/{wildcards.tumor}.call.cns")
+        inputs["cnv_purity"] = out(f"cnv/purity/{wildcards.tumor}.json")
+        if SOMATIC.get("germline_resource"):
+            inputs["resource"] = SOMATIC["germline_resource"]
+    return inputs
+
+
+def tumor_only_args(wildcards, input):
+    """somatic-call options of the tumor-only germline model (quoted: they carry paths)."""
+    if matched_normal(wildcards.tumor):
+        return ""
+    args = ["--cns", input.cns, "--cnv-purity", input.cnv_purity]
+    if SOMATIC.get("germline_resource"):
+        args += [
+            "--germline-resource",
+            input.resource,
+            "--af-field",
+            SOMATIC.get("germline_resource_af_field", "AF"),
+            "--absent-af",
+            str(SOMATIC.get("germline_resource_default_af", 1e-5)),
+        ]
+    return " ".join(shlex.quote(a) for a in args)
+
+
+def identity_gate(wildcards):
+    """Tumor/normal identity check output, when the tissue-QC stage is in the workflow."""
+    if matched_normal(wildcards.tumor) and in_workflow("tissue"):
+        return [out(f"qc/identity/{wildcards.tumor}.json")]
+    return []
+
+
+def callable_args():
+    items = []
+    for tumor in TUMORS:
+        files = [out(f"somatic/callable/{tumor}.quantized.bed.gz")]
+        if matched_normal(tumor):
+            files.append(
+                out(f"somatic/callable/{matched_normal(tumor)}.quantized.bed.gz")
+            )
+        items.append(shlex.quote(f"{tumor}={','.join(files)}"))
+    return " ".join(items)
+
+
+# ---- Mutation spectra and signatures (spectra.smk, signatures.smk) ----
+
+
+def spectra_targets():
+    """Final outputs of the spectra stage (once the somatic stage feeding it is in the workflow).
+
+    The rules run on any ``somatic/{tumor}.vcf.gz`` present: ask for a target explicitly.
+    """
+    if not in_workflow("somatic"):
+        return []
+    return [
+        out("spectra/SBS96.tsv"),
+        out("spectra/SBS6.tsv"),
+        out("spectra/DBS78.tsv"),
+        out("spectra/ID83.tsv"),
+        out("signatures/SBS_exposures.tsv"),
+        out("signatures/SBS_exposures_cohort.tsv"),
+        out("signatures/SBS_fit_summary.tsv"),
+        out("spectra/SBS96.png"),
+        out("signatures/SBS_exposures.png"),
+    ]
+
+
+# ---- Comparison with the references (compare.smk) ----
+
+
+def compare_targets():
+    """Final outputs of the comparison stage (once the stages feeding it are in the workflow)."""
+    if not all(in_workflow(stage) for stage in ("somatic", "cnv", "spectra")):
+        return []
+    return [
+        out("compare/summary.tsv"),
+        out("compare/sbs96_spectra.png"),
+        out("compare/gene_forest.png"),
+        out("compare/arm_frequencies.png"),
+        out("compare/reliability.png"),
+    ]
+
+
+# ---- Biomarkers (biomarkers.smk) ----
+
+BIOMARKERS = config.get("biomarkers", {})
+MSI = BIOMARKERS.get("msi", {})
+
+
+def msi_baseline():
+    """The configured tumor-only baseline, the one built from the sheet's normals, or none."""
+    if MSI.get("baseline"):
+        return MSI["baseline"]
+    return out("biomarkers/msi/baseline.tsv.gz") if NORMALS else ""
+
+
+def msi_comparator(wildcards):
+    """The matched normal's counts, else the baseline; neither: the score says why."""
+    normal = matched_normal(wildcards.tumor)
+    if normal:
+        return {"normal": out(f"biomarkers/msi/counts/{normal}.tsv.gz")}
+    return {"baseline": msi_baseline()} if msi_baseline() else {}
+
+
+def hrd_table():
+    """The configured HRD table, or the copy-number stage's when that stage writes one."""
+    if BIOMARKERS.get("hrd_table"):
+        return BIOMARKERS["hrd_table"]
+    path = out("cnv/hrd.tsv")
+    return path if in_workflow("cnv") and path in cnv_targets() else ""
+
+
+def biomarkers_targets():
+    return [out("biomarkers/panel.tsv")] + expand(
+        out("biomarkers/msi/{tumor}.tsv"), tumor=TUMORS
+    )
+
+
+# ---- Report (report.smk) ----
+
+
+def report_stage_inputs(wildcards):
+    """Final outputs of every other stage in the workflow (stage_targets())."""
+    inputs = [
+        path
+        for stage, paths in stage_targets().items()
+        if stage != "report"
+        for path in paths
+        if not str(path).startswith(out("report/"))
+    ]
+    return sorted(set(inputs))
+
+
+def report_targets():
+    return [out("report/report.html"), out("report/versions.tsv")]
+
+
+# ---- Failed jobs (Snakefile onerror) ----
 
 
 def failed_jobs():

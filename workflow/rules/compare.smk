@@ -131,17 +131,3 @@ rule compare:
         " --id83 {input.id83:q} --dbs78 {input.dbs78:q} --exposures {input.exposures:q}"
         " --maf {input.maf:q} --arms {input.arms:q} --genes {input.genes:q} {params.opportunity}"
         " {params.settings} --outdir {params.outdir:q} 2> {log:q}"
-
-
-def compare_targets():
-    """Final outputs of the comparison stage (once the stages feeding it are in the workflow)."""
-    upstream = ("somatic_targets", "cnv_targets", "spectra_targets")
-    if not all(name in globals() for name in upstream):
-        return []
-    return [
-        out("compare/summary.tsv"),
-        out("compare/sbs96_spectra.png"),
-        out("compare/gene_forest.png"),
-        out("compare/arm_frequencies.png"),
-        out("compare/reliability.png"),
-    ]

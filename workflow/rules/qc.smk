@@ -81,11 +81,7 @@ rule multiqc:
         mem_mb=2000,
         runtime=30,
     params:
-        outdir=out("qc/multiqc"),
+        outdir=lambda wc, output: os.path.dirname(output[0]),
     shell:
         "multiqc --force --no-data-dir -o {params.outdir:q} -n multiqc_report.html {input:q} "
         "> {log:q} 2>&1"
-
-
-def qc_targets():
-    return [out("qc/qc_table.tsv"), out("qc/multiqc/multiqc_report.html")]

@@ -1,14 +1,6 @@
 # The reference genome, indexed once per run: plain FASTA, faidx, dict and bwa index.
 
 
-def arms_table():
-    """The configured arm table, or the one shipped for the build (from UCSC cytobands)."""
-    if config["reference"].get("arms"):
-        return config["reference"]["arms"]
-    build = config["reference"]["build"]
-    return f"{workflow.basedir}/resources/genome/chromosome_arms_{build}.tsv"
-
-
 rule reference_prepare:
     input:
         fasta=config["reference"]["fasta"],
@@ -26,7 +18,7 @@ rule reference_prepare:
         runtime=30,
     params:
         build=config["reference"]["build"],
-        outdir=out("reference"),
+        outdir=lambda wc, output: os.path.dirname(output.fasta),
     shell:
         "scce-genomics prepare-reference --fasta {input.fasta:q} --gff3 {input.gff3:q} "
         "--arms {input.arms:q} --build {params.build:q} --outdir {params.outdir:q} 2> {log:q}"

@@ -5,19 +5,6 @@
 REPORT_CONFIG_JSON = json.dumps(config, default=str)
 
 
-def report_stage_inputs(wildcards):
-    """Final outputs of every other stage that is part of the workflow (<stage>_targets())."""
-    inputs = []
-    for name, func in list(globals().items()):
-        if (
-            name.endswith("_targets")
-            and name not in ("report_targets", "all_targets")
-            and callable(func)
-        ):
-            inputs += [p for p in func() if not str(p).startswith(out("report/"))]
-    return sorted(set(inputs))
-
-
 rule versions:
     output:
         report(
@@ -58,10 +45,6 @@ rule report_html:
         "MPLBACKEND=Agg scce-genomics report --results {params.results:q} "
         "--config-json {params.config:q} --samples {input.samples:q} --out {output.html:q} "
         "> {log:q} 2>&1"
-
-
-def report_targets():
-    return [out("report/report.html"), out("report/versions.tsv")]
 
 
 localrules:

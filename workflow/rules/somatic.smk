@@ -4,72 +4,8 @@
 # A tumor-only sample is called after its copy-number stage: the germline test weighs the
 # population allele frequency (somatic.germline_resource), purity and segment copy number.
 
-SOMATIC = config["somatic"]
 # Genome chunks of the candidate pileup (one single-threaded bcftools mpileup each).
 SOMATIC_CHUNKS = [f"{i:03d}" for i in range(SOMATIC.get("scatter", 1))]
-
-
-def somatic_targets():
-    return (
-        expand(out("somatic/{tumor}.vcf.gz"), tumor=TUMORS)
-        + expand(out("somatic/{tumor}.maf"), tumor=TUMORS)
-        + [out("somatic/cohort.maf"), out("somatic/tmb.tsv")]
-    )
-
-
-def somatic_bams(wildcards):
-    normal = matched_normal(wildcards.tumor)
-    bams = {"tumor": out(f"bam/{wildcards.tumor}.bam")}
-    if normal:
-        bams["normal"] = out(f"bam/{normal}.bam")
-    return bams
-
-
-def panels_of_normals():
-    """The configured PoN and the one built from this cohort's normals (either may be absent)."""
-    panels = [SOMATIC["pon"]] if SOMATIC.get("pon") else []
-    return panels + ([out("somatic/pon.vcf.gz")] if NORMALS else [])
-
-
-def somatic_call_inputs(wildcards):
-    """BAMs, candidates and panels; a tumor-only sample also waits for its CNV segments."""
-    inputs = somatic_bams(wildcards)
-    inputs.update(
-        bcf=out(f"somatic/candidates/{wildcards.tumor}.bcf"),
-        fasta=out("reference/genome.fa"),
-        pon=panels_of_normals(),
-        identity=identity_gate(wildcards),
-    )
-    if not matched_normal(wildcards.tumor):
-        inputs["cns"] = out(f"cnv/{wildcards.tumor}.call.cns")
-        inputs["cnv_purity"] = out(f"cnv/purity/{wildcards.tumor}.json")
-        if SOMATIC.get("germline_resource"):
-            inputs["resource"] = SOMATIC["germline_resource"]
-    return inputs
-
-
-def tumor_only_args(wildcards, input):
-    """somatic-call options of the tumor-only germline model (quoted: they carry paths)."""
-    if matched_normal(wildcards.tumor):
-        return ""
-    args = ["--cns", input.cns, "--cnv-purity", input.cnv_purity]
-    if SOMATIC.get("germline_resource"):
-        args += [
-            "--germline-resource",
-            input.resource,
-            "--af-field",
-            SOMATIC.get("germline_resource_af_field", "AF"),
-            "--absent-af",
-            str(SOMATIC.get("germline_resource_default_af", 1e-5)),
-        ]
-    return " ".join(shlex.quote(a) for a in args)
-
-
-def identity_gate(wildcards):
-    """Tumor/normal identity check output, when the tissue-QC stage is in the workflow."""
-    if matched_normal(wildcards.tumor) and "qc_tissue_targets" in globals():
-        return [out(f"qc/identity/{wildcards.tumor}.json")]
-    return []
 
 
 rule somatic_chunks:
@@ -270,18 +206,6 @@ rule callable_regions:
         "MOSDEPTH_Q0=NO_COVERAGE MOSDEPTH_Q1=LOW MOSDEPTH_Q2=CALLABLE "
         "mosdepth -t {threads} -n --fast-mode --quantize 0:1:{params.min_depth}: "
         "{params.prefix:q} {input.bam:q} 2> {log:q}"
-
-
-def callable_args():
-    items = []
-    for tumor in TUMORS:
-        files = [out(f"somatic/callable/{tumor}.quantized.bed.gz")]
-        if matched_normal(tumor):
-            files.append(
-                out(f"somatic/callable/{matched_normal(tumor)}.quantized.bed.gz")
-            )
-        items.append(shlex.quote(f"{tumor}={','.join(files)}"))
-    return " ".join(items)
 
 
 rule somatic_cohort:

@@ -2,26 +2,6 @@
 # bootstrap CIs, and their plots. Consumes the somatic stage's PASS calls.
 
 
-def spectra_targets():
-    """Final outputs of the spectra stage (once the somatic stage feeding it is in the workflow).
-
-    The rules run on any ``somatic/{tumor}.vcf.gz`` present: ask for a target explicitly.
-    """
-    if "somatic_targets" not in globals():
-        return []
-    return [
-        out("spectra/SBS96.tsv"),
-        out("spectra/SBS6.tsv"),
-        out("spectra/DBS78.tsv"),
-        out("spectra/ID83.tsv"),
-        out("signatures/SBS_exposures.tsv"),
-        out("signatures/SBS_exposures_cohort.tsv"),
-        out("signatures/SBS_fit_summary.tsv"),
-        out("spectra/SBS96.png"),
-        out("signatures/SBS_exposures.png"),
-    ]
-
-
 rule spectra_matrices:
     input:
         vcfs=expand(out("somatic/{tumor}.vcf.gz"), tumor=TUMORS),

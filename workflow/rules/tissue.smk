@@ -1,11 +1,6 @@
 # Stored-tissue QC: tumor/normal identity, contamination, FFPE/oxidation damage, early purity,
 # sex check, and one table (qc/tissue_qc.tsv). The identity JSON gates the somatic stage.
 
-TQC = config.get("tissue_qc", {})
-TQC_SITES = TQC.get("sites_vcf", "")
-# population allele frequencies (gnomAD-style germline resource) shared with the somatic stage
-GERMLINE_RESOURCE = config.get("somatic", {}).get("germline_resource", "")
-GERMLINE_AF_FIELD = config.get("somatic", {}).get("germline_resource_af_field", "AF")
 IDENTITY_ARGS = (
     f"--min-depth {TQC.get('min_depth', 10)} "
     f"--min-sites {TQC.get('identity_min_sites', 20)} "
@@ -20,22 +15,6 @@ localrules:
     tissue_sex,
     tissue_cohort_sites,
     tissue_qc_table,
-
-
-def patient_samples(patient):
-    """The patient's samples, normal first (the genotype reference)."""
-    rows = SAMPLES[SAMPLES["patient"] == patient].sort_values("type", ascending=True)
-    return list(rows["sample"])
-
-
-def genotype_reference(patient):
-    """The normal whose genotypes define the sites, or the first tumor when tumor-only."""
-    normals = [s for s in patient_samples(patient) if s in NORMALS]
-    return normals[0] if normals else patient_samples(patient)[0]
-
-
-def patient_of(sample):
-    return SAMPLES.loc[sample, "patient"]
 
 
 rule tissue_sites:
@@ -175,47 +154,6 @@ rule tissue_cohort:
     shell:
         "scce-genomics tissue-cohort --genotypes {input.genotypes:q} --samples {input.samples:q} "
         "{params.identity} --out {output:q} 2> {log:q}"
-
-
-def tumor_only_patient(patient):
-    return not any(s in NORMALS for s in patient_samples(patient))
-
-
-def contamination_segments(patient):
-    """CNVkit calls of a tumor-only patient's tumors, needed only when frequencies exist."""
-    has_af = GERMLINE_RESOURCE or TQC_SITES
-    if not (tumor_only_patient(patient) and has_af):
-        return []
-    return [out(f"cnv/{s}.call.cns") for s in patient_samples(patient)]
-
-
-def contamination_inputs(wildcards):
-    """Genotypes and sites; the germline resource; a tumor-only patient's CNVkit calls."""
-    inputs = {
-        "genotypes": out(f"qc/tissue/{wildcards.patient}.genotypes.vcf.gz"),
-        "sites": TQC_SITES or out(f"qc/tissue/{wildcards.patient}.sites.vcf.gz"),
-        "segments": contamination_segments(wildcards.patient),
-    }
-    if GERMLINE_RESOURCE:
-        inputs["resource"] = GERMLINE_RESOURCE
-    return inputs
-
-
-def contamination_mode(wildcards, input):
-    """Population frequencies when configured; tumor-only flag and copy-neutral segments."""
-    args = []
-    if GERMLINE_RESOURCE:
-        args += [
-            "--population-af",
-            shlex.quote(input.resource),
-            "--af-field",
-            shlex.quote(GERMLINE_AF_FIELD),
-        ]
-    if tumor_only_patient(wildcards.patient):
-        args.append("--tumor-only")
-    if input.segments:
-        args += ["--segments"] + [shlex.quote(p) for p in input.segments]
-    return " ".join(args)
 
 
 # A tumor is judged at its normal's homozygous sites with a depth-normalised estimate that the
@@ -358,14 +296,3 @@ rule tissue_purity_compare:
     shell:
         "scce-genomics tissue-purity-compare --samples {input.samples:q} --purity {input.purity:q} "
         "--cnv-summary {input.cnv:q} --out {output:q} 2> {log:q}"
-
-
-def qc_tissue_targets():
-    """Tissue QC outputs; the purity comparison only when the CNV stage is in the workflow."""
-    cnv = [out("qc/purity/purity_comparison.tsv")] if "cnv_targets" in globals() else []
-    return (
-        [out("qc/tissue_qc.tsv"), out("qc/identity/cohort.tsv")]
-        + [out(f"qc/identity/{t}.json") for t in TUMORS if matched_normal(t)]
-        + expand(out("qc/damage/{sample}.tsv"), sample=ALL_SAMPLES)
-        + cnv
-    )
