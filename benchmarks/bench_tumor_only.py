@@ -362,7 +362,7 @@ def main() -> None:
             }
         )
         for name, extra in (
-            ("no_resource", ["--cns", str(alone / f"cnv/{tumor}.call.cns"),
+            ("no_resource", ["--cns", str(alone / f"cnv/{tumor}.alleles.tsv"),
                              "--cnv-purity", str(alone / f"cnv/purity/{tumor}.json")]),
             ("no_copy_number", ["--germline-resource", str(resource)]),
         ):  # fmt: skip

@@ -53,7 +53,7 @@ def main() -> None:
         vcfs += [results / f"somatic/{tumor}.vcf.gz", cohort / f"truth/{tumor}.somatic.vcf.gz"]
         names += [f"{tumor} calls", f"{tumor} truth"]
         if not sheet.loc[sheet["sample"] == tumor.removesuffix("T") + "N"].shape[0]:
-            cns = ["--cns", str(results / f"cnv/{tumor}.call.cns")]
+            cns = ["--cns", str(results / f"cnv/{tumor}.alleles.tsv")]
             cns += ["--cnv-purity", str(results / f"cnv/purity/{tumor}.json")]
             vcfs.append(rescore(workdir, results, tumor, "no_resource", cns))
             names.append(f"{tumor} calls without resource")

@@ -28,7 +28,7 @@ def test_tumor_only_call_waits_for_its_cnv_and_uses_the_resource(
 ) -> None:
     resource = tiny_cohort / "reference/germline_resource.vcf.gz"
     plan = dry_run(tiny_cohort, tmp_path, "somatic/P3T.vcf.gz", germline_resource=str(resource))
-    assert "rule cnv_tumor" in plan and "cnv/P3T.call.cns" in plan
+    assert "rule cnv_tumor" in plan and "cnv/P3T.alleles.tsv" in plan
     assert f"--germline-resource {resource}" in plan and "--af-field AF" in plan
     paired = dry_run(tiny_cohort, tmp_path / "p", "somatic/P1T.vcf.gz")
     assert "rule somatic_call" in paired and "rule cnv_tumor" not in paired
@@ -92,7 +92,7 @@ def test_resource_raises_tumor_only_precision(
     """The workflow's P3T call used its CNV segments; the resource then removes germline SNPs."""
     with pysam.VariantFile(str(workflow_run / "somatic/P3T.vcf.gz")) as vcf:
         command = str(vcf.header).split("scce-genomicsCommand=")[1].splitlines()[0]
-    assert "--cns" in command and "call.cns" in command
+    assert "--cns" in command and "alleles.tsv" in command
     truth = pass_snvs_truth(tiny_cohort / "truth/P3T.somatic.vcf.gz")
     scce = str(Path(sys.executable).parent / "scce-genomics")
     common = [
@@ -101,7 +101,7 @@ def test_resource_raises_tumor_only_precision(
         "--tumor", "P3T", "--tumor-bam", str(workflow_run / "bam/P3T.bam"),
         "--fasta", str(workflow_run / "reference/genome.fa"),
         "--pon", str(workflow_run / "somatic/pon.vcf.gz"),
-        "--cns", str(workflow_run / "cnv/P3T.call.cns"),
+        "--cns", str(workflow_run / "cnv/P3T.alleles.tsv"),
         "--cnv-purity", str(workflow_run / "cnv/purity/P3T.json"),
     ]  # fmt: skip
     precision = {}

@@ -105,6 +105,16 @@ ALL_SAMPLES = list(SAMPLES["sample"])
 PATIENTS = list(dict.fromkeys(SAMPLES["patient"]))
 TARGETS_BED = config.get("targets", "")
 
+# Tumor-only calling tells germline from somatic by population frequency first: without a
+# resource it keeps precision and loses most clonal mutations at ordinary depths (README).
+if not config.get("somatic", {}).get("germline_resource") and not PAIRS["normal"].all():
+    only = ", ".join(PAIRS.loc[PAIRS["normal"] == "", "tumor"])
+    print(
+        f"warning: tumor-only sample(s) {only} without somatic.germline_resource: set it to a "
+        "gnomAD-style AF VCF (README, 'Tumor-only calling') or expect low recall",
+        file=sys.stderr,
+    )
+
 
 def alternatives(names):
     """A wildcard constraint matching exactly these names ('.' in a name is no regex)."""
@@ -423,7 +433,7 @@ def somatic_call_inputs(wildcards):
         identity=identity_gate(wildcards),
     )
     if not matched_normal(wildcards.tumor):
-        inputs["cns"] = out(f"cnv/{wildcards.tumor}.call.cns")
+        inputs["cns"] = out(f"cnv/{wildcards.tumor}.alleles.tsv")
         inputs["cnv_purity"] = out(f"cnv/purity/{wildcards.tumor}.json")
         if SOMATIC.get("germline_resource"):
             inputs["resource"] = SOMATIC["germline_resource"]

@@ -60,7 +60,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="tumor-only: population AF of an allele the resource does not list (default 1e-5)",
     )
-    p.add_argument("--cns", default="", help="tumor-only: CNVkit call segments (.call.cns)")
+    p.add_argument(
+        "--cns",
+        default="",
+        help="tumor-only: copy-number segments, the CNV stage's allele table "
+        "(cnv/TUMOR.alleles.tsv) or a CNVkit .call.cns",
+    )
     p.add_argument("--cnv-purity", default="", help="tumor-only: the CNV stage's purity JSON")
     p.add_argument("--params", default="{}", help="JSON of the config's somatic thresholds")
     p.add_argument(

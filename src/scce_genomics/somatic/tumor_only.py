@@ -83,33 +83,44 @@ class GermlineCall:
 
 
 def read_segments(path: str | Path) -> pd.DataFrame:
-    """CNVkit ``call`` segments as chrom, start, end, cn, minor (``min(cn1, cn2)`` or NaN)."""
+    """Segments as chrom, start, end, cn, minor (NaN where the minor copy number is unknown).
+
+    Best from the CNV stage's allele table (``cnv/<tumor>.alleles.tsv``: major/minor refitted
+    from B-allele frequency, purity and total copy number, where ``cnvkit.py call`` reads an
+    amplification with a retained allele as LOH); a CNVkit call table (``min(cn1, cn2)``) also
+    works.
+    """
     try:
         df = pd.read_csv(path, sep="\t", dtype={"chromosome": str})
     except pd.errors.EmptyDataError:
         df = pd.DataFrame(columns=["chromosome", "start", "end", "cn"])
     except (OSError, pd.errors.ParserError) as err:
-        raise InputError(f"cannot read CNVkit segments ({err})", path) from None
+        raise InputError(f"cannot read copy-number segments ({err})", path) from None
     missing = {"chromosome", "start", "end", "cn"} - set(df.columns)
     if missing:
         raise InputError(
-            f"not a CNVkit call table (lacks {', '.join(sorted(missing))}); give the "
-            "cnvkit.py call output (.call.cns)",
+            f"not a copy-number segment table (lacks {', '.join(sorted(missing))}); give the "
+            "CNV stage's allele table (.alleles.tsv) or the cnvkit.py call output (.call.cns)",
             path,
         )
-    minor = (
-        np.fmin(
+    cn = pd.to_numeric(df["cn"], errors="coerce")
+    if "minor" in df.columns:  # allele table: 'total' rows have no allelic evidence
+        minor = pd.to_numeric(df["minor"], errors="coerce").astype(float)
+        if "allele_source" in df.columns:
+            unknown = (df["allele_source"].astype(str) == "total") & (cn > 1)
+            minor = minor.mask(unknown)
+    elif {"cn1", "cn2"} <= set(df.columns):
+        minor = np.fmin(
             pd.to_numeric(df["cn1"], errors="coerce"), pd.to_numeric(df["cn2"], errors="coerce")
         )
-        if {"cn1", "cn2"} <= set(df.columns)
-        else np.full(len(df), np.nan)
-    )
+    else:
+        minor = pd.Series(np.nan, index=df.index)
     return pd.DataFrame(
         {
             "chrom": df["chromosome"].astype(str),
             "start": pd.to_numeric(df["start"]).astype(np.int64),
             "end": pd.to_numeric(df["end"]).astype(np.int64),
-            "cn": pd.to_numeric(df["cn"], errors="coerce"),
+            "cn": cn,
             "minor": np.asarray(minor, dtype=float),
         }
     )
