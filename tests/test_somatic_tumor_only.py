@@ -154,8 +154,23 @@ def test_read_segments_takes_minor_from_cn1_cn2(tmp_path: Path) -> None:
     assert read_segments(total_only)["minor"].isna().all()
     bad = tmp_path / "bad.cns"
     bad.write_text("chromosome\tstart\tend\tlog2\nchr1\t0\t100\t0\n")
-    with pytest.raises(InputError, match="call"):
+    with pytest.raises(InputError, match="allele table"):
         read_segments(bad)
+
+
+def test_read_segments_prefers_the_refitted_allele_table(tmp_path: Path) -> None:
+    """An amplification cnvkit call reads as 9/0 (LOH) keeps its refitted minor copy."""
+    table = tmp_path / "t.alleles.tsv"
+    table.write_text(
+        "chromosome\tstart\tend\tlog2\tcn\tn_het\tbaf\tmajor\tminor\tallele_source\tloh_lod\treason\n"
+        "chr3\t0\t100\t2.18\t9.0\t25\t0.83\t8\t1\tbaf\t-59.3\t\n"
+        "chr3\t100\t200\t0.0\t2.0\t3\t0.6\t1\t1\ttotal\tNA\tfew SNPs\n"
+        "chr3\t200\t300\t-1.0\t1.0\t3\t0.7\t1\t0\ttotal\tNA\tfew SNPs\n"
+    )
+    segs = read_segments(table)
+    assert segs["minor"].iloc[0] == 1
+    assert np.isnan(segs["minor"].iloc[1])  # two copies, no allelic evidence: unknown
+    assert segs["minor"].iloc[2] == 0  # one copy: no minor allele whatever the evidence
 
 
 def test_read_cnv_purity(tmp_path: Path) -> None:

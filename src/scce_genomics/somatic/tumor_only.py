@@ -104,24 +104,24 @@ def read_segments(path: str | Path) -> pd.DataFrame:
             path,
         )
     cn = pd.to_numeric(df["cn"], errors="coerce")
+    minor = np.full(len(df), np.nan)
     if "minor" in df.columns:  # allele table: 'total' rows have no allelic evidence
-        minor = pd.to_numeric(df["minor"], errors="coerce").astype(float)
+        minor = pd.to_numeric(df["minor"], errors="coerce").to_numpy(dtype=float)
         if "allele_source" in df.columns:
             unknown = (df["allele_source"].astype(str) == "total") & (cn > 1)
-            minor = minor.mask(unknown)
+            minor[unknown.to_numpy()] = np.nan
     elif {"cn1", "cn2"} <= set(df.columns):
         minor = np.fmin(
-            pd.to_numeric(df["cn1"], errors="coerce"), pd.to_numeric(df["cn2"], errors="coerce")
+            pd.to_numeric(df["cn1"], errors="coerce").to_numpy(dtype=float),
+            pd.to_numeric(df["cn2"], errors="coerce").to_numpy(dtype=float),
         )
-    else:
-        minor = pd.Series(np.nan, index=df.index)
     return pd.DataFrame(
         {
             "chrom": df["chromosome"].astype(str),
             "start": pd.to_numeric(df["start"]).astype(np.int64),
             "end": pd.to_numeric(df["end"]).astype(np.int64),
             "cn": cn,
-            "minor": np.asarray(minor, dtype=float),
+            "minor": minor,
         }
     )
 
