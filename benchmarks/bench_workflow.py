@@ -500,8 +500,8 @@ def main() -> int:
 
     stages = [s for s in STAGES if s in args.stages.split(",")]
     run_dir = work / "run"
-    if run_dir.exists() and stages == list(STAGES):
-        shutil.rmtree(run_dir)
+    if stages == list(STAGES):
+        shutil.rmtree(run_dir, ignore_errors=True)
     elif "alignment" in stages:
         sys.exit("--stages: alignment starts from nothing; time it with every stage")
     flow_dir = run_dir / "workflow"
