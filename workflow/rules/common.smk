@@ -105,9 +105,14 @@ ALL_SAMPLES = list(SAMPLES["sample"])
 PATIENTS = list(dict.fromkeys(SAMPLES["patient"]))
 TARGETS_BED = config.get("targets", "")
 
+# Population allele frequencies (somatic.germline_resource, gnomAD-style): the tumor-only germline
+# prior, tumor-only B-allele sites and tumor-only contamination all read this one resource.
+GERMLINE_RESOURCE = config.get("somatic", {}).get("germline_resource", "")
+GERMLINE_AF_FIELD = config.get("somatic", {}).get("germline_resource_af_field", "AF")
+
 # Tumor-only calling tells germline from somatic by population frequency first: without a
 # resource it keeps precision and loses most clonal mutations at ordinary depths (README).
-if not config.get("somatic", {}).get("germline_resource") and not PAIRS["normal"].all():
+if not GERMLINE_RESOURCE and not PAIRS["normal"].all():
     only = ", ".join(PAIRS.loc[PAIRS["normal"] == "", "tumor"])
     print(
         f"warning: tumor-only sample(s) {only} without somatic.germline_resource: set it to a "
@@ -255,10 +260,6 @@ def qc_targets():
 
 TQC = config.get("tissue_qc", {})
 TQC_SITES = TQC.get("sites_vcf", "")
-# population allele frequencies (somatic.germline_resource, gnomAD-style) for the tissue-QC and
-# CNV stages
-GERMLINE_RESOURCE = config.get("somatic", {}).get("germline_resource", "")
-GERMLINE_AF_FIELD = config.get("somatic", {}).get("germline_resource_af_field", "AF")
 
 
 def patient_samples(patient):
@@ -435,8 +436,8 @@ def somatic_call_inputs(wildcards):
     if not matched_normal(wildcards.tumor):
         inputs["cns"] = out(f"cnv/{wildcards.tumor}.alleles.tsv")
         inputs["cnv_purity"] = out(f"cnv/purity/{wildcards.tumor}.json")
-        if SOMATIC.get("germline_resource"):
-            inputs["resource"] = SOMATIC["germline_resource"]
+        if GERMLINE_RESOURCE:
+            inputs["resource"] = GERMLINE_RESOURCE
     return inputs
 
 
@@ -445,12 +446,12 @@ def tumor_only_args(wildcards, input):
     if matched_normal(wildcards.tumor):
         return ""
     args = ["--cns", input.cns, "--cnv-purity", input.cnv_purity]
-    if SOMATIC.get("germline_resource"):
+    if GERMLINE_RESOURCE:
         args += [
             "--germline-resource",
             input.resource,
             "--af-field",
-            SOMATIC.get("germline_resource_af_field", "AF"),
+            GERMLINE_AF_FIELD,
             "--absent-af",
             str(SOMATIC.get("germline_resource_default_af", 1e-5)),
         ]
