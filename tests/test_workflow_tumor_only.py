@@ -35,6 +35,18 @@ def test_tumor_only_call_waits_for_its_cnv_and_uses_the_resource(
     assert "--germline-resource" not in paired
 
 
+def test_tumor_only_without_resource_is_warned_at_start_up(
+    tiny_cohort: Path, tmp_path: Path
+) -> None:
+    plan = dry_run(tiny_cohort, tmp_path, "somatic/P3T.vcf.gz")
+    assert "tumor-only sample(s) P3T without somatic.germline_resource" in plan
+    resource = tiny_cohort / "reference/germline_resource.vcf.gz"
+    with_resource = dry_run(
+        tiny_cohort, tmp_path / "r", "somatic/P3T.vcf.gz", germline_resource=str(resource)
+    )
+    assert "without somatic.germline_resource" not in with_resource
+
+
 def unindexed(resource: Path, tmp: Path) -> Path:
     copy = tmp / "unindexed.vcf.gz"
     shutil.copy(resource, copy)
