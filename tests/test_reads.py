@@ -50,6 +50,37 @@ def test_mates_out_of_order(tmp_path: Path) -> None:
         check_fastq_pair(a, b)
 
 
+@pytest.mark.parametrize("block", [5, 17, 1 << 22])
+def test_records_across_read_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    """Files are read in blocks: records, CRLF line ends and errors are the same at any size."""
+    from scce_genomics.align import reads
+
+    monkeypatch.setattr(reads, "_BLOCK", block)
+    names = [f"r{i}" for i in range(40)]
+    a = fastq(tmp_path / "a_R1.fq", [f"{n}/1" for n in names], gz=False)
+    b = tmp_path / "a_R2.fq"
+    b.write_bytes(
+        fastq(tmp_path / "b.fq", [f"{n}/2" for n in names], gz=False)
+        .read_bytes()
+        .replace(b"\n", b"\r\n")[:-2]
+    )  # CRLF, and no newline at the end
+    assert check_fastq_pair(a, b) == 40
+    swapped = fastq(
+        tmp_path / "c.fq", [f"{n}/2" for n in names[:30] + names[31:29:-1] + names[32:]], gz=False
+    )
+    with pytest.raises(InputError, match="read 31 is 'r30/1' but its mate is 'r31/2'") as err:
+        check_fastq_pair(a, swapped)
+    assert err.value.line == 121
+    cut = tmp_path / "d.fq"
+    cut.write_bytes(a.read_bytes()[:-5])  # the last quality line cut short
+    with pytest.raises(InputError, match="record 40: sequence and quality lengths differ"):
+        check_fastq_pair(cut, None)
+    with pytest.raises(InputError, match=r"fewer reads than its mate file \(after 39 pairs\)"):
+        check_fastq_pair(a, fastq(tmp_path / "e.fq", [f"{n}/2" for n in names[:39]], gz=False))
+
+
 def test_mate_file_shorter(tmp_path: Path) -> None:
     a = fastq(tmp_path / "a_R1.fq.gz", ["r1/1", "r2/1"])
     b = fastq(tmp_path / "a_R2.fq.gz", ["r1/2"])

@@ -12,9 +12,11 @@ import pytest
 
 from scce_genomics.somatic.model import SomaticParams, load_candidates, score
 from scce_genomics.somatic.orientation import orientation_counts
+from scce_genomics.somatic.pileup import ANNOTATIONS, tumor_pileup
 
 LENGTH, READ, FRAGMENT = 1000, 50, 150
 C_SITE, G_SITE, T_SITE = 500, 700, 300  # 0-based positions of a C, a G and a T
+MPILEUP = ["-d", "10000", "-q", "20", "-Q", "20"]
 
 
 def reference(tmp_path: Path) -> tuple[Path, str]:
@@ -98,14 +100,8 @@ def pileup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     t_bam = write_bam(tmp / "T1.bam", "T1", seq, tumor)
     n_bam = write_bam(tmp / "N1.bam", "N1", seq, normal)
     bcf = tmp / "cand.bcf"
-    # the workflow's candidate command (rule somatic_candidates)
-    subprocess.run(
-        f"bcftools mpileup -f {fasta} -a FORMAT/AD,FORMAT/ADF,FORMAT/ADR,FORMAT/DP,FORMAT/SP,"
-        f"FORMAT/QS -d 10000 -q 20 -Q 20 -Ou {t_bam} {n_bam} "
-        f"| bcftools norm -f {fasta} -m -any -Ou "
-        f"| bcftools view -i 'ALT!=\"<*>\" && FMT/AD[0:1]>=2' -Ob -o {bcf}",
-        shell=True, check=True, capture_output=True,
-    )  # fmt: skip
+    # the workflow's candidate command (rule somatic_candidates_chunk)
+    tumor_pileup([t_bam, n_bam], fasta, None, MPILEUP, 2, bcf, tmp / "germline.bcf", 1)
     return {"fasta": fasta, "tumor": t_bam, "normal": n_bam, "bcf": bcf}
 
 
@@ -191,3 +187,89 @@ def test_cli_chain_from_candidates_to_tmb(
     assert table.loc[0, "tmb_per_mb"] == pytest.approx(expected / (LENGTH / 1e6))
     view = subprocess.run(["bcftools", "view", "-H", str(ann)], capture_output=True, text=True)
     assert view.returncode == 0 and (view.stdout == "") == empty
+
+
+# -- one pileup, two readers: the somatic candidates and the CNV stage's germline SNPs ---------
+
+HET_SITE, HOM_SITE = 850, 150  # a germline heterozygous SNP, and one homozygous in the normal
+
+
+@pytest.fixture(scope="module")
+def germline_pair(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The pileup fixture's somatic alleles plus a het and a hom-alt germline SNP."""
+    tmp = tmp_path_factory.mktemp("germline")
+    fasta, seq = reference(tmp)
+    alt = {base: "G" if base != "G" else "A" for base in "ACGT"}
+    het, hom = alt[seq[HET_SITE]], alt[seq[HOM_SITE]]
+    shared = (
+        fragments_over(HET_SITE, 15, None, het, 11)
+        + fragments_over(HET_SITE, 15, None, None, 12)
+        + fragments_over(HOM_SITE, 25, None, hom, 13)
+    )
+    tumor = fragments_over(G_SITE, 10, None, "A", 3) + fragments_over(G_SITE, 20, None, None, 4)
+    normal = fragments_over(G_SITE, 25, None, None, 8)
+    return {
+        "fasta": fasta,
+        "tumor": write_bam(tmp / "T1.bam", "T1", seq, tumor + shared),
+        "normal": write_bam(tmp / "N1.bam", "N1", seq, normal + shared),
+    }
+
+
+def records(path: Path, fields: str = "%CHROM\t%POS\t%REF\t%ALT\t%QUAL[\t%AD]\n") -> str:
+    return subprocess.run(
+        ["bcftools", "query", "-f", fields, str(path)], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_one_pileup_equals_the_two_separate_ones(
+    germline_pair: dict[str, Path], tmp_path: Path
+) -> None:
+    """Candidates as from mpileup | norm | view, germline SNPs as from mpileup | call -mv."""
+    fasta, t_bam, n_bam = germline_pair["fasta"], germline_pair["tumor"], germline_pair["normal"]
+    cand, germ = tmp_path / "cand.bcf", tmp_path / "germ.bcf"
+    tumor_pileup([t_bam, n_bam], fasta, None, MPILEUP, 2, cand, germ, normal_index=1)
+    pileup = f"bcftools mpileup -f {fasta} -a {ANNOTATIONS} {' '.join(MPILEUP)} -Ou {t_bam} {n_bam}"
+    separate = {
+        "cand": f"{pileup} | bcftools norm -f {fasta} -m -any -Ou "
+        "| bcftools view -i 'ALT!=\"<*>\" && FMT/AD[0:1]>=2' -Ob -o {out}",
+        "germ": f"{pileup} | bcftools call -mv -Ou | bcftools view -v snps -m2 -M2 "
+        "-i 'GT[1]=\"het\"' -Ob -o {out}",
+    }
+    for name, command in separate.items():
+        out = tmp_path / f"separate.{name}.bcf"
+        subprocess.run(command.format(out=out), shell=True, check=True, capture_output=True)
+        assert records(tmp_path / f"{name}.bcf") == records(out)
+    assert records(germ, "%POS[\t%GT]\n") == records(
+        tmp_path / "separate.germ.bcf", "%POS[\t%GT]\n"
+    )
+    germline = records(germ, "%POS[\t%GT]\n").split()
+    assert germline == [str(HET_SITE + 1), "0/1", "0/1"]  # T1 then N1; the hom-alt site is out
+    assert {int(line.split("\t")[1]) for line in records(cand).splitlines()} == {
+        HOM_SITE + 1, G_SITE + 1, HET_SITE + 1
+    }  # fmt: skip
+
+
+def test_tumor_only_germline_keeps_every_snp_site(
+    germline_pair: dict[str, Path], tmp_path: Path
+) -> None:
+    from scce_genomics.cli import main
+
+    germ = tmp_path / "germ.bcf"
+    argv = ["somatic-pileup", "--bams", str(germline_pair["tumor"]), "--fasta"]
+    argv += [str(germline_pair["fasta"]), "--out-candidates", str(tmp_path / "cand.bcf")]
+    assert main([*argv, "--out-germline", str(germ)]) == 0
+    sites = [int(pos) for pos in records(germ, "%POS\n").split()]
+    assert sites == [HOM_SITE + 1, G_SITE + 1, HET_SITE + 1]  # no normal: the somatic one too
+
+
+def test_a_failing_reader_fails_the_pileup_and_leaves_no_output(
+    germline_pair: dict[str, Path], tmp_path: Path
+) -> None:
+    from scce_genomics.errors import InputError
+
+    cand = tmp_path / "cand.bcf"
+    germ = tmp_path / "no such folder" / "germ.bcf"  # bcftools view cannot write it
+    bams = [germline_pair["tumor"], germline_pair["normal"]]
+    with pytest.raises(InputError, match="bcftools view failed"):
+        tumor_pileup(bams, germline_pair["fasta"], None, MPILEUP, 2, cand, germ, normal_index=1)
+    assert not cand.exists() and not germ.exists()

@@ -118,11 +118,15 @@ rule cnv_reference:
         " {params.extra} -o {output:q} 2> {log:q}"
 
 
+# The germline SNPs come from the somatic stage's pileup (somatic_candidates_chunk): paired,
+# called jointly and kept where the matched normal is heterozygous; tumor-only, every SNP site
+# of the tumor (cnv-tumor keeps allele fractions 0.05-0.95).
 rule cnv_het_sites:
     input:
-        bams=cnv_het_bams,
-        fasta=out("reference/genome.fa"),
-        fai=out("reference/genome.fa.fai"),
+        expand(
+            out("somatic/candidates/{{sample}}/{chunk}.germline.bcf"),
+            chunk=SOMATIC_CHUNKS,
+        ),
     output:
         out("cnv/baf/{sample}.hets.vcf.gz"),
     log:
@@ -130,18 +134,10 @@ rule cnv_het_sites:
     conda:
         "../envs/bcftools.yaml"
     resources:
-        mem_mb=2000,
-        runtime=240,
-    params:
-        mpileup=CNV["het_mpileup_extra"],
-        # paired: germline SNPs called jointly, kept where the matched normal is heterozygous;
-        # tumor-only: every SNP site of the tumor (cnv-alleles keeps allele fractions 0.05-0.95)
-        keep=lambda wc: "-i 'GT[0]=\"het\"'" if matched_normal(wc.sample) else "",
+        mem_mb=1000,
+        runtime=30,
     shell:
-        "(bcftools mpileup -f {input.fasta:q} -a FORMAT/AD,FORMAT/DP {params.mpileup} -Ou"
-        " {input.bams:q}"
-        " | bcftools call -mv -Ou"
-        " | bcftools view -v snps -m2 -M2 {params.keep} -Oz -o {output:q}) 2> {log:q}"
+        "bcftools concat -Oz -o {output:q} {input:q} 2> {log:q}"
 
 
 rule cnv_tumor:

@@ -374,13 +374,6 @@ def cnv_reference_sex_args():
     return " ".join(args)
 
 
-def cnv_het_bams(wildcards):
-    normal = matched_normal(wildcards.sample)
-    return [out(f"bam/{normal}.bam")] * bool(normal) + [
-        out(f"bam/{wildcards.sample}.bam")
-    ]
-
-
 def cnv_tumor_inputs(wildcards):
     sample = wildcards.sample
     inputs = {
@@ -400,6 +393,9 @@ def cnv_tumor_inputs(wildcards):
 # ---- Somatic mutations (somatic.smk) ----
 
 SOMATIC = config["somatic"]
+# Genome chunks of the tumor pileup (one single-threaded bcftools mpileup each), read by the
+# somatic and the CNV stages.
+SOMATIC_CHUNKS = [f"{i:03d}" for i in range(SOMATIC.get("scatter", 1))]
 
 
 def somatic_targets():

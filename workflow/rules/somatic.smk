@@ -4,9 +4,6 @@
 # A tumor-only sample is called after its copy-number stage: the germline test weighs the
 # population allele frequency (somatic.germline_resource), purity and segment copy number.
 
-# Genome chunks of the candidate pileup (one single-threaded bcftools mpileup each).
-SOMATIC_CHUNKS = [f"{i:03d}" for i in range(SOMATIC.get("scatter", 1))]
-
 
 rule somatic_chunks:
     input:
@@ -27,6 +24,8 @@ rule somatic_chunks:
         "--out {output:q} 2> {log:q}"
 
 
+# One bcftools mpileup per tumor and chunk feeds the somatic candidates and the germline SNP
+# calls of the CNV stage's B-allele frequencies (cnv_het_sites joins the latter).
 rule somatic_candidates_chunk:
     input:
         unpack(somatic_bams),
@@ -34,7 +33,8 @@ rule somatic_candidates_chunk:
         fai=out("reference/genome.fa.fai"),
         bed=out("somatic/chunks/{chunk}.bed"),
     output:
-        temp(out("somatic/candidates/{tumor}/{chunk}.bcf")),
+        candidates=temp(out("somatic/candidates/{tumor}/{chunk}.bcf")),
+        germline=temp(out("somatic/candidates/{tumor}/{chunk}.germline.bcf")),
     log:
         out("logs/somatic/candidates/{tumor}.{chunk}.log"),
     wildcard_constraints:
@@ -49,15 +49,12 @@ rule somatic_candidates_chunk:
         bams=lambda wc, input: " ".join(
             shlex.quote(input[k]) for k in ("tumor", "normal") if k in input.keys()
         ),
-        mpileup=SOMATIC["mpileup_extra"],
+        mpileup=shlex.quote(SOMATIC["mpileup_extra"]),
         min_alt=SOMATIC["candidate_min_alt"],
     shell:
-        "(bcftools mpileup -f {input.fasta:q} -R {input.bed:q} "
-        "-a FORMAT/AD,FORMAT/ADF,FORMAT/ADR,FORMAT/DP,FORMAT/SP,FORMAT/QS "
-        "{params.mpileup} -Ou {params.bams} "
-        "| bcftools norm -f {input.fasta:q} -m -any -Ou "
-        "| bcftools view -i 'ALT!=\"<*>\" && FMT/AD[0:1]>={params.min_alt}' -Ob "
-        "-o {output:q}) 2> {log:q}"
+        "scce-genomics somatic-pileup --bams {params.bams} --fasta {input.fasta:q} "
+        "--regions {input.bed:q} --mpileup-extra={params.mpileup} --min-alt {params.min_alt} "
+        "--out-candidates {output.candidates:q} --out-germline {output.germline:q} 2> {log:q}"
 
 
 rule somatic_candidates:

@@ -7,9 +7,8 @@ each input once up front names the file and the record at fault instead.
 from __future__ import annotations
 
 import gzip
-import itertools
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,73 +30,140 @@ __all__ = [
 ]
 
 
-def _records(path: Path):  # type: ignore[no-untyped-def]
-    """Yield (record number, name) for each FASTQ record, checking the 4-line layout."""
+_BLOCK = 1 << 22
+
+
+def _record_lines(path: Path) -> Iterator[list[bytes]]:
+    """The file's lines, in runs of whole 4-line records (blocks of a few MB, CR/LF-safe)."""
+    number = 0  # records yielded so far
     try:
         with open_binary(path) as handle:
-            number = 0
+            rest = b""
+            lines: list[bytes] = []
             while True:
-                lines = list(itertools.islice(handle, 4))
-                if not lines:
-                    return
-                number += 1
-                line_no = 4 * (number - 1) + 1
-                if len(lines) < 4:
-                    raise InputError(
-                        f"record {number} is incomplete (file ends mid-record); the file is "
-                        "truncated — copy it again",
-                        path,
-                        line_no,
-                    )
-                head, seq, plus, qual = (x.rstrip(b"\r\n") for x in lines)
-                if not head.startswith(b"@") or not plus.startswith(b"+"):
-                    raise InputError(
-                        f"record {number} is not FASTQ (header must start with '@', third line "
-                        "with '+')",
-                        path,
-                        line_no,
-                    )
-                if len(seq) != len(qual):
-                    raise InputError(
-                        f"record {number}: sequence and quality lengths differ "
-                        f"({len(seq)} vs {len(qual)})",
-                        path,
-                        line_no,
-                    )
-                yield number, head[1:].split()[0]
+                block = handle.read(_BLOCK)
+                if block:
+                    data = rest + block
+                    if b"\r" in data:
+                        data = data.replace(b"\r\n", b"\n")
+                    split = data.split(b"\n")
+                    rest = split.pop()  # the block's last, unfinished line
+                else:  # a last line without its newline
+                    split, rest = ([rest.rstrip(b"\r")] if rest else []), b""
+                lines += split
+                whole = len(lines) - len(lines) % 4
+                if whole:
+                    yield lines[:whole]
+                    number += whole // 4
+                    lines = lines[whole:]
+                if not block:
+                    break
+            if lines:
+                raise InputError(
+                    f"record {number + 1} is incomplete (file ends mid-record); the file is "
+                    "truncated — copy it again",
+                    path,
+                    4 * number + 1,
+                )
     except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as err:
         raise InputError(
             f"corrupt or truncated compressed file ({err}); copy it again", path
         ) from None
 
 
+def _name_blocks(path: Path) -> Iterator[list[bytes]]:
+    """Per block of records: their read names, after checking each record's 4-line layout.
+
+    Checks run on whole blocks (bytes joins and length lists, no per-record Python loop); the
+    record at fault is searched for only when a block fails.
+    """
+    number = 0
+    for lines in _record_lines(path):
+        heads, seqs, pluses, quals = lines[0::4], lines[1::4], lines[2::4], lines[3::4]
+        n = len(heads)
+        layout_ok = (
+            b"".join(h[:1] for h in heads) == b"@" * n
+            and b"".join(p[:1] for p in pluses) == b"+" * n
+        )
+        if not layout_ok:
+            bad = next(i for i in range(n) if heads[i][:1] != b"@" or pluses[i][:1] != b"+")
+            raise InputError(
+                f"record {number + bad + 1} is not FASTQ (header must start with '@', third "
+                "line with '+')",
+                path,
+                4 * (number + bad) + 1,
+            )
+        seq_lengths, qual_lengths = list(map(len, seqs)), list(map(len, quals))
+        if seq_lengths != qual_lengths:
+            bad = next(i for i in range(n) if seq_lengths[i] != qual_lengths[i])
+            raise InputError(
+                f"record {number + bad + 1}: sequence and quality lengths differ "
+                f"({seq_lengths[bad]} vs {qual_lengths[bad]})",
+                path,
+                4 * (number + bad) + 1,
+            )
+        yield [(h[1:].split(None, 1) or [b""])[0] for h in heads]
+        number += n
+
+
+def _same_fragments(first: list[bytes], second: list[bytes]) -> int | None:
+    """Index of the first pair whose names differ (ignoring /1 and /2), or None."""
+    if first == second:
+        return None
+    if [x.removesuffix(b"/1") for x in first] == [y.removesuffix(b"/2") for y in second]:
+        return None
+    return next(
+        i
+        for i, (x, y) in enumerate(zip(first, second, strict=True))
+        if x.removesuffix(b"/1") != y.removesuffix(b"/2")
+    )
+
+
 def check_fastq_pair(fq1: str | Path, fq2: str | Path | None) -> int:
     """Validate one or two FASTQ files (mates in the same order); return the pair count."""
     fq1 = Path(fq1)
     if fq2 is None or str(fq2) == "":
-        return sum(1 for _ in _records(fq1))
+        return sum(len(names) for names in _name_blocks(fq1))
     fq2 = Path(fq2)
     count = 0
-    for first, second in itertools.zip_longest(_records(fq1), _records(fq2)):
-        if first is None or second is None:
-            short = fq1 if first is None else fq2
-            raise InputError(
-                f"has fewer reads than its mate file (after {count} pairs); the pair is "
-                "truncated or mismatched",
-                short,
-            )
-        name1, name2 = first[1], second[1]
-        if name1.removesuffix(b"/1") != name2.removesuffix(b"/2"):
-            raise InputError(
-                f"read {first[0]} is {name1.decode()!r} but its mate is {name2.decode()!r}; "
-                "the two files are not in the same order",
-                fq2,
-                4 * (first[0] - 1) + 1,
-            )
-        count += 1
+    mates = _name_blocks(fq2)
+    waiting: list[bytes] = []  # names of fq2 read ahead of fq1
+
+    def short(path: Path) -> InputError:
+        return InputError(
+            f"has fewer reads than its mate file (after {count} pairs); the pair is "
+            "truncated or mismatched",
+            path,
+        )
+
+    for names in _name_blocks(fq1):
+        while len(waiting) < len(names):
+            more = next(mates, None)
+            if more is None:
+                count += _checked(names[: len(waiting)], waiting, count, fq2)
+                raise short(fq2)
+            waiting += more
+        count += _checked(names, waiting[: len(names)], count, fq2)
+        waiting = waiting[len(names) :]
+    if waiting or next(mates, None) is not None:
+        raise short(fq1)
     if count == 0:
         raise InputError("no reads", fq1)
     return count
+
+
+def _checked(first: list[bytes], second: list[bytes], before: int, fq2: Path) -> int:
+    """The number of pairs in two equal-length name lists; an error at the first mismatch."""
+    bad = _same_fragments(first, second)
+    if bad is not None:
+        record = before + bad + 1
+        raise InputError(
+            f"read {record} is {first[bad].decode()!r} but its mate is "
+            f"{second[bad].decode()!r}; the two files are not in the same order",
+            fq2,
+            4 * (record - 1) + 1,
+        )
+    return len(first)
 
 
 def alignment_contigs(bam: str | Path) -> dict[str, int]:

@@ -88,6 +88,29 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--out", required=True, help="MAF of the PASS calls")
     m.set_defaults(func=_maf)
 
+    u = sub.add_parser(
+        "somatic-pileup",
+        help="one bcftools mpileup of a tumor (and its normal): somatic candidates and the "
+        "germline SNP calls of the CNV stage",
+    )
+    u.add_argument("--bams", nargs="+", required=True, help="tumor BAM, then its normal's")
+    u.add_argument("--fasta", required=True, help="reference FASTA (faidx-indexed)")
+    u.add_argument("--regions", default="", help="BED of the genome chunk (default: all)")
+    u.add_argument(
+        "--mpileup-extra",
+        default="-d 10000 -q 20 -Q 20",
+        help="extra bcftools mpileup options (depth cap, mapping/base quality)",
+    )
+    u.add_argument("--min-alt", type=int, default=2, help="tumor alt reads of a candidate")
+    u.add_argument("--out-candidates", required=True, help="candidate alleles (BCF)")
+    u.add_argument(
+        "--out-germline",
+        required=True,
+        help="germline SNPs (BCF): the normal's heterozygous sites, or every SNP site of a "
+        "tumor-only sample",
+    )
+    u.set_defaults(func=_pileup)
+
     k = sub.add_parser("somatic-chunks", help="split the genome into BED chunks for the pileup")
     k.add_argument("--fai", required=True, help="reference .fai index")
     k.add_argument("--n", type=int, required=True, help="number of chunks")
@@ -265,6 +288,24 @@ def read_bed(path: str) -> pd.DataFrame:
         )
     except (OSError, pd.errors.EmptyDataError, ValueError) as err:
         raise InputError(f"cannot read BED ({err})", path) from None
+
+
+def _pileup(args: argparse.Namespace) -> int:
+    from scce_genomics.somatic.pileup import tumor_pileup
+
+    if len(args.bams) > 2:
+        raise InputError(f"--bams takes a tumor and at most one normal, not {len(args.bams)}")
+    tumor_pileup(
+        args.bams,
+        args.fasta,
+        args.regions,
+        shlex.split(args.mpileup_extra),
+        args.min_alt,
+        args.out_candidates,
+        args.out_germline,
+        normal_index=1 if len(args.bams) == 2 else None,
+    )
+    return 0
 
 
 def _chunks(args: argparse.Namespace) -> int:
