@@ -193,10 +193,22 @@ stop_pidfile() { # stop_pidfile NAME PIDFILE
   rm -f "$2"
 }
 
+# Snakemake's SLURM plugin runs `scontrol show config` each time Snakemake starts, even for a
+# local run; against a stopped controller that call waits MessageTimeout - 1 s (9 s by default).
+# A stopped cluster's config says MessageTimeout=1, so "down" is answered at once; `start`
+# writes the full config again.
+mark_stopped() {
+  [[ -f $CONF ]] && grep -qF "$MARKER" "$CONF" || return 0
+  grep -v '^MessageTimeout=' "$CONF" >"$CONF.tmp"
+  echo "MessageTimeout=1" >>"$CONF.tmp"
+  mv "$CONF.tmp" "$CONF"
+}
+
 stop() {
   stop_pidfile slurmd "$RUN/slurmd.pid"
   stop_pidfile slurmctld "$RUN/slurmctld.pid"
   stop_pidfile munged "$MUNGE_PID" # only a munged this script started
+  mark_stopped
 }
 
 status() {

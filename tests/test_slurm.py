@@ -67,6 +67,11 @@ def slurm_cluster() -> Iterator[None]:
     yield
     if not was_running:
         subprocess.run([SCRIPT, "stop"], capture_output=True, check=False)
+        # Snakemake's SLURM plugin asks `scontrol show config` at every start, local runs too:
+        # a stopped cluster must answer at once, not after MessageTimeout (9 s by default)
+        begin = time.perf_counter()
+        subprocess.run(["scontrol", "show", "config"], capture_output=True, check=False)
+        assert time.perf_counter() - begin < 3, "scontrol waits for the stopped controller"
 
 
 @pytest.fixture(scope="module")

@@ -74,7 +74,8 @@ rule cnv_coverage:
     wildcard_constraints:
         # normals, for the reference; a tumor's coverage is part of cnv_tumor
         sample="|".join(re.escape(n) for n in NORMALS) or "NONE",
-    threads: 2
+    # one process: CNVkit's -p pays off on whole genomes only (set-threads in a profile)
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=240,
@@ -167,7 +168,8 @@ rule cnv_tumor:
     conda:
         # CBS segmentation runs R's DNAcopy; CNVkit itself comes with the package
         "../envs/r-dnacopy.yaml"
-    threads: 2
+    # one process: CNVkit's -p (coverage, CBS) pays off on whole genomes only (set-threads)
+    threads: 1
     resources:
         mem_mb=2000,
         # the former one-step rules' runtimes, summed

@@ -90,6 +90,8 @@ rule somatic_pon:
     conda:
         "../envs/bcftools.yaml"
     threads: 2
+    # every tumor's somatic model waits for the panel: start it as soon as the normals are in
+    priority: 10
     resources:
         mem_mb=2000,
         runtime=240,
