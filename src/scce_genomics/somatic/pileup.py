@@ -19,7 +19,7 @@ from typing import IO
 
 from scce_genomics.errors import InputError
 
-__all__ = ["ANNOTATIONS", "pileup_commands", "run_split", "tumor_pileup"]
+__all__ = ["ANNOTATIONS", "NO_ALT", "pileup_commands", "run_split", "tumor_pileup"]
 
 #: FORMAT fields the somatic model reads (strand counts, SP, per-allele base quality sums)
 ANNOTATIONS = "FORMAT/AD,FORMAT/ADF,FORMAT/ADR,FORMAT/DP,FORMAT/SP,FORMAT/QS"

@@ -28,6 +28,7 @@ import pysam
 from scce_genomics import __version__
 from scce_genomics.errors import InputError
 from scce_genomics.fileio import write_bgzipped_vcf
+from scce_genomics.somatic.pileup import NO_ALT
 
 __all__ = ["alleles_from_bams", "alleles_from_vcfs", "write_pon"]
 
@@ -71,6 +72,7 @@ def _pileup_chunk(
         [
             ["bcftools", "mpileup", "-f", fasta, *region, "-a", "FORMAT/AD", *mpileup_extra,
              "-Ou", *bams],
+            ["bcftools", "view", "-e", NO_ALT, "-Ou", "-"],  # norm only sites with an allele
             ["bcftools", "norm", "-f", fasta, "-m", "-any", "-Ou", "-"],
             ["bcftools", "query", "-i", f'ALT!="<*>" && N_PASS(FMT/AD[:1]>={min_alt})>=1',
              "-f", "%CHROM\t%POS\t%REF\t%ALT\t[%AD;]\n", "-"],
