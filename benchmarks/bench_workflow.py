@@ -17,7 +17,9 @@ the same cores) and then the workflow's stage (``snakemake`` asked for that stag
   reference, check, bwa and merge/markdup jobs;
 - somatic: ``bcftools mpileup | bcftools call -mv`` per tumor (with its normal) — against the
   somatic stage (candidates, panel of normals, model, annotation, MAF, TMB);
-- CNV: one ``cnvkit.py batch`` (WGS bins, CBS, scatter and diagram) — against the CNV stage;
+- CNV: one ``cnvkit.py batch`` (WGS bins, CBS, scatter and diagram) — against the CNV stage
+  (whose germline SNPs for B-allele frequencies come from the somatic stage's pileup, run
+  before it; a tumor-only sample's CNV stage runs inside the somatic stage);
 - the rest (QC, stored-tissue QC, spectra, signatures, comparison, report) has no hand-run
   counterpart: its wall time is added to the workflow's total.
 
