@@ -87,11 +87,11 @@ rule somatic_pon:
         tbi=out("somatic/pon.vcf.gz.tbi"),
     log:
         out("logs/somatic/pon.log"),
+    # every tumor's somatic model waits for the panel: start it as soon as the normals are in
+    priority: 10
     conda:
         "../envs/bcftools.yaml"
     threads: 2
-    # every tumor's somatic model waits for the panel: start it as soon as the normals are in
-    priority: 10
     resources:
         mem_mb=2000,
         runtime=240,
