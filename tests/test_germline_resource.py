@@ -196,3 +196,14 @@ def test_pon_build_from_bams_matches_min_normals(tmp_path: Path) -> None:
     assert code == 0
     panel = load_pon(str(out))
     assert panel[["pos", "alt"]].values.tolist() == [[501, alt_c]]
+
+
+def test_pon_build_from_an_unreadable_bam_names_the_tool_and_its_reason(tmp_path: Path) -> None:
+    from scce_genomics.somatic.pon import alleles_from_bams
+    from test_somatic_pileup import reference
+
+    ref, _ = reference(tmp_path)
+    bam = tmp_path / "N0.bam"
+    bam.write_bytes(b"not a BAM")
+    with pytest.raises(InputError, match=r"bcftools mpileup of the normals failed: .*header"):
+        alleles_from_bams([bam], ref)

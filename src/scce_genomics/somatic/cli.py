@@ -29,6 +29,10 @@ __all__ = [
 ]
 
 
+#: bcftools mpileup options of the pileup commands when none are given (config.yaml's too)
+MPILEUP_DEFAULT = "-d 10000 -q 20 -Q 20"
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("somatic-call", help="score mpileup candidates and write a somatic VCF")
     p.add_argument("--candidates", required=True, help="BCF from bcftools mpileup | norm -m-")
@@ -98,7 +102,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     u.add_argument("--regions", default="", help="BED of the genome chunk (default: all)")
     u.add_argument(
         "--mpileup-extra",
-        default="-d 10000 -q 20 -Q 20",
+        default=MPILEUP_DEFAULT,
         help="extra bcftools mpileup options (depth cap, mapping/base quality)",
     )
     u.add_argument("--min-alt", type=int, default=2, help="tumor alt reads of a candidate")
@@ -134,7 +138,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--min-alt-reads", type=int, default=2, help="with --bams: alt reads per normal")
     b.add_argument(
         "--mpileup-extra",
-        default="-d 10000 -q 20 -Q 20",
+        default=MPILEUP_DEFAULT,
         help="with --bams: extra bcftools mpileup options (depth cap, mapping/base quality)",
     )
     b.add_argument("--threads", type=int, default=1, help="with --bams: parallel genome chunks")

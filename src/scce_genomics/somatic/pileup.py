@@ -19,7 +19,15 @@ from typing import IO
 
 from scce_genomics.errors import InputError
 
-__all__ = ["ANNOTATIONS", "NO_ALT", "pileup_commands", "run_split", "tumor_pileup"]
+__all__ = [
+    "ANNOTATIONS",
+    "NO_ALT",
+    "pileup_commands",
+    "run_split",
+    "start_pipeline",
+    "stderr_tail",
+    "tumor_pileup",
+]
 
 #: FORMAT fields the somatic model reads (strand counts, SP, per-allele base quality sums)
 ANNOTATIONS = "FORMAT/AD,FORMAT/ADF,FORMAT/ADR,FORMAT/DP,FORMAT/SP,FORMAT/QS"
@@ -62,7 +70,7 @@ def pileup_commands(
     return source, [somatic, snps]
 
 
-def _chain(
+def start_pipeline(
     commands: Sequence[list[str]], stdin: int | None, stdout: int, errors: IO[bytes]
 ) -> list[subprocess.Popen[bytes]]:
     """Start ``commands`` joined by pipes; the first reads ``stdin``, the last writes ``stdout``."""
@@ -80,6 +88,12 @@ def _chain(
     return procs
 
 
+def stderr_tail(errors: IO[bytes], chars: int) -> str:
+    """The last ``chars`` characters the processes wrote to ``errors``: the tool's own reason."""
+    errors.seek(0)
+    return errors.read().decode(errors="replace").strip()[-chars:]
+
+
 def run_split(
     source: Sequence[list[str]], branches: Sequence[Sequence[list[str]]], what: str
 ) -> None:
@@ -89,8 +103,11 @@ def run_split(
     branch has written its file; here every process is waited for and checked.
     """
     with tempfile.TemporaryFile() as errors:
-        head = _chain(source, None, subprocess.PIPE, errors)
-        tails = [_chain(branch, subprocess.PIPE, subprocess.DEVNULL, errors) for branch in branches]
+        head = start_pipeline(source, None, subprocess.PIPE, errors)
+        tails = [
+            start_pipeline(branch, subprocess.PIPE, subprocess.DEVNULL, errors)
+            for branch in branches
+        ]
         stream = head[-1].stdout
         assert stream is not None
         sinks = [tail[0].stdin for tail in tails]
@@ -114,8 +131,7 @@ def run_split(
             if p.wait() != 0
         ]
         if failed or broken:
-            errors.seek(0)
-            message = errors.read().decode(errors="replace").strip()[-400:]
+            message = stderr_tail(errors, 400)
             step = " ".join(failed[0][:2]) if failed else "a reader"
             raise InputError(f"{what}: {step} failed: {message}")
 

@@ -28,7 +28,7 @@ import pysam
 from scce_genomics import __version__
 from scce_genomics.errors import InputError
 from scce_genomics.fileio import write_bgzipped_vcf
-from scce_genomics.somatic.pileup import NO_ALT
+from scce_genomics.somatic.pileup import NO_ALT, start_pipeline, stderr_tail
 
 __all__ = ["alleles_from_bams", "alleles_from_vcfs", "write_pon"]
 
@@ -37,23 +37,15 @@ _KEY = ["chrom", "pos", "ref", "alt"]
 
 def _pipe(commands: Sequence[list[str]], what: str, path: str | Path | None = None) -> str:
     """stdout of ``commands`` chained by pipes (no shell); the first failure's stderr on error."""
-    procs: list[subprocess.Popen[bytes]] = []
-    stdin = None
     with tempfile.TemporaryFile() as errors:
-        for cmd in commands:
-            proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=errors)
-            if stdin is not None:
-                stdin.close()
-            stdin = proc.stdout
-            procs.append(proc)
-        assert stdin is not None
-        out = stdin.read()
-        stdin.close()
+        procs = start_pipeline(commands, None, subprocess.PIPE, errors)
+        stream = procs[-1].stdout
+        assert stream is not None
+        out = stream.read()
+        stream.close()
         failed = [p.wait() != 0 for p in procs]
         if any(failed):
-            errors.seek(0)
-            message = errors.read().decode(errors="replace").strip()[-300:]
-            raise InputError(f"{what} failed: {message}", path)
+            raise InputError(f"{what} failed: {stderr_tail(errors, 300)}", path)
     return out.decode()
 
 
