@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -311,3 +312,84 @@ def test_cli_bad_input_exits_2(tmp_path):
     bad.write_text("MutationType\tS1\nA[C>A]A\t1\n")
     assert main(["compare", "--sbs96", str(bad), "--opportunity", "GRCh37_exome",
                  "--outdir", str(tmp_path / "o")]) == 2  # fmt: skip
+
+
+def test_cli_model_fitted_ahead_is_used_unchanged(contract, tmp_path, capsys, monkeypatch):
+    """compare-model then compare --model: the same tables as compare alone, without refitting."""
+    from scce_genomics.compare import run as compare_run
+
+    model = tmp_path / "model.pkl"
+    settings = ["--opportunity", "GRCh37_exome", "--bootstrap", "40", "--folds", "2"]
+    assert main(["compare-model", *settings, "--out", str(model)]) == 0
+    alone, ahead = tmp_path / "alone", tmp_path / "ahead"
+    assert main([*_args(contract, alone), "--opportunity", "GRCh37_exome"]) == 0
+
+    def refit(*args, **kwargs):
+        raise AssertionError("the references were refitted although a model was given")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(compare_run, "refit_exposures", refit)
+        patch.setattr(compare_run, "reference_model", refit)
+        capsys.readouterr()
+        assert main([*_args(contract, ahead), "--opportunity", "GRCh37_exome",
+                     "--model", str(model)]) == 0  # fmt: skip
+    assert "refitted" not in capsys.readouterr().err
+    for name in ("summary", "tumors", "calibration", "reliability", "signatures", "genes",
+                 "arms", "focal"):  # fmt: skip
+        assert (ahead / f"{name}.tsv").read_bytes() == (alone / f"{name}.tsv").read_bytes(), name
+
+
+def test_cli_model_of_other_settings_is_refitted_not_used(contract, tmp_path, capsys):
+    model = tmp_path / "model.pkl"
+    assert main(["compare-model", "--opportunity", "GRCh37_exome", "--folds", "3",
+                 "--out", str(model)]) == 0  # fmt: skip
+    out = tmp_path / "o"
+    capsys.readouterr()
+    args = [*_args(contract, out), "--opportunity", "GRCh37_exome"]
+    assert main([*args, "--model", str(model)]) == 0
+    assert f"note: {model} was fitted for other references, assay or settings" in (
+        capsys.readouterr().err
+    )
+    cal = pd.read_csv(out / "calibration.tsv", sep="\t")
+    assert len(cal) and "2-fold" in " ".join(cal["method"].astype(str))
+
+
+def test_cli_unreadable_model_names_the_file(contract, tmp_path, capsys):
+    model = tmp_path / "model.pkl"
+    model.write_bytes(b"not a pickle")
+    args = [*_args(contract, tmp_path / "o"), "--opportunity", "GRCh37_exome"]
+    assert main([*args, "--model", str(model)]) == 2
+    err = capsys.readouterr().err
+    assert str(model) in err and "compare-model" in err
+    assert not (tmp_path / "o" / "summary.tsv").exists()
+
+
+def test_model_digest_is_by_value_and_the_same_in_every_process(tmp_path):
+    """Another process (other string hashes) gives the same digest; one changed cell does not."""
+    import subprocess
+    import sys
+
+    from scce_genomics.compare.model_file import digest
+
+    frame = pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}, index=["s1", "s2"])
+    parts = (frame, {"genes": {"TP53", "RB1", "NOTCH1"}}, CFG)
+    code = (
+        "import pandas as pd\n"
+        "from scce_genomics.compare.model_file import digest\n"
+        "from scce_genomics.compare.run import CompareConfig\n"
+        "frame = pd.DataFrame({'a': [1.0, 2.0], 'b': ['x', 'y']}, index=['s1', 's2'])\n"
+        "print(digest(frame, {'genes': {'TP53', 'RB1', 'NOTCH1'}},"
+        " CompareConfig(bootstrap=100, folds=3)))\n"
+    )
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }  # fmt: skip
+    assert keys == {digest(*parts)}
+    changed = frame.copy()
+    changed.loc["s2", "a"] = 2.5
+    assert digest(changed, *parts[1:]) != digest(*parts)
+    assert digest(frame, parts[1], CompareConfig(bootstrap=100, folds=2)) != digest(*parts)

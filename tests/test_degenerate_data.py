@@ -34,6 +34,8 @@ def assert_report_says_why(results: Path) -> None:
     assert (results / "report/report.html").stat().st_size > 10_000
     for name in ("cnv/summary.tsv", "somatic/tmb.tsv", "compare/summary.tsv"):
         assert (results / name).stat().st_size > 0, name
+    # the references' model fitted early was the one used (same digest in both processes)
+    assert "refitted" not in (results / "logs/compare/compare.log").read_text()
 
 
 @pytest.fixture(scope="module")

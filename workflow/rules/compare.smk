@@ -69,8 +69,30 @@ CMP_OPPORTUNITY = (
 )
 
 
+# The references' side of the comparison (refitted exposures, cross-validated classifier)
+# depends on no tumor: fitted as soon as the reference FASTA is ready, off the final path.
+rule compare_model:
+    input:
+        fasta=out("reference/genome.fa"),
+        profiles=[f"{r}/profile.yaml" for r in CMP_REFERENCES],
+    output:
+        out("compare/reference_model.pkl"),
+    log:
+        out("logs/compare/reference_model.log"),
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        opportunity=CMP_OPPORTUNITY,
+        settings=CMP_SETTINGS,
+    shell:
+        "scce-genomics compare-model {params.opportunity} {params.settings} --out {output:q} "
+        "> {log:q} 2>&1"
+
+
 rule compare:
     input:
+        model=out("compare/reference_model.pkl"),
         sbs96=out("spectra/SBS96.tsv"),
         id83=out("spectra/ID83.tsv"),
         dbs78=out("spectra/DBS78.tsv"),
@@ -130,4 +152,4 @@ rule compare:
         "scce-genomics compare --name SCCE --samples {input.samples:q} --sbs96 {input.sbs96:q}"
         " --id83 {input.id83:q} --dbs78 {input.dbs78:q} --exposures {input.exposures:q}"
         " --maf {input.maf:q} --arms {input.arms:q} --genes {input.genes:q} {params.opportunity}"
-        " {params.settings} --outdir {params.outdir:q} 2> {log:q}"
+        " {params.settings} --model {input.model:q} --outdir {params.outdir:q} 2> {log:q}"

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scce_genomics.compare.run import CompareConfig
 
 __all__ = ["add_commands"]
 
@@ -25,6 +30,31 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--maf", help="somatic/cohort.maf")
     g.add_argument("--arms", help="cnv/arm_calls.tsv")
     g.add_argument("--genes", help="cnv/gene_calls.tsv")
+    _assay_arguments(g)
+    g.add_argument(
+        "--model",
+        help="the references' fitted model from 'scce-genomics compare-model' with the same "
+        "references, assay and settings (else it is fitted here)",
+    )
+    _reference_arguments(p)
+    p.add_argument("--outdir", required=True, help="folder for the comparison tables and figures")
+    p.set_defaults(func=run)
+
+    m = sub.add_parser(
+        "compare-model",
+        help="fit the references' side of 'compare' ahead of the cohort (same options)",
+        description="Refit the reference tumors' exposures and cross-validate and fit the "
+        "classifier: the part of 'compare' that does not depend on the cohort's tumors, so a "
+        "workflow can run it early. Give it the same references, assay and settings as "
+        "'compare', which takes the file with --model.",
+    )
+    _assay_arguments(m.add_argument_group("the cohort's assay"))
+    _reference_arguments(m)
+    m.add_argument("--out", required=True, help="model file to write (.pkl)")
+    m.set_defaults(func=run_model)
+
+
+def _assay_arguments(g: argparse._ArgumentGroup) -> None:
     g.add_argument(
         "--opportunity",
         help="cohort trinucleotide abundance (required with --sbs96 unless --fasta): "
@@ -32,6 +62,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     g.add_argument("--fasta", help="count the opportunity from this FASTA (custom genomes)")
     g.add_argument("--targets", help="BED limiting --fasta counting (exome/panel)")
+
+
+def _reference_arguments(p: argparse.ArgumentParser) -> None:
+    """References, their signature refit and the statistics: shared by compare-model."""
     r = p.add_argument_group("references")
     r.add_argument(
         "--reference",
@@ -88,29 +122,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=0.9,
         help="probability needed for a confident per-tumor call",
     )
-    p.add_argument("--outdir", required=True, help="folder for the comparison tables and figures")
-    p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from scce_genomics.compare.run import (
-        CompareConfig,
-        load_cohort,
-        load_references,
-        read_sample_list,
-        run_comparison,
-    )
+def _config(args: argparse.Namespace) -> CompareConfig:
+    from scce_genomics.compare.run import CompareConfig
     from scce_genomics.compare.training import SignatureFit
     from scce_genomics.compare.verdict import VerdictRule
     from scce_genomics.signatures.fit import DEFAULT_CANDIDATES, FitSettings
 
-    samples = read_sample_list(args.samples) if args.samples else None
-    cohort = load_cohort(
-        args.name, samples=samples, sbs96=args.sbs96, opportunity_spec=args.opportunity,
-        fasta=args.fasta, targets=args.targets, exposures=args.exposures, maf=args.maf,
-        arms=args.arms, genes=args.genes, id83=args.id83, dbs78=args.dbs78,
-    )  # fmt: skip
-    refs, shown = load_references(args.reference, args.versus)
     candidates = (
         list(DEFAULT_CANDIDATES)
         if args.signature_candidates == "default"
@@ -138,6 +157,54 @@ def run(args: argparse.Namespace) -> int:
         ),
         rule=VerdictRule(args.target, args.alpha, args.min_support),
     )
-    _, text = run_comparison(cohort, refs, cfg, args.outdir, shown)
+    return cfg
+
+
+def run(args: argparse.Namespace) -> int:
+    from scce_genomics.compare.model_file import load_model
+    from scce_genomics.compare.run import (
+        load_cohort,
+        load_references,
+        model_key,
+        read_sample_list,
+        run_comparison,
+    )
+
+    samples = read_sample_list(args.samples) if args.samples else None
+    cohort = load_cohort(
+        args.name, samples=samples, sbs96=args.sbs96, opportunity_spec=args.opportunity,
+        fasta=args.fasta, targets=args.targets, exposures=args.exposures, maf=args.maf,
+        arms=args.arms, genes=args.genes, id83=args.id83, dbs78=args.dbs78,
+    )  # fmt: skip
+    refs, shown = load_references(args.reference, args.versus)
+    cfg = _config(args)
+    cache = None
+    if args.model:
+        cache = load_model(args.model, model_key(refs, cfg, cohort.opportunity))
+        if cache is None:
+            print(
+                f"note: {args.model} was fitted for other references, assay or settings; "
+                "the references are refitted here",
+                file=sys.stderr,
+            )
+    _, text = run_comparison(cohort, refs, cfg, args.outdir, shown, cache)
     print(text)
+    return 0
+
+
+def run_model(args: argparse.Namespace) -> int:
+    from scce_genomics.compare.model_file import save_model
+    from scce_genomics.compare.run import (
+        assay_opportunity,
+        load_references,
+        model_key,
+        reference_cache,
+    )
+
+    refs, _ = load_references(args.reference, args.versus)
+    cfg = _config(args)
+    opportunity, label = assay_opportunity(args.opportunity, args.fasta, args.targets)
+    cache = reference_cache(refs, cfg, opportunity)
+    save_model(cache, model_key(refs, cfg, opportunity), args.out)
+    print(f"reference model of {', '.join(r.name for r in refs)} ({label}): {args.out}")
     return 0

@@ -42,7 +42,12 @@ import numpy as np
 import pandas as pd
 
 from scce_genomics.compare.classifier import CLOSEST_DEFINITION, COMBINED
-from scce_genomics.compare.classify import Classification, ReferenceCache, classify_cohort
+from scce_genomics.compare.classify import (
+    Classification,
+    ReferenceCache,
+    classify_cohort,
+    reference_model,
+)
 from scce_genomics.compare.cnv import (
     arm_family,
     arm_tests,
@@ -53,6 +58,7 @@ from scce_genomics.compare.cnv import (
 from scce_genomics.compare.families import compare_family
 from scce_genomics.compare.features import CLASSIFIER_FAMILIES, FeatureSettings, sbs96_table
 from scce_genomics.compare.genes import gene_family, gene_tests
+from scce_genomics.compare.model_file import digest
 from scce_genomics.compare.plots import (
     plot_arm_frequencies,
     plot_gene_forest,
@@ -85,12 +91,16 @@ from scce_genomics.fileio import atomic_open, write_tsv
 __all__ = [
     "CompareConfig",
     "ComparisonResult",
+    "assay_opportunity",
     "cohort_from_dir",
     "compare_cohort",
     "default_reference_dirs",
+    "feature_settings",
     "load_cohort",
     "load_references",
+    "model_key",
     "read_sample_list",
+    "reference_cache",
     "run_comparison",
     "terminal_summary",
 ]
@@ -181,6 +191,20 @@ def _restrict(
     return [n for n in names if n in set(keep)]
 
 
+def assay_opportunity(
+    spec: str | None, fasta: str | Path | None = None, targets: str | Path | None = None
+) -> tuple[pd.Series | None, str]:
+    """Trinucleotide abundance of the cohort's assay (a named or TSV table, or counted from
+    ``fasta`` within ``targets``) and how to name it; (None, "unknown") without either."""
+    if spec:
+        return opportunity(spec), spec
+    if fasta:
+        where = f" within {Path(targets).name}" if targets else ""
+        label = f"counted from {Path(fasta).name}{where}"
+        return count_trinucleotides(fasta, targets or None), label
+    return None, "unknown"
+
+
 def load_cohort(
     name: str = "cohort",
     *,
@@ -212,13 +236,9 @@ def load_cohort(
             "capture); the references are exomes and spectra are converted between assays",
             sbs96,
         )
-    if opportunity_spec:
-        data.opportunity = opportunity(opportunity_spec)
-        data.opportunity_label = opportunity_spec
-    elif fasta:
-        data.opportunity = count_trinucleotides(fasta, targets or None)
-        data.opportunity_label = f"counted from {Path(fasta).name}" + (
-            f" within {Path(targets).name}" if targets else ""
+    if opportunity_spec or fasta:
+        data.opportunity, data.opportunity_label = assay_opportunity(
+            opportunity_spec, fasta, targets
         )
     matrix = read_sbs96(sbs96) if sbs96 else None
     exp = _exposures(exposures) if exposures else None
@@ -333,6 +353,54 @@ def _thresholds(refs: list[CohortData], cfg: CompareConfig) -> dict[str, float]:
     if cfg.arm_threshold is not None:
         thr["arm_log2"] = cfg.arm_threshold
     return thr
+
+
+def feature_settings(
+    refs: list[CohortData], cfg: CompareConfig, opportunity: pd.Series | None
+) -> FeatureSettings:
+    """How every tumor is described: the cohort's assay and the target's cut-offs."""
+    thr = _thresholds(refs, cfg)
+    return FeatureSettings(
+        opportunity=opportunity,
+        arm_threshold=thr["arm_log2"] if cfg.use_arm_log2 else None,
+        focal_thresholds={k: thr[k] for k in ("amp", "gain", "loss", "deep_del")},
+    )
+
+
+def _per_tumor_fit(cfg: CompareConfig) -> SignatureFit:
+    """The classifier's fit: every tumor, cohort and reference alike, fitted alone (no cohort
+    prior, which would make a reference tumor's features depend on its label)."""
+    return replace(cfg.signature_fit, settings=replace(cfg.signature_fit.settings, method="mle"))
+
+
+def _refit_references(
+    cache: ReferenceCache, refs: list[CohortData], cfg: CompareConfig, settings: FeatureSettings
+) -> None:
+    if cache.exposures is None:
+        cache.exposures = refit_exposures(refs, settings, _per_tumor_fit(cfg))
+        cache.descriptive_exposures = refit_exposures(refs, settings, cfg.signature_fit)
+
+
+def model_key(refs: list[CohortData], cfg: CompareConfig, opportunity: pd.Series | None) -> str:
+    """Digest of everything the reference model depends on (references, assay, settings)."""
+    settings = feature_settings(refs, cfg, opportunity)
+    return digest([r.__dict__ for r in refs], settings, cfg.signature_fit, cfg.folds, cfg.seed)
+
+
+def reference_cache(
+    refs: list[CohortData], cfg: CompareConfig, opportunity: pd.Series | None
+) -> ReferenceCache:
+    """The reference work of a comparison whose cohort has every family (the workflow's).
+
+    A cohort with fewer families reuses the refitted exposures and fits its own classifier.
+    """
+    settings = feature_settings(refs, cfg, opportunity)
+    cache = ReferenceCache()
+    _refit_references(cache, refs, cfg, settings)
+    cache.models[CLASSIFIER_FAMILIES] = reference_model(
+        refs, settings, cache.exposures, CLASSIFIER_FAMILIES, cfg.folds, cfg.seed
+    )
+    return cache
 
 
 @dataclass
@@ -482,26 +550,15 @@ def compare_cohort(
             f"target {cfg.rule.target} is not among the references ({', '.join(names)})"
         )
     thr = _thresholds(refs, cfg)
-    settings = FeatureSettings(
-        opportunity=cohort.opportunity,
-        arm_threshold=thr["arm_log2"] if cfg.use_arm_log2 else None,
-        focal_thresholds={k: thr[k] for k in ("amp", "gain", "loss", "deep_del")},
-    )
+    settings = feature_settings(refs, cfg, cohort.opportunity)
     cache = cache if cache is not None else ReferenceCache()
     exposures = cohort_exposures = None
     if cohort.exposures is not None:
-        # classifier: every tumor, cohort and reference alike, fitted alone (no cohort prior,
-        # which would make a reference tumor's features depend on its label)
-        per_tumor = replace(
-            cfg.signature_fit, settings=replace(cfg.signature_fit.settings, method="mle")
-        )
-        if cache.exposures is None:
-            cache.exposures = refit_exposures(refs, settings, per_tumor)
-            cache.descriptive_exposures = refit_exposures(refs, settings, cfg.signature_fit)
+        _refit_references(cache, refs, cfg, settings)
         exposures = cache.exposures
         counts = sbs96_table(cohort, settings)
         if counts is not None and len(counts):
-            cohort_exposures = per_tumor.exposures(counts)
+            cohort_exposures = _per_tumor_fit(cfg).exposures(counts)
     fitted = refs  # without cohort exposures, the references' own stay (the family is NA)
     if exposures is not None:
         refit = cache.descriptive_exposures or {}
@@ -602,10 +659,14 @@ def run_comparison(
     cfg: CompareConfig,
     outdir: str | Path,
     ref_dirs: list[str] | None = None,
+    cache: ReferenceCache | None = None,
 ) -> tuple[dict[str, Path], str]:
-    """Compare, write every table and figure, and return them with the terminal summary."""
+    """Compare, write every table and figure, and return them with the terminal summary.
+
+    ``cache``: the reference work done beforehand (:func:`reference_cache`), if any.
+    """
     outdir = Path(outdir)
-    result = compare_cohort(cohort, refs, cfg)
+    result = compare_cohort(cohort, refs, cfg, cache)
     files: dict[str, Path] = {}
 
     def put(key: str, df: pd.DataFrame) -> None:
