@@ -19,7 +19,8 @@ the same cores) and then the workflow's stage (``snakemake`` asked for that stag
   somatic stage (candidates, panel of normals, model, annotation, MAF, TMB);
 - CNV: one ``cnvkit.py batch`` (WGS bins, CBS, scatter and diagram) — against the CNV stage
   (whose germline SNPs for B-allele frequencies come from the somatic stage's pileup, run
-  before it; a tumor-only sample's CNV stage runs inside the somatic stage);
+  before it and kept with ``--notemp``; a tumor-only sample's CNV stage runs inside the
+  somatic stage);
 - the rest (QC, stored-tissue QC, spectra, signatures, comparison, report) has no hand-run
   counterpart: its wall time is added to the workflow's total.
 
@@ -531,7 +532,12 @@ def main() -> int:
         calls.mkdir(parents=True)
         stage_env = dict(env, SCCE_BENCH_CALLS=str(calls))
         with timed() as flow[stage]:
-            snakemake(stage, targets[stage], flow_config, flow_dir, stage_env, "-c", str(cores))
+            # --notemp: a stage's temporary files that a later stage reads (the pileup chunks'
+            # germline SNPs) stay, as they do within one run
+            snakemake(
+                stage, targets[stage], flow_config, flow_dir, stage_env, "-c", str(cores),
+                "--notemp",
+            )  # fmt: skip
         print(f"   {flow[stage].wall:.1f} s", flush=True)
 
     one_run = None
