@@ -144,6 +144,29 @@ def test_orientation_feeds_the_model(pileup: dict[str, Path]) -> None:
     assert scored.loc[G_SITE + 1, "artifact_posterior"] < 0.5
 
 
+def test_vcf_written_a_slice_at_a_time_is_the_same(pileup, tmp_path, monkeypatch) -> None:
+    """Slices of one row give the VCF of one slice: no record lost, doubled or reordered."""
+    import gzip
+
+    from scce_genomics.somatic import vcf
+    from scce_genomics.somatic.vcf import write_somatic_vcf
+
+    cand = load_candidates(pileup["bcf"], "T1", "N1")
+    counts = orientation_counts(pileup["tumor"], pileup["fasta"], cand.table)
+    scored = score(cand, SomaticParams(min_tlod=0), orientation=counts)
+    contigs = {"chr1": LENGTH}
+    write_somatic_vcf(scored, contigs, "T1", "N1", tmp_path / "whole.vcf.gz")
+    monkeypatch.setattr(vcf, "_SLICE", 1)
+    write_somatic_vcf(scored, contigs, "T1", "N1", tmp_path / "sliced.vcf.gz")
+    with (
+        gzip.open(tmp_path / "whole.vcf.gz", "rt") as a,
+        gzip.open(tmp_path / "sliced.vcf.gz", "rt") as b,
+    ):
+        whole, sliced = a.read(), b.read()
+    assert sliced == whole
+    assert len([line for line in whole.splitlines() if not line.startswith("#")]) == len(scored)
+
+
 @pytest.mark.parametrize("empty", [False, True])
 def test_cli_chain_from_candidates_to_tmb(
     pileup: dict[str, Path], tmp_path: Path, empty: bool

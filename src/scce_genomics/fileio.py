@@ -12,7 +12,7 @@ import gzip
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
@@ -101,16 +101,20 @@ def write_tsv(df: pd.DataFrame, path: str | Path, index: bool = False) -> None:
         df.to_csv(handle, sep="\t", index=index, na_rep="NA")
 
 
-def write_bgzipped_vcf(path: str | Path, header: list[str], records: list[str]) -> None:
-    """Write VCF lines bgzipped with a tabix index, the file complete or absent (no half VCF)."""
+def write_bgzipped_vcf(path: str | Path, header: list[str], records: Iterable[str]) -> None:
+    """Write VCF lines bgzipped with a tabix index, the file complete or absent (no half VCF).
+
+    ``records`` are body lines, or blocks of them (no final newline), e.g. from a generator
+    that builds a large VCF a slice at a time.
+    """
     import pysam
 
     with atomic_path(path) as tmp:
         plain = tmp.with_name(tmp.name + ".vcf")
         with atomic_open(plain) as handle:
             handle.write("\n".join(header) + "\n")
-            if records:
-                handle.write("\n".join(records) + "\n")
+            for record in records:
+                handle.write(record + "\n")
         pysam.tabix_compress(str(plain), str(tmp), force=True)
         plain.unlink()
     pysam.tabix_index(str(path), preset="vcf", force=True)

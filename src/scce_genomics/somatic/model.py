@@ -23,6 +23,7 @@ import io
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -110,26 +111,35 @@ class Candidates:
         return len(self.table)
 
 
-def _query(path: Path, samples: list[str]) -> str:
-    fmt = "%CHROM\t%POS\t%REF\t%ALT\t%INFO/MQBZ[\t%AD\t%ADF\t%ADR\t%SP\t%QS]\n"
+#: per-sample fields of the candidate query: allele depths split into their ref/alt parts by
+#: bcftools itself (``{i}``), so that every column parses as a number
+_SAMPLE_FIELDS = {
+    "ref": "AD{0}",
+    "alt": "AD{1}",
+    "alt_fwd": "ADF{1}",
+    "alt_rev": "ADR{1}",
+    "strand_phred": "SP",
+    "alt_qsum": "QS{1}",
+}
+
+
+def _query(path: Path, samples: list[str]) -> bytes:
+    fields = "".join(f"\t%{f}" for f in _SAMPLE_FIELDS.values())
+    fmt = f"%CHROM\t%POS\t%REF\t%ALT\t%INFO/MQBZ[{fields}]\n"
     cmd = ["bcftools", "query", "-s", ",".join(samples), "-f", fmt, str(path)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    done = subprocess.run(cmd, capture_output=True, check=False)
     if done.returncode != 0:
-        raise InputError(f"cannot read candidate file: {done.stderr.strip()[-300:]}", path)
+        error = done.stderr.decode(errors="replace").strip()[-300:]
+        raise InputError(f"cannot read candidate file: {error}", path)
     return done.stdout
-
-
-def _pair(column: pd.Series, index: int) -> np.ndarray:
-    """Element ``index`` of ``ref,alt`` number pairs (missing values count 0)."""
-    part = column.str.split(",").str[index]
-    return pd.to_numeric(part, errors="coerce").fillna(0).to_numpy(dtype=np.float64)
 
 
 def load_candidates(path: str | Path, tumor: str, normal: str | None) -> Candidates:
     """Read a split (``norm -m -any``) mpileup BCF into arrays for ``tumor`` (and ``normal``).
 
-    ``bcftools query`` streams the per-sample fields as text that pandas parses in bulk: a
-    whole-genome candidate set is millions of records, too many for a per-record loop.
+    ``bcftools query`` streams the fields as text that pandas parses in bulk into numbers: a
+    whole-genome candidate set is millions of records, too many for a per-record loop or for
+    a Python string per field (650,000 records took over 1 GB that way).
     """
     path = Path(path)
     try:
@@ -145,38 +155,45 @@ def load_candidates(path: str | Path, tumor: str, normal: str | None) -> Candida
                 "the BAM's read-group SM must equal the sample name",
                 path,
             )
-    per_sample = ["AD", "ADF", "ADR", "SP", "QS"]
-    names = ["chrom", "pos", "ref", "alt", "mqbz"] + [
-        f"{f}_{i}" for i in range(len(wanted)) for f in per_sample
-    ]
-    text = _query(path, wanted)
-    raw = (
-        pd.read_csv(io.StringIO(text), sep="\t", header=None, names=names, dtype=str)
-        if text
-        else pd.DataFrame(columns=names, dtype=str)
-    )
+    columns = [f"{f}_{i}" for i in range(len(wanted)) for f in _SAMPLE_FIELDS]
+    names = ["chrom", "pos", "ref", "alt", "mqbz", *columns]
+    dtypes: dict[str, Any] = {"chrom": str, "pos": np.int64, "ref": str, "alt": str}
+    dtypes.update({c: np.float64 for c in ["mqbz", *columns]})
+    data = _query(path, wanted)
+    if data:
+        text = io.BytesIO(data)
+        raw = pd.read_csv(text, sep="\t", header=None, names=names, dtype=dtypes,
+                          na_values=["."], keep_default_na=False)  # fmt: skip
+    else:
+        raw = pd.DataFrame({n: pd.Series(dtype=t) for n, t in dtypes.items()})
+    del data
     raw = raw[~raw["alt"].str.contains("[<,]", regex=True, na=True)].reset_index(drop=True)
+    values = raw[["mqbz", *columns]].fillna(0.0)
     table = pd.DataFrame(
         {
             "chrom": raw["chrom"],
-            "pos": raw["pos"].astype(np.int64),
+            "pos": raw["pos"],
             "ref": raw["ref"],
             "alt": raw["alt"],
             "is_indel": (raw["ref"].str.len() != raw["alt"].str.len()).to_numpy(dtype=bool),
-            "mqbz": pd.to_numeric(raw["mqbz"], errors="coerce").fillna(0.0).to_numpy(),
+            "mqbz": values["mqbz"].to_numpy(),
         }
     )
     zeros = np.zeros(len(raw))
+
+    def field(name: str, sample: int = 0) -> np.ndarray:
+        return values[f"{name}_{sample}"].to_numpy(dtype=np.float64)
+
     return Candidates(
         table=table,
-        t_ref=_pair(raw["AD_0"], 0),
-        t_alt=_pair(raw["AD_0"], 1),
-        t_alt_fwd=_pair(raw["ADF_0"], 1),
-        t_alt_rev=_pair(raw["ADR_0"], 1),
-        t_strand_phred=pd.to_numeric(raw["SP_0"], errors="coerce").fillna(0).to_numpy(float),
-        t_alt_qsum=_pair(raw["QS_0"], 1),
-        n_ref=_pair(raw["AD_1"], 0) if normal else zeros,
-        n_alt=_pair(raw["AD_1"], 1) if normal else zeros.copy(),
+        t_ref=field("ref"),
+        t_alt=field("alt"),
+        t_alt_fwd=field("alt_fwd"),
+        t_alt_rev=field("alt_rev"),
+        t_strand_phred=field("strand_phred"),
+        t_alt_qsum=field("alt_qsum"),
+        n_ref=field("ref", 1) if normal else zeros,
+        n_alt=field("alt", 1) if normal else zeros.copy(),
         paired=normal is not None,
     )
 

@@ -108,6 +108,10 @@ def _records(df: pd.DataFrame, normal: bool) -> np.ndarray:
     return np.asarray(line, dtype=object)
 
 
+#: rows whose VCF lines are built together
+_SLICE = 50_000
+
+
 def write_somatic_vcf(
     scored: pd.DataFrame,
     contigs: dict[str, int],
@@ -120,6 +124,10 @@ def write_somatic_vcf(
     order = {c: i for i, c in enumerate(contigs)}
     df = scored.assign(_o=scored["chrom"].map(order)).sort_values(["_o", "pos"], kind="stable")
     samples = [tumor] + ([normal] if normal else [])
-    lines = _records(df, bool(normal)) if len(df) else np.array([], dtype=object)
     header = _header(contigs, samples, command).rstrip("\n").split("\n")
-    write_bgzipped_vcf(out, header, lines.tolist())
+    # a slice at a time: the column-wise text of millions of candidates at once took > 1 GB
+    blocks = (
+        "\n".join(_records(df.iloc[start : start + _SLICE], bool(normal)).tolist())
+        for start in range(0, len(df), _SLICE)
+    )
+    write_bgzipped_vcf(out, header, blocks)
