@@ -135,6 +135,19 @@ def test_orientation_counts_split_fragments(pileup: dict[str, Path]) -> None:
     assert (g_site["f1r2_alt"], g_site["f2r1_alt"]) == (5, 5)
 
 
+def test_orientation_counts_of_an_unreadable_bam_name_it_and_the_reason(
+    pileup: dict[str, Path], tmp_path: Path
+) -> None:
+    from scce_genomics.errors import InputError
+
+    cand = load_candidates(pileup["bcf"], "T1", "N1")
+    bam = tmp_path / "T1.bam"
+    bam.write_bytes(b"not a BAM")
+    with pytest.raises(InputError, match=r"orientation pileup failed: .*(format|header)") as err:
+        orientation_counts(bam, pileup["fasta"], cand.table)
+    assert str(bam) in str(err.value)
+
+
 def test_orientation_feeds_the_model(pileup: dict[str, Path]) -> None:
     """Orientation counts reach the scored sites; a G>A seen in both orientations is kept."""
     cand = load_candidates(pileup["bcf"], "T1", "N1")

@@ -11,14 +11,13 @@ other candidate can be an orientation artifact.
 from __future__ import annotations
 
 import io
-import subprocess
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from scce_genomics.errors import InputError
+from scce_genomics.somatic.pileup import pipeline_output
 
 __all__ = ["DAMAGE_SUBSTITUTIONS", "orientation_counts"]
 
@@ -48,29 +47,12 @@ def _pileup(
     pile += [*mpileup_args, "-Ou", "-"]
     split = ["bcftools", "norm", "-m", "-any", "-Ou", "-"]
     query = ["bcftools", "query", "-f", "%CHROM\t%POS\t%REF\t%ALT\t[%AD{0}\t%AD{1}]\n"]
-    with (
-        subprocess.Popen(view, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as p1,
-        subprocess.Popen(
-            pile, stdin=p1.stdout, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        ) as p2,
-        subprocess.Popen(
-            split, stdin=p2.stdout, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        ) as p3,
-    ):
-        assert p1.stdout is not None and p2.stdout is not None and p3.stdout is not None
-        p1.stdout.close()  # the next process owns each pipe now
-        p2.stdout.close()
-        done = subprocess.run(query, stdin=p3.stdout, capture_output=True, check=False)
-        p3.stdout.close()
-        errors = [p.stderr.read().decode() if p.stderr else "" for p in (p1, p2, p3)]
-    if p1.returncode or p2.returncode or p3.returncode or done.returncode:
-        message = ("".join(errors) + done.stderr.decode(errors="replace")).strip()[-500:]
-        raise InputError(f"orientation pileup failed: {message}", bam)
+    text = pipeline_output([view, pile, split, query], "orientation pileup", bam)
     names = ["chrom", "pos", "ref", "alt", "ref_n", "alt_n"]
-    if not done.stdout:
+    if not text:
         return pd.DataFrame(columns=names)
     counts = pd.read_csv(
-        io.BytesIO(done.stdout), sep="\t", header=None, names=names, na_values=["."],
+        io.BytesIO(text), sep="\t", header=None, names=names, na_values=["."],
         keep_default_na=False,
         dtype={"chrom": str, "pos": np.int64, "ref": str, "alt": str, "ref_n": np.float64,
                "alt_n": np.float64},

@@ -23,6 +23,7 @@ __all__ = [
     "ANNOTATIONS",
     "NO_ALT",
     "pileup_commands",
+    "pipeline_output",
     "run_split",
     "start_pipeline",
     "stderr_tail",
@@ -92,6 +93,22 @@ def stderr_tail(errors: IO[bytes], chars: int) -> str:
     """The last ``chars`` characters the processes wrote to ``errors``: the tool's own reason."""
     errors.seek(0)
     return errors.read().decode(errors="replace").strip()[-chars:]
+
+
+def pipeline_output(
+    commands: Sequence[list[str]], what: str, path: str | Path | None = None
+) -> bytes:
+    """stdout of ``commands`` chained by pipes (no shell); the tools' stderr tail on failure."""
+    with tempfile.TemporaryFile() as errors:
+        procs = start_pipeline(commands, None, subprocess.PIPE, errors)
+        stream = procs[-1].stdout
+        assert stream is not None
+        out = stream.read()
+        stream.close()
+        failed = [p.wait() != 0 for p in procs]
+        if any(failed):
+            raise InputError(f"{what} failed: {stderr_tail(errors, 300)}", path)
+    return out
 
 
 def run_split(

@@ -15,8 +15,6 @@ reference order, bgzipped and tabix-indexed, so bcftools, IGV and GATK read it t
 from __future__ import annotations
 
 import io
-import subprocess
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,31 +26,17 @@ import pysam
 from scce_genomics import __version__
 from scce_genomics.errors import InputError
 from scce_genomics.fileio import write_bgzipped_vcf
-from scce_genomics.somatic.pileup import NO_ALT, start_pipeline, stderr_tail
+from scce_genomics.somatic.pileup import NO_ALT, pipeline_output
 
 __all__ = ["alleles_from_bams", "alleles_from_vcfs", "write_pon"]
 
 _KEY = ["chrom", "pos", "ref", "alt"]
 
 
-def _pipe(commands: Sequence[list[str]], what: str, path: str | Path | None = None) -> str:
-    """stdout of ``commands`` chained by pipes (no shell); the first failure's stderr on error."""
-    with tempfile.TemporaryFile() as errors:
-        procs = start_pipeline(commands, None, subprocess.PIPE, errors)
-        stream = procs[-1].stdout
-        assert stream is not None
-        out = stream.read()
-        stream.close()
-        failed = [p.wait() != 0 for p in procs]
-        if any(failed):
-            raise InputError(f"{what} failed: {stderr_tail(errors, 300)}", path)
-    return out.decode()
-
-
-def _table(text: str, names: list[str]) -> pd.DataFrame:
+def _table(text: bytes, names: list[str]) -> pd.DataFrame:
     if not text:
         return pd.DataFrame(columns=names)
-    return pd.read_csv(io.StringIO(text), sep="\t", header=None, names=names, dtype=str)
+    return pd.read_csv(io.BytesIO(text), sep="\t", header=None, names=names, dtype=str)
 
 
 def _pileup_chunk(
@@ -60,7 +44,7 @@ def _pileup_chunk(
 ) -> pd.DataFrame:
     """Alleles and the number of normals with ``min_alt`` alt reads, for one genome chunk."""
     region = ["-R", bed] if bed else []
-    text = _pipe(
+    text = pipeline_output(
         [
             ["bcftools", "mpileup", "-f", fasta, *region, "-a", "FORMAT/AD", *mpileup_extra,
              "-Ou", *bams],
@@ -120,7 +104,7 @@ def alleles_from_vcfs(vcfs: Sequence[str | Path], fasta: str | Path) -> pd.DataF
         except (OSError, ValueError) as err:
             raise InputError(f"cannot read the normal's VCF ({err})", vcf) from None
         genotyped = ["-e", 'GT[0]="ref" || GT[0]="mis"'] if has_gt else []
-        text = _pipe(
+        text = pipeline_output(
             [
                 ["bcftools", "view", "-f", "PASS,.", "-Ou", str(vcf)],
                 ["bcftools", "norm", "-f", str(fasta), "-m", "-any", "-Ou", "-"],
