@@ -113,6 +113,7 @@ def workflow_run(tiny_cohort: Path, tmp_path_factory: pytest.TempPathFactory) ->
     """The whole workflow run once on the tiny cohort; returns its output directory."""
     workdir = tmp_path_factory.mktemp("workflow_run")
     results = workdir / "results"
-    config = write_config(workdir / "config.yaml", tiny_cohort, results)
+    # two pileup chunks, concatenated per tumor (`auto` gives this tiny genome one)
+    config = write_config(workdir / "config.yaml", tiny_cohort, results, somatic={"scatter": 2})
     snakemake(config, workdir)
     return results

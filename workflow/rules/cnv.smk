@@ -16,6 +16,19 @@ if CNV_METHOD != "wgs" and not TARGETS_BED:
     raise WorkflowError(
         f"cnv.method {CNV_METHOD} needs a targets BED (config key targets)"
     )
+# CNVkit processes of one sample's coverage and segmentation: cnv.threads at most, and no more
+# than its bins fill (a tiny genome gets one, so it does not hold a second core)
+CNV_PROCESSES = cnvkit_processes(
+    CNV.get("threads", 4),
+    cnv_bins(
+        CNV_METHOD,
+        GENOME_BP,
+        TARGET_BP,
+        CNV["bin_size"],
+        CNV["target_bin_size"],
+        CNV["antitarget_bin_size"],
+    ),
+)
 CNV_LEVELS = ("amp", "gain", "loss", "deep_del")
 if re.search(
     r"(^|\s)(-y|--male-reference|--haploid-x-reference)(\s|$)", CNV["reference_extra"]
@@ -74,8 +87,7 @@ rule cnv_coverage:
     wildcard_constraints:
         # normals, for the reference; a tumor's coverage is part of cnv_tumor
         sample="|".join(re.escape(n) for n in NORMALS) or "NONE",
-    # one process: CNVkit's -p pays off on whole genomes only (set-threads in a profile)
-    threads: 1
+    threads: CNV_PROCESSES
     resources:
         mem_mb=2000,
         runtime=240,
@@ -168,8 +180,7 @@ rule cnv_tumor:
     conda:
         # CBS segmentation runs R's DNAcopy; CNVkit itself comes with the package
         "../envs/r-dnacopy.yaml"
-    # one process: CNVkit's -p (coverage, CBS) pays off on whole genomes only (set-threads)
-    threads: 1
+    threads: CNV_PROCESSES
     resources:
         mem_mb=2000,
         # the former one-step rules' runtimes, summed

@@ -18,6 +18,14 @@ from scce_genomics.reference.prepare import (
     check_gff3_header,
     reference_lengths,
 )
+from scce_genomics.parallel import (
+    TARGET_PAD,
+    bed_intervals,
+    cnv_bins,
+    cnvkit_processes,
+    merged_length,
+    pileup_chunks,
+)
 from scce_genomics.samples import load_samples, load_units, tumor_normal_pairs
 from scce_genomics.somatic.germline_resource import check_somatic_resources
 
@@ -87,12 +95,13 @@ try:
         realign_bam=config["alignment"]["realign_bam"],
         targets=config.get("targets", ""),
     )
+    REFERENCE_LENGTHS = reference_lengths(
+        config["reference"]["fasta"], f"{OUT}/reference/genome.fa.fai"
+    )
     check_bam_units(
         UNITS,
         config["units"],
-        lambda: reference_lengths(
-            config["reference"]["fasta"], f"{OUT}/reference/genome.fa.fai"
-        ),
+        lambda: REFERENCE_LENGTHS,
         realign_bam=config["alignment"]["realign_bam"],
     )
 except InputError as err:
@@ -104,6 +113,14 @@ NORMALS = list(SAMPLES.loc[SAMPLES["type"] == "normal", "sample"])
 ALL_SAMPLES = list(SAMPLES["sample"])
 PATIENTS = list(dict.fromkeys(SAMPLES["patient"]))
 TARGETS_BED = config.get("targets", "")
+# sizes of the parallel pieces (pileup chunks, CNVkit processes), fixed at start-up
+GENOME_BP = sum(REFERENCE_LENGTHS.values())
+try:
+    TARGET_INTERVALS = bed_intervals(TARGETS_BED) if TARGETS_BED else []
+except InputError as err:
+    start_up_error("invalid targets BED", err)
+TARGET_BP = merged_length(TARGET_INTERVALS)
+TARGET_TERRITORY_BP = merged_length(TARGET_INTERVALS, pad=TARGET_PAD)
 
 # Population allele frequencies (somatic.germline_resource, gnomAD-style): the tumor-only germline
 # prior, tumor-only B-allele sites and tumor-only contamination all read this one resource.
@@ -394,8 +411,16 @@ def cnv_tumor_inputs(wildcards):
 
 SOMATIC = config["somatic"]
 # Genome chunks of the tumor pileup (one single-threaded bcftools mpileup each), read by the
-# somatic and the CNV stages.
-SOMATIC_CHUNKS = [f"{i:03d}" for i in range(SOMATIC.get("scatter", 1))]
+# somatic and the CNV stages; `auto` sizes them by the genome or the padded targets.
+SOMATIC_CHUNKS = [
+    f"{i:03d}"
+    for i in range(
+        pileup_chunks(
+            SOMATIC.get("scatter", "auto"),
+            TARGET_TERRITORY_BP if TARGETS_BED else GENOME_BP,
+        )
+    )
+]
 
 
 def somatic_targets():

@@ -1,0 +1,84 @@
+"""Sizing of the parallel pieces: pileup chunks and CNVkit processes."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from scce_genomics.errors import InputError
+from scce_genomics.parallel import (
+    bed_intervals,
+    cnv_bins,
+    cnvkit_processes,
+    merged_length,
+    pileup_chunks,
+)
+from scce_genomics.somatic.model import genome_chunks
+
+HUMAN_GENOME = 3_099_734_149  # GRCh38 primary assembly
+
+
+def test_auto_scatter_follows_the_territory() -> None:
+    assert pileup_chunks("auto", 2_000_000) == 1  # demo genome
+    assert pileup_chunks("auto", 32_500_000) == 4  # the large benchmark genome
+    assert pileup_chunks("auto", 60_000_000) == 6  # padded exome
+    assert pileup_chunks("auto", HUMAN_GENOME) == 50  # capped
+    assert pileup_chunks("auto", 0) == 1
+    assert pileup_chunks(3, 2_000_000) == 3  # a number is taken as it is
+
+
+@pytest.mark.parametrize("setting", [0, -1, "many", 2.5])
+def test_scatter_setting_must_be_auto_or_a_count(setting: object) -> None:
+    with pytest.raises(ValueError, match=r"somatic\.scatter"):
+        pileup_chunks(setting, 1_000_000)  # type: ignore[arg-type]
+
+
+def test_merged_length_counts_overlaps_once_and_pads() -> None:
+    rows = [("c1", 100, 200), ("c1", 150, 300), ("c1", 500, 600), ("c2", 0, 50)]
+    assert merged_length(rows) == 200 + 100 + 50
+    # padded by 100: c1 0..400 and 400..700 touch (one block 0..700), c2 0..150
+    assert merged_length(rows, pad=100) == 700 + 150
+    assert merged_length([]) == 0
+
+
+def test_padded_target_length_equals_the_chunks_of_the_pileup() -> None:
+    """The territory used for `auto` is what genome_chunks hands the pileup."""
+    import pandas as pd
+
+    rows = [("c1", 1000, 1200), ("c1", 1250, 1400), ("c2", 50, 80), ("c2", 5000, 5600)]
+    targets = pd.DataFrame(rows, columns=["chrom", "start", "end"])
+    chunk = genome_chunks({"c1": 10_000, "c2": 10_000}, 1, targets)[0]
+    assert int((chunk["end"] - chunk["start"]).sum()) == merged_length(rows, pad=100)
+
+
+def test_bed_intervals_read_plain_and_gzipped_and_skip_headers(tmp_path: Path) -> None:
+    text = "track name=x\n# comment\nc1\t10\t20\tgeneA\nc2\t0\t5\n"
+    plain = tmp_path / "t.bed"
+    plain.write_text(text)
+    packed = tmp_path / "t.bed.gz"
+    packed.write_bytes(gzip.compress(text.encode()))
+    assert bed_intervals(plain) == bed_intervals(packed) == [("c1", 10, 20), ("c2", 0, 5)]
+
+
+def test_bed_intervals_name_the_bad_line(tmp_path: Path) -> None:
+    bed = tmp_path / "t.bed"
+    bed.write_text("c1\t10\t20\nc1\tten\t20\n")
+    with pytest.raises(InputError, match=r"t\.bed:2: a BED line needs"):
+        bed_intervals(bed)
+
+
+def test_cnvkit_processes_follow_the_bins() -> None:
+    demo = cnv_bins("wgs", 2_000_000, 0, 1000, 267, 150_000)
+    assert demo == 2000
+    assert cnvkit_processes(4, demo) == 1  # one 5,000-bin chunk: a second process idles
+    large = cnv_bins("wgs", 32_500_000, 0, 1000, 267, 150_000)
+    assert cnvkit_processes(4, large) == 4
+    assert cnvkit_processes(2, large) == 2
+    # an exome: 35 Mb of targets in 267 bp bins plus off-target bins of the whole genome
+    exome = cnv_bins("hybrid", HUMAN_GENOME, 35_000_000, 1000, 267, 150_000)
+    assert exome == 131_087 + 20_665  # ceil(35e6 / 267) + ceil(genome / 150e3)
+    assert cnvkit_processes(8, exome) == 8
+    panel = cnv_bins("amplicon", HUMAN_GENOME, 500_000, 1000, 267, 150_000)
+    assert panel == 1873 and cnvkit_processes(8, panel) == 1
