@@ -17,15 +17,20 @@ localrules:
     tissue_qc_table,
 
 
-rule tissue_sites:
+# The patient's own SNPs (without tissue_qc.sites_vcf), called in the somatic pileup's genome
+# chunks: a whole genome would be one single-threaded pileup otherwise. Same records as one call.
+rule tissue_sites_chunk:
     input:
         bam=lambda wc: out(f"bam/{genotype_reference(wc.patient)}.bam"),
         ref=out("reference/genome.fa"),
         fai=out("reference/genome.fa.fai"),
+        bed=out("somatic/chunks/{chunk}.bed"),
     output:
-        out("qc/tissue/{patient}.sites.vcf.gz"),
+        temp(out("qc/tissue/{patient}/{chunk}.sites.bcf")),
     log:
-        out("logs/tissue_sites/{patient}.log"),
+        out("logs/tissue_sites/{patient}.{chunk}.log"),
+    wildcard_constraints:
+        chunk=r"\d+",
     conda:
         "../envs/bcftools.yaml"
     resources:
@@ -34,9 +39,26 @@ rule tissue_sites:
     params:
         targets=flag("-T", TARGETS_BED),
     shell:
-        "(bcftools mpileup -f {input.ref:q} -a AD,ADF,ADR -d 1000 {params.targets} -Ou "
-        "{input.bam:q} | bcftools call -mv -Ou | bcftools view -v snps -m2 -M2 -Oz "
-        "-o {output:q} && bcftools index -t {output:q}) 2> {log:q}"
+        "(bcftools mpileup -f {input.ref:q} -a AD,ADF,ADR -d 1000 -R {input.bed:q} "
+        "{params.targets} -Ou {input.bam:q} | bcftools call -mv -Ou | bcftools view -v snps "
+        "-m2 -M2 -Ob -o {output:q}) 2> {log:q}"
+
+
+rule tissue_sites:
+    input:
+        expand(out("qc/tissue/{{patient}}/{chunk}.sites.bcf"), chunk=SOMATIC_CHUNKS),
+    output:
+        out("qc/tissue/{patient}.sites.vcf.gz"),
+    log:
+        out("logs/tissue_sites/{patient}.log"),
+    conda:
+        "../envs/bcftools.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    shell:
+        "(bcftools concat -Oz -o {output:q} {input:q} && bcftools index -t {output:q}) "
+        "2> {log:q}"
 
 
 rule tissue_genotype:
