@@ -10,7 +10,7 @@ import pytest
 from scce_genomics.errors import InputError
 from scce_genomics.parallel import (
     bed_intervals,
-    cnv_bins,
+    cnv_bin_count,
     cnvkit_processes,
     merged_length,
     pileup_chunks,
@@ -70,15 +70,15 @@ def test_bed_intervals_name_the_bad_line(tmp_path: Path) -> None:
 
 
 def test_cnvkit_processes_follow_the_bins() -> None:
-    demo = cnv_bins("wgs", 2_000_000, 0, 1000, 267, 150_000)
+    demo = cnv_bin_count("wgs", 2_000_000, 0, 1000, 267, 150_000)
     assert demo == 2000
     assert cnvkit_processes(4, demo) == 1  # one 5,000-bin chunk: a second process idles
-    large = cnv_bins("wgs", 32_500_000, 0, 1000, 267, 150_000)
+    large = cnv_bin_count("wgs", 32_500_000, 0, 1000, 267, 150_000)
     assert cnvkit_processes(4, large) == 4
     assert cnvkit_processes(2, large) == 2
     # an exome: 35 Mb of targets in 267 bp bins plus off-target bins of the whole genome
-    exome = cnv_bins("hybrid", HUMAN_GENOME, 35_000_000, 1000, 267, 150_000)
+    exome = cnv_bin_count("hybrid", HUMAN_GENOME, 35_000_000, 1000, 267, 150_000)
     assert exome == 131_087 + 20_665  # ceil(35e6 / 267) + ceil(genome / 150e3)
     assert cnvkit_processes(8, exome) == 8
-    panel = cnv_bins("amplicon", HUMAN_GENOME, 500_000, 1000, 267, 150_000)
+    panel = cnv_bin_count("amplicon", HUMAN_GENOME, 500_000, 1000, 267, 150_000)
     assert panel == 1873 and cnvkit_processes(8, panel) == 1

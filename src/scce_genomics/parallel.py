@@ -67,7 +67,7 @@ def pileup_chunks(setting: int | str, territory_bp: int) -> int:
     raise ValueError(f"somatic.scatter must be 'auto' or a whole number >= 1, not {setting!r}")
 
 
-def cnv_bins(
+def cnv_bin_count(
     method: str,
     genome_bp: int,
     target_bp: int,

@@ -20,7 +20,7 @@ if CNV_METHOD != "wgs" and not TARGETS_BED:
 # than its bins fill (a tiny genome gets one, so it does not hold a second core)
 CNV_PROCESSES = cnvkit_processes(
     CNV.get("threads", 4),
-    cnv_bins(
+    cnv_bin_count(
         CNV_METHOD,
         GENOME_BP,
         TARGET_BP,
@@ -53,6 +53,8 @@ rule cnv_bins:
         antitarget=out("cnv/bins/antitarget.bed"),
     log:
         out("logs/cnv/bins.log"),
+    # every tumor's cnv_tumor waits for the bins and the CNVkit reference: they go first
+    priority: 10
     resources:
         mem_mb=2000,
         runtime=30,
@@ -87,6 +89,7 @@ rule cnv_coverage:
     wildcard_constraints:
         # normals, for the reference; a tumor's coverage is part of cnv_tumor
         sample="|".join(re.escape(n) for n in NORMALS) or "NONE",
+    priority: 10
     threads: CNV_PROCESSES
     resources:
         mem_mb=2000,
@@ -114,6 +117,7 @@ rule cnv_reference:
         out("cnv/reference.cnn"),
     log:
         out("logs/cnv/reference.log"),
+    priority: 10
     resources:
         mem_mb=4000,
         runtime=60,

@@ -21,7 +21,7 @@ from scce_genomics.reference.prepare import (
 from scce_genomics.parallel import (
     TARGET_PAD,
     bed_intervals,
-    cnv_bins,
+    cnv_bin_count,
     cnvkit_processes,
     merged_length,
     pileup_chunks,

@@ -31,6 +31,8 @@ rule tissue_sites_chunk:
         out("logs/tissue_sites/{patient}.{chunk}.log"),
     wildcard_constraints:
         chunk=r"\d+",
+    # the identity gate holds the tumor's somatic model: this chain goes before the pileup chunks
+    priority: 5
     conda:
         "../envs/bcftools.yaml"
     resources:
@@ -51,6 +53,7 @@ rule tissue_sites:
         out("qc/tissue/{patient}.sites.vcf.gz"),
     log:
         out("logs/tissue_sites/{patient}.log"),
+    priority: 5
     conda:
         "../envs/bcftools.yaml"
     resources:
@@ -70,6 +73,7 @@ rule tissue_genotype:
         out("qc/tissue/{patient}.genotypes.vcf.gz"),
     log:
         out("logs/tissue_genotype/{patient}.log"),
+    priority: 5
     conda:
         "../envs/bcftools.yaml"
     resources:
@@ -89,6 +93,7 @@ rule tissue_identity_metrics:
         out("qc/identity/{tumor}.metrics.json"),
     log:
         out("logs/tissue_identity/{tumor}.metrics.log"),
+    priority: 5
     resources:
         mem_mb=1000,
         runtime=10,
@@ -110,6 +115,7 @@ rule tissue_identity:
         out("qc/identity/{tumor}.json"),
     log:
         out("logs/tissue_identity/{tumor}.log"),
+    priority: 5
     resources:
         mem_mb=500,
         runtime=5,
