@@ -17,7 +17,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "scce_genomics"
 RULES = PACKAGE.parents[1] / "workflow" / "rules"
 STAGES = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())
-SHARED = {"cli", "config", "cosmic", "errors", "failures", "fileio", "samples", "tools"}
+SHARED = {"cli", "config", "cosmic", "errors", "failures", "fileio", "parallel", "samples", "tools"}
 
 
 def _imports(path: Path) -> set[str]:
