@@ -78,6 +78,7 @@ def test_bad_inputs_stop_at_start_up_with_one_line(
             "unknown key 'min_dept' in somatic.thresholds",
         ),
         ({"cnv": {"bin_size": 10}}, "key cnv.bin_size: 10 is less than the minimum of 100"),
+        ({"somatic": {"scatter": "many"}}, "key somatic.scatter"),
     ],
 )
 def test_config_keys_are_checked_at_every_level(
@@ -88,6 +89,18 @@ def test_config_keys_are_checked_at_every_level(
     assert proc.returncode != 0
     assert expected in proc.stderr
     assert len(proc.stderr.splitlines()) < 15  # the reason, not the schema
+
+
+def test_malformed_targets_bed_named_with_its_line(small_pair: Path, tmp_path: Path) -> None:
+    """The targets BED is read at start-up (it sizes the pileup chunks): a bad line is named."""
+    contig = (small_pair / "reference/genome.fa").read_text().split()[0][1:]
+    bed = tmp_path / "targets.bed"
+    bed.write_text(f"{contig}\t100\t900\n{contig}\tten\t2000\n")
+    config = pair_config(tmp_path / "c.yaml", small_pair, tmp_path / "results", targets=str(bed))
+    proc = start(config, tmp_path)
+    assert proc.returncode != 0
+    assert f"{bed}:2: a BED line needs contig, start and end" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("kind", ["bam", "cram"])

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from scce_genomics.errors import InputError
+from scce_genomics.fileio import read_bed_intervals
 from scce_genomics.parallel import (
-    bed_intervals,
+    TARGET_PAD,
     cnv_bin_count,
     cnvkit_processes,
     merged_length,
@@ -36,21 +37,24 @@ def test_scatter_setting_must_be_auto_or_a_count(setting: object) -> None:
 
 
 def test_merged_length_counts_overlaps_once_and_pads() -> None:
-    rows = [("c1", 100, 200), ("c1", 150, 300), ("c1", 500, 600), ("c2", 0, 50)]
+    rows = {"c1": [(500, 600), (100, 200), (150, 300)], "c2": [(0, 50)]}
     assert merged_length(rows) == 200 + 100 + 50
     # padded by 100: c1 0..400 and 400..700 touch (one block 0..700), c2 0..150
     assert merged_length(rows, pad=100) == 700 + 150
-    assert merged_length([]) == 0
+    assert merged_length({}) == 0
 
 
 def test_padded_target_length_equals_the_chunks_of_the_pileup() -> None:
     """The territory used for `auto` is what genome_chunks hands the pileup."""
     import pandas as pd
 
-    rows = [("c1", 1000, 1200), ("c1", 1250, 1400), ("c2", 50, 80), ("c2", 5000, 5600)]
-    targets = pd.DataFrame(rows, columns=["chrom", "start", "end"])
+    rows = {"c1": [(1000, 1200), (1250, 1400)], "c2": [(50, 80), (5000, 5600)]}
+    targets = pd.DataFrame(
+        [(c, s, e) for c, spans in rows.items() for s, e in spans],
+        columns=["chrom", "start", "end"],
+    )
     chunk = genome_chunks({"c1": 10_000, "c2": 10_000}, 1, targets)[0]
-    assert int((chunk["end"] - chunk["start"]).sum()) == merged_length(rows, pad=100)
+    assert int((chunk["end"] - chunk["start"]).sum()) == merged_length(rows, pad=TARGET_PAD)
 
 
 def test_bed_intervals_read_plain_and_gzipped_and_skip_headers(tmp_path: Path) -> None:
@@ -59,14 +63,15 @@ def test_bed_intervals_read_plain_and_gzipped_and_skip_headers(tmp_path: Path) -
     plain.write_text(text)
     packed = tmp_path / "t.bed.gz"
     packed.write_bytes(gzip.compress(text.encode()))
-    assert bed_intervals(plain) == bed_intervals(packed) == [("c1", 10, 20), ("c2", 0, 5)]
+    expected = {"c1": [(10, 20)], "c2": [(0, 5)]}
+    assert read_bed_intervals(plain) == read_bed_intervals(packed) == expected
 
 
 def test_bed_intervals_name_the_bad_line(tmp_path: Path) -> None:
     bed = tmp_path / "t.bed"
     bed.write_text("c1\t10\t20\nc1\tten\t20\n")
     with pytest.raises(InputError, match=r"t\.bed:2: a BED line needs"):
-        bed_intervals(bed)
+        read_bed_intervals(bed)
 
 
 def test_cnvkit_processes_follow_the_bins() -> None:

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
+from scce_genomics.errors import InputError
+
 if TYPE_CHECKING:  # pandas is imported by callers; the CLI starts without it
     import pandas as pd
 
@@ -88,6 +90,29 @@ def is_gzip(path: str | Path) -> bool:
 def open_text(path: str | Path) -> IO[str]:
     """Open a plain or gzipped file for reading text: inputs arrive either way."""
     return gzip.open(path, "rt") if is_gzip(path) else open(path)
+
+
+def read_bed_intervals(path: str | Path) -> dict[str, list[tuple[int, int]]]:
+    """Intervals per contig of a plain or gzipped BED (columns past the third are ignored;
+    ``#``, ``track`` and ``browser`` lines skipped)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("BED not found", path)
+    intervals: dict[str, list[tuple[int, int]]] = {}
+    number = 0
+    try:
+        with open_text(path) as handle:
+            for line in handle:
+                number += 1  # kept past the loop: the error names the line
+                if not line.strip() or line.startswith(("#", "track", "browser")):
+                    continue
+                fields = line.split("\t")
+                intervals.setdefault(fields[0], []).append((int(fields[1]), int(fields[2])))
+    except (OSError, EOFError, ValueError, IndexError):
+        raise InputError(
+            "a BED line needs contig, start and end (whole numbers, tab-separated)", path, number
+        ) from None
+    return intervals
 
 
 def open_binary(path: str | Path) -> IO[bytes]:

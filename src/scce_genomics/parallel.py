@@ -8,11 +8,7 @@ job or process only costs its start-up); a whole genome gets as many as the core
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from pathlib import Path
-
-from scce_genomics.errors import InputError
-from scce_genomics.fileio import open_text
+from collections.abc import Mapping
 
 #: ``somatic.scatter: auto``: one candidate-pileup chunk per this many bases of territory ...
 AUTO_CHUNK_BP = 10_000_000
@@ -20,36 +16,17 @@ AUTO_CHUNK_BP = 10_000_000
 AUTO_MAX_CHUNKS = 50
 #: CNVkit's coverage hands each process 5,000 bins (``cnvlib.parallel.to_chunks``).
 CNVKIT_CHUNK_BINS = 5000
-#: Capture targets are padded by this much on each side for the pileup (as ``genome_chunks``).
+#: Capture targets are padded by this much on each side for the pileup (``genome_chunks``).
 TARGET_PAD = 100
 
 
-def bed_intervals(path: str | Path) -> list[tuple[str, int, int]]:
-    """The (contig, start, end) rows of a BED file, header and comment lines skipped."""
-    rows = []
-    with open_text(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            fields = line.split("\t") if "\t" in line else line.split()
-            if not fields or line.startswith(("#", "track", "browser")):
-                continue
-            try:
-                rows.append((fields[0], int(fields[1]), int(fields[2])))
-            except (IndexError, ValueError):
-                raise InputError(
-                    "a BED line needs contig, start and end (whole numbers)", path, number
-                ) from None
-    return rows
-
-
-def merged_length(intervals: Iterable[tuple[str, int, int]], pad: int = 0) -> int:
-    """Bases covered by the intervals, each widened by ``pad``, overlaps counted once."""
-    by_contig: dict[str, list[tuple[int, int]]] = {}
-    for contig, start, end in intervals:
-        by_contig.setdefault(contig, []).append((max(0, start - pad), end + pad))
+def merged_length(intervals: Mapping[str, list[tuple[int, int]]], pad: int = 0) -> int:
+    """Bases covered by the intervals (per contig, as ``fileio.read_bed_intervals`` gives them),
+    each widened by ``pad``, overlaps counted once."""
     total = 0
-    for spans in by_contig.values():
+    for spans in intervals.values():
         reach = -1
-        for start, end in sorted(spans):
+        for start, end in sorted((max(0, s - pad), e + pad) for s, e in spans):
             if end > reach:
                 total += end - max(start, reach)
                 reach = end

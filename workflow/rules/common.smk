@@ -18,9 +18,9 @@ from scce_genomics.reference.prepare import (
     check_gff3_header,
     reference_lengths,
 )
+from scce_genomics.fileio import read_bed_intervals
 from scce_genomics.parallel import (
     TARGET_PAD,
-    bed_intervals,
     cnv_bin_count,
     cnvkit_processes,
     merged_length,
@@ -116,7 +116,7 @@ TARGETS_BED = config.get("targets", "")
 # sizes of the parallel pieces (pileup chunks, CNVkit processes), fixed at start-up
 GENOME_BP = sum(REFERENCE_LENGTHS.values())
 try:
-    TARGET_INTERVALS = bed_intervals(TARGETS_BED) if TARGETS_BED else []
+    TARGET_INTERVALS = read_bed_intervals(TARGETS_BED) if TARGETS_BED else {}
 except InputError as err:
     start_up_error("invalid targets BED", err)
 TARGET_BP = merged_length(TARGET_INTERVALS)

@@ -31,6 +31,7 @@ import pysam
 from scipy import stats
 
 from scce_genomics.errors import InputError
+from scce_genomics.parallel import TARGET_PAD
 from scce_genomics.somatic.tumor_only import GermlineEvidence, classify
 
 __all__ = [
@@ -464,7 +465,7 @@ def score(
 
 
 def genome_chunks(
-    contigs: dict[str, int], n: int, targets: pd.DataFrame | None = None, pad: int = 100
+    contigs: dict[str, int], n: int, targets: pd.DataFrame | None = None, pad: int = TARGET_PAD
 ) -> list[pd.DataFrame]:
     """Split the genome (or the padded capture targets) into ``n`` BED tables of equal size.
 

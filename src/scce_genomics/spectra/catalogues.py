@@ -23,7 +23,7 @@ import pysam
 
 from scce_genomics.cosmic import BASES, SBS6_CHANNELS, SBS96_CHANNELS
 from scce_genomics.errors import InputError
-from scce_genomics.fileio import open_text, write_tsv
+from scce_genomics.fileio import read_bed_intervals, write_tsv
 from scce_genomics.spectra.contigs import (
     check_contig_lengths,
     check_naming_style,
@@ -541,25 +541,6 @@ def read_matrix(path: str | Path) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- opportunity
 
 
-def _read_bed(path: Path) -> dict[str, list[tuple[int, int]]]:
-    """Intervals per contig of a plain or gzipped BED (columns past the third are ignored)."""
-    if not path.is_file():
-        raise InputError("BED not found", path)
-    intervals: dict[str, list[tuple[int, int]]] = {}
-    line_no = 0
-    try:
-        with open_text(path) as handle:
-            for line in handle:
-                line_no += 1
-                if not line.strip() or line.startswith(("#", "track", "browser")):
-                    continue
-                fields = line.split("\t")
-                intervals.setdefault(fields[0], []).append((int(fields[1]), int(fields[2])))
-    except (OSError, EOFError, ValueError, IndexError):
-        raise InputError("cannot parse BED (chrom, start, end)", path, line_no) from None
-    return intervals
-
-
 def trinucleotide_opportunities(fasta: str | Path, bed: str | Path | None = None) -> pd.Series:
     """Counts of the 32 pyrimidine-centred trinucleotides, both strands folded.
 
@@ -569,7 +550,7 @@ def trinucleotide_opportunities(fasta: str | Path, bed: str | Path | None = None
     """
     fasta = Path(fasta)
     counts = np.zeros(64, dtype=np.int64)
-    intervals = None if bed is None else _read_bed(Path(bed))
+    intervals = None if bed is None else read_bed_intervals(bed)
     with _open_fasta(fasta) as ref_fa:
         if intervals and not set(intervals) & set(ref_fa.references):
             bed_contig, fasta_contig = next(iter(intervals)), ref_fa.references[0]
