@@ -1,4 +1,4 @@
-"""One tumor's CNVkit steps in one process give the files of ``cnvkit.py`` run step by step.
+"""A sample's CNVkit steps in one process give the files of ``cnvkit.py`` run step by step.
 
 A normal and a tumor (gain on half of one contig) are written as BAMs directly with pysam, so
 the test needs no aligner; bins, reference and the step-by-step chain use CNVkit itself.
@@ -80,22 +80,25 @@ def cnv_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     bins = {key: root / f"{key}.bed" for key in ("access", "target", "antitarget")}
     cohort_bins(str(fasta), BinOptions(bin_size=BIN), {k: str(v) for k, v in bins.items()})
     files.update(bins)
-    cov = {kind: root / f"N1.{kind}coverage.cnn" for kind in ("target", "antitarget")}
-    sample_coverage(
-        str(files["normal"]), str(files["target"]), str(files["antitarget"]),
-        str(cov["target"]), str(cov["antitarget"]),
-    )  # fmt: skip
+    for sample, bam in (("N1", files["normal"]), ("T1", files["tumor"])):
+        cov = {kind: root / f"{sample}.{kind}coverage.cnn" for kind in ("target", "antitarget")}
+        sample_coverage(
+            str(bam), str(files["target"]), str(files["antitarget"]),
+            str(cov["target"]), str(cov["antitarget"]),
+        )  # fmt: skip
+        files.update({f"{sample}_{kind}": path for kind, path in cov.items()})
     files["reference"] = root / "reference.cnn"
-    run_cnvkit(["reference", str(cov["target"]), str(cov["antitarget"]), "-f", str(fasta),
-                "-o", str(files["reference"])])  # fmt: skip
-    files["normal_target"] = cov["target"]
+    run_cnvkit(["reference", str(files["N1_target"]), str(files["N1_antitarget"]),
+                "-f", str(fasta), "-o", str(files["reference"])])  # fmt: skip
     return files
+
+
+def _tumor_coverage(cnv_inputs: dict[str, Path]) -> tuple[str, str]:
+    return str(cnv_inputs["T1_target"]), str(cnv_inputs["T1_antitarget"])
 
 
 def _outputs(folder: Path, sample: str) -> dict[str, str]:
     names = {
-        "target_coverage": f"{sample}.targetcoverage.cnn",
-        "antitarget_coverage": f"{sample}.antitargetcoverage.cnn",
         "cnr": f"{sample}.cnr",
         "cns": f"{sample}.cns",
         "purity": f"purity/{sample}.json",
@@ -152,34 +155,30 @@ def test_capture_bins_split_targets(
         cohort_bins(str(cnv_inputs["fasta"]), BinOptions(method=method), out)
 
 
-def test_normal_coverage_equals_cnvkit_coverage(
-    cnv_inputs: dict[str, Path], tmp_path: Path
+@pytest.mark.parametrize("sample", ["N1", "T1"])
+def test_coverage_equals_cnvkit_coverage(
+    sample: str, cnv_inputs: dict[str, Path], tmp_path: Path
 ) -> None:
-    expected = tmp_path / "N1.targetcoverage.cnn"
-    _cli("coverage", str(cnv_inputs["normal"]), str(cnv_inputs["target"]), "-q", "20",
-         "-p", "1", "-o", str(expected))  # fmt: skip
-    assert cnv_inputs["normal_target"].read_bytes() == expected.read_bytes()
+    bam = cnv_inputs["normal" if sample == "N1" else "tumor"]
+    for kind in ("target", "antitarget"):
+        expected = tmp_path / f"{sample}.{kind}coverage.cnn"
+        _cli("coverage", str(bam), str(cnv_inputs[kind]), "-q", "20", "-p", "1",
+             "-o", str(expected))  # fmt: skip
+        assert cnv_inputs[f"{sample}_{kind}"].read_bytes() == expected.read_bytes(), kind
 
 
 def test_tumor_in_one_process_equals_cnvkit_step_by_step(
     cnv_inputs: dict[str, Path], tmp_path: Path
 ) -> None:
     out = _outputs(tmp_path / "one", "T1")
-    tumor_copy_number(
-        str(cnv_inputs["tumor"]), str(cnv_inputs["target"]), str(cnv_inputs["antitarget"]),
-        str(cnv_inputs["reference"]), OPTIONS, out,
-    )  # fmt: skip
+    target, antitarget = _tumor_coverage(cnv_inputs)
+    tumor_copy_number(target, antitarget, str(cnv_inputs["reference"]), OPTIONS, out)
 
     steps = tmp_path / "steps"
     steps.mkdir()
     s = {key: str(steps / Path(path).name) for key, path in out.items()}
-    bam, ref = str(cnv_inputs["tumor"]), str(cnv_inputs["reference"])
-    _cli("coverage", bam, str(cnv_inputs["target"]), "-q", "20", "-p", "1",
-         "-o", s["target_coverage"])  # fmt: skip
-    _cli("coverage", bam, str(cnv_inputs["antitarget"]), "-q", "20", "-p", "1",
-         "-o", s["antitarget_coverage"])  # fmt: skip
-    _cli("fix", s["target_coverage"], s["antitarget_coverage"], ref, "--no-edge", "-i", "T1",
-         "-o", s["cnr"])  # fmt: skip
+    ref = str(cnv_inputs["reference"])
+    _cli("fix", target, antitarget, ref, "--no-edge", "-i", "T1", "-o", s["cnr"])
     _cli("segment", s["cnr"], "-m", "cbs", "--drop-low-coverage", "-p", "1", "-o", s["cns"])
     call_args = Path(out["purity_args"]).read_text().split()
     sex_args = Path(out["sex_args"]).read_text().split()
@@ -187,7 +186,7 @@ def test_tumor_in_one_process_equals_cnvkit_step_by_step(
     _cli("call", s["cns"], *call_args, *sex_args, "-m", "clonal", "--min-variant-depth", "10",
          "-o", s["call_cns"])  # fmt: skip
 
-    for key in ("target_coverage", "antitarget_coverage", "cnr", "cns", "call_cns"):
+    for key in ("cnr", "cns", "call_cns"):
         assert Path(out[key]).read_bytes() == Path(s[key]).read_bytes(), key
     # the planted gain is called, and the sheet purity reached call
     purity = json.loads(Path(out["purity"]).read_text())
@@ -214,18 +213,15 @@ def test_failed_step_leaves_no_output(cnv_inputs: dict[str, Path], tmp_path: Pat
     out = _outputs(tmp_path, "T1")
     bad = TumorOptions(sample="T1", segment_extra="--no-such-option")
     with pytest.raises(InputError, match=r"cnvkit\.py segment"):
-        tumor_copy_number(
-            str(cnv_inputs["tumor"]), str(cnv_inputs["target"]), str(cnv_inputs["antitarget"]),
-            str(cnv_inputs["reference"]), bad, out,
-        )  # fmt: skip
+        tumor_copy_number(*_tumor_coverage(cnv_inputs), str(cnv_inputs["reference"]), bad, out)
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
 
 def test_command_line_runs_the_tumor(cnv_inputs: dict[str, Path], tmp_path: Path) -> None:
     out = _outputs(tmp_path, "T1")
     args = [
-        "cnv-tumor", "--bam", str(cnv_inputs["tumor"]), "--target-bed", str(cnv_inputs["target"]),
-        "--antitarget-bed", str(cnv_inputs["antitarget"]),
+        "cnv-tumor", "--target-coverage", str(cnv_inputs["T1_target"]),
+        "--antitarget-coverage", str(cnv_inputs["T1_antitarget"]),
         "--reference", str(cnv_inputs["reference"]), "--sample", "T1",
         "--segment-extra=--drop-low-coverage", "--sheet-purity", "NA",
     ]  # fmt: skip

@@ -5,9 +5,10 @@
 # segments refitted from heterozygous SNPs (the matched normal's, or the tumor's own when
 # tumor-only), plots, then cohort tables (arms, genes, CN48, sex chromosomes, HRD scar score) and
 # COSMIC copy-number signatures.
-# CNVkit's steps of one sample run in one process (`scce-genomics cnv-bins`, `cnv-coverage`,
-# `cnv-tumor`: CNVkit's own subcommands through its Python API), so its imports are paid once
-# per sample, not once per step.
+# CNVkit's steps run through its Python API in a few processes (`scce-genomics cnv-bins` once,
+# `cnv-coverage` per sample, `cnv-tumor` per tumor), so its imports are paid once per job, not
+# once per step. A tumor's coverage, the stage's longest step, needs only its BAM: it runs while
+# the somatic stage piles up the B-allele SNPs that `cnv-tumor` waits for.
 
 import re
 
@@ -87,8 +88,8 @@ rule cnv_coverage:
     log:
         out("logs/cnv/coverage/{sample}.log"),
     wildcard_constraints:
-        # normals, for the reference; a tumor's coverage is part of cnv_tumor
-        sample="|".join(re.escape(n) for n in NORMALS) or "NONE",
+        sample="|".join(re.escape(s) for s in SAMPLES.index),
+    # normals' feed the reference; a tumor's is the stage's longest step
     priority: 10
     threads: CNV_PROCESSES
     resources:
@@ -161,8 +162,6 @@ rule cnv_tumor:
     input:
         unpack(cnv_tumor_inputs),
     output:
-        target=out("cnv/coverage/{sample}.targetcoverage.cnn"),
-        antitarget=out("cnv/coverage/{sample}.antitargetcoverage.cnn"),
         cnr=out("cnv/{sample}.cnr"),
         cns=out("cnv/{sample}.cns"),
         purity=out("cnv/purity/{sample}.json"),
@@ -184,15 +183,14 @@ rule cnv_tumor:
     conda:
         # CBS segmentation runs R's DNAcopy; CNVkit itself comes with the package
         "../envs/r-dnacopy.yaml"
+    # CNVkit segment's processes
     threads: CNV_PROCESSES
     resources:
         mem_mb=2000,
-        # the former one-step rules' runtimes, summed
-        runtime=400,
+        runtime=120,
     params:
         normal=lambda wc: shlex.quote(matched_normal(wc.sample)),
         edge="--edge" if CNV_METHOD == "hybrid" else "",
-        min_mapq=CNV["min_mapq"],
         method=CNV["segment_method"],
         # depth only: CNVkit 0.9.14's B-allele re-segmentation (--vcf) returns overlapping
         # whole-chromosome segments; the allele step splits segments by B-allele frequency
@@ -212,11 +210,10 @@ rule cnv_tumor:
         min_het=CNV_ALLELES.get("min_het_snps", 10),
         min_af=CNV_ALLELES.get("min_population_af", 0.01),
     shell:
-        "MPLBACKEND=Agg scce-genomics cnv-tumor --bam {input.bam:q}"
-        " --target-bed {input.target:q} --antitarget-bed {input.antitarget:q}"
+        "MPLBACKEND=Agg scce-genomics cnv-tumor --target-coverage {input.target:q}"
+        " --antitarget-coverage {input.antitarget:q}"
         " --reference {input.reference:q} --sample {wildcards.sample:q}"
-        " --normal {params.normal} --vcf {input.vcf:q} {params.edge}"
-        " --min-mapq {params.min_mapq} -p {threads}"
+        " --normal {params.normal} --vcf {input.vcf:q} {params.edge} -p {threads}"
         " --segment-method {params.method} --segment-extra={params.extra}"
         " --call-method {params.call} --min-variant-depth {params.depth}"
         " --sheet-purity {params.sheet_purity} --sigma {params.fit[sigma]}"
@@ -225,8 +222,6 @@ rule cnv_tumor:
         " --sheet-sex {params.sheet_sex} --sex-check {input.sex_check:q}"
         " --reference-sex {params.reference_sex}"
         " --min-het-snps {params.min_het} {params.resource} --min-population-af {params.min_af}"
-        " --out-target-coverage {output.target:q}"
-        " --out-antitarget-coverage {output.antitarget:q}"
         " --out-cnr {output.cnr:q} --out-cns {output.cns:q}"
         " --out-purity {output.purity:q} --out-purity-args {output.purity_args:q}"
         " --out-sex {output.sex:q} --out-sex-args {output.sex_args:q}"

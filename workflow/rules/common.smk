@@ -394,10 +394,8 @@ def cnv_reference_sex_args():
 def cnv_tumor_inputs(wildcards):
     sample = wildcards.sample
     inputs = {
-        "bam": out(f"bam/{sample}.bam"),
-        "bai": out(f"bam/{sample}.bam.bai"),
-        "target": out("cnv/bins/target.bed"),
-        "antitarget": out("cnv/bins/antitarget.bed"),
+        "target": out(f"cnv/coverage/{sample}.targetcoverage.cnn"),
+        "antitarget": out(f"cnv/coverage/{sample}.antitargetcoverage.cnn"),
         "reference": out("cnv/reference.cnn"),
         "vcf": out(f"cnv/baf/{sample}.hets.vcf.gz"),
         "sex_check": out(f"qc/sex/{sample}.json"),

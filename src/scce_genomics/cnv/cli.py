@@ -136,13 +136,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "cnv-tumor",
-        help="one tumor's CNVkit coverage, fix, segment, purity, sex, call, allele-specific "
-        "segments, scatter and diagram in one process",
-        description="Runs CNVkit's own subcommands (coverage, fix, segment, call, scatter, "
-        "diagram) in one interpreter, with the steps of cnv-purity and cnv-sex before call and "
-        "cnv-alleles after it. Outputs appear only when every step has succeeded.",
+        help="one tumor's CNVkit fix, segment, purity, sex, call, allele-specific segments, "
+        "scatter and diagram in one process, from its cnv-coverage",
+        description="Runs CNVkit's own subcommands (fix, segment, call, scatter, diagram) in one "
+        "interpreter, with the steps of cnv-purity and cnv-sex before call and cnv-alleles "
+        "after it. Outputs appear only when every step has succeeded.",
     )
-    _coverage_arguments(p)
+    p.add_argument("--target-coverage", required=True, help="the tumor's target coverage (.cnn)")
+    p.add_argument(
+        "--antitarget-coverage", required=True, help="the tumor's antitarget coverage (.cnn)"
+    )
+    p.add_argument("-p", "--processes", type=int, default=1, help="CNVkit segment processes")
     p.add_argument("--reference", required=True, help="CNVkit reference (.cnn)")
     p.add_argument("--sample", required=True, help="tumor sample name")
     p.add_argument("--normal", default="", help="matched normal's name in --vcf (empty: none)")
@@ -167,8 +171,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     _sex_arguments(p)
     _allele_arguments(p)
     for key, what in (
-        ("target-coverage", "target coverage (.cnn)"),
-        ("antitarget-coverage", "antitarget coverage (.cnn)"),
         ("cnr", "bin log2 ratios (.cnr)"),
         ("cns", "segments (.cns)"),
         ("purity", "purity/ploidy fit (JSON)"),
@@ -386,7 +388,6 @@ def run_tumor(args: argparse.Namespace) -> int:
         sample=args.sample,
         normal=args.normal,
         vcf=args.vcf,
-        min_mapq=args.min_mapq,
         processes=args.processes,
         edge=args.edge,
         segment_method=args.segment_method,
@@ -399,7 +400,7 @@ def run_tumor(args: argparse.Namespace) -> int:
     )
     outputs = {key: getattr(args, f"out_{key}") for key in TUMOR_OUTPUTS}
     tumor_copy_number(
-        args.bam, args.target_bed, args.antitarget_bed, args.reference, options, outputs
+        args.target_coverage, args.antitarget_coverage, args.reference, options, outputs
     )
     return 0
 

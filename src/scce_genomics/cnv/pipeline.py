@@ -6,9 +6,10 @@ is saved is the interpreter start-up and the imports of CNVkit, pandas and matpl
 per step, paid once per sample instead of once per step).
 
 - once: ``access``, ``target`` and ``antitarget`` bins for the method (:func:`cohort_bins`);
-- normals: ``coverage`` of the target and antitarget bins (:func:`sample_coverage`);
-- tumors: ``coverage`` ×2, ``fix``, ``segment``, the purity/ploidy fit, the sample's sex,
-  ``call``, allele-specific segments, ``scatter`` and ``diagram`` (:func:`tumor_copy_number`).
+- every sample: ``coverage`` of the target and antitarget bins (:func:`sample_coverage`), from
+  its BAM alone, so a tumor's (the stage's longest step) runs while its SNPs are piled up;
+- tumors: ``fix``, ``segment``, the purity/ploidy fit, the sample's sex, ``call``,
+  allele-specific segments, ``scatter`` and ``diagram`` (:func:`tumor_copy_number`).
 
 Every output appears under its final name only when the whole sample has succeeded.
 """
@@ -46,8 +47,6 @@ __all__ = [
 
 #: Output keys of :func:`tumor_copy_number`, each a file the CNV stage has always written.
 TUMOR_OUTPUTS = (
-    "target_coverage",
-    "antitarget_coverage",
     "cnr",
     "cns",
     "purity",
@@ -115,7 +114,7 @@ class TumorOptions:
     normal: str = ""
     #: SNP sites with FORMAT/AD (the normal's hets, or the tumor's own sites when tumor-only)
     vcf: str = ""
-    min_mapq: int = 20
+    #: CNVkit processes of ``segment``
     processes: int = 1
     edge: bool = False
     segment_method: str = "cbs"
@@ -307,14 +306,13 @@ def write_alleles(
 
 
 def tumor_copy_number(
-    bam: str,
-    target_bed: str,
-    antitarget_bed: str,
+    target_coverage: str,
+    antitarget_coverage: str,
     reference: str,
     options: TumorOptions,
     outputs: Mapping[str, str],
 ) -> None:
-    """Coverage, fix, segment, purity, sex, call, alleles and plots of one tumor.
+    """Fix, segment, purity, sex, call, alleles and plots of one tumor from its coverage.
 
     ``outputs`` maps every key of :data:`TUMOR_OUTPUTS` to its path.
     """
@@ -324,11 +322,9 @@ def tumor_copy_number(
     _configure_logging()
     o = options
     with staged_outputs({key: outputs[key] for key in TUMOR_OUTPUTS}) as tmp:
-        target, antitarget = tmp["target_coverage"], tmp["antitarget_coverage"]
-        _coverage(bam, target_bed, target, o.min_mapq, o.processes)
-        _coverage(bam, antitarget_bed, antitarget, o.min_mapq, o.processes)
         edge = [] if o.edge else ["--no-edge"]
-        run_cnvkit(["fix", target, antitarget, reference, *edge, "-i", o.sample, "-o", tmp["cnr"]])
+        fix = [target_coverage, antitarget_coverage, reference, *edge, "-i", o.sample]
+        run_cnvkit(["fix", *fix, "-o", tmp["cnr"]])
         segment = ["-m", o.segment_method, *shlex.split(o.segment_extra), "-p", str(o.processes)]
         run_cnvkit(["segment", tmp["cnr"], *segment, "-o", tmp["cns"]])
         purity = write_purity(tmp["cns"], o.sample, o.purity, tmp["purity"], tmp["purity_args"])
