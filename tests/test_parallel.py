@@ -16,6 +16,7 @@ from scce_genomics.parallel import (
     merged_length,
     pileup_chunks,
 )
+from scce_genomics.somatic.cli import read_bed
 from scce_genomics.somatic.model import genome_chunks
 
 HUMAN_GENOME = 3_099_734_149  # GRCh38 primary assembly
@@ -44,15 +45,16 @@ def test_merged_length_counts_overlaps_once_and_pads() -> None:
     assert merged_length({}) == 0
 
 
-def test_padded_target_length_equals_the_chunks_of_the_pileup() -> None:
-    """The territory used for `auto` is what genome_chunks hands the pileup."""
-    import pandas as pd
-
-    rows = {"c1": [(1000, 1200), (1250, 1400)], "c2": [(50, 80), (5000, 5600)]}
-    targets = pd.DataFrame(
-        [(c, s, e) for c, spans in rows.items() for s, e in spans],
-        columns=["chrom", "start", "end"],
-    )
+def test_padded_target_length_equals_the_chunks_of_the_pileup(tmp_path: Path) -> None:
+    """The territory used for `auto` is what genome_chunks hands the pileup, from one BED
+    (UCSC header lines and all) read by the sizing and by ``somatic-chunks``."""
+    bed = tmp_path / "targets.bed.gz"
+    text = "browser position c1\ntrack name=panel\nc1\t1000\t1200\nc2\t50\t80\tgeneB\n"
+    bed.write_bytes(gzip.compress((text + "c1\t1250\t1400\nc2\t5000\t5600\n").encode()))
+    rows = read_bed_intervals(bed)
+    assert rows == {"c1": [(1000, 1200), (1250, 1400)], "c2": [(50, 80), (5000, 5600)]}
+    targets = read_bed(str(bed))
+    assert len(targets) == 4 and targets["start"].dtype == "int64"
     chunk = genome_chunks({"c1": 10_000, "c2": 10_000}, 1, targets)[0]
     assert int((chunk["end"] - chunk["start"]).sum()) == merged_length(rows, pad=TARGET_PAD)
 

@@ -19,7 +19,7 @@ import pandas as pd
 import pysam
 
 from scce_genomics.errors import InputError
-from scce_genomics.fileio import atomic_open, atomic_path, open_text
+from scce_genomics.fileio import atomic_open, atomic_path, open_text, read_bed_intervals
 
 __all__ = [
     "BUILD_CHR1_LENGTH",
@@ -324,15 +324,6 @@ def bam_build(bam: str | Path) -> BuildEvidence:
     return detect_build(contigs, named, hints, source=str(bam))
 
 
-def _bed_contigs(path: Path) -> list[str]:
-    names: dict[str, None] = {}
-    with open_text(path) as handle:
-        for line in handle:
-            if line.strip() and not line.startswith(("#", "track", "browser")):
-                names[line.split("\t", 1)[0].strip()] = None
-    return list(names)
-
-
 def check_build_consistency(
     fasta: str | Path,
     build: str,
@@ -406,7 +397,7 @@ def check_build_consistency(
         bed = Path(targets)
         if not bed.is_file():
             raise InputError("targets BED not found; check targets in the config", bed)
-        names = _bed_contigs(bed)
+        names = list(read_bed_intervals(bed))
         if (
             names
             and contig_naming(names) in ("chr", "no-chr")

@@ -278,20 +278,15 @@ def fai_contigs(fasta_or_fai: str) -> dict[str, int]:
 
 
 def read_bed(path: str) -> pd.DataFrame:
+    """A BED's intervals as a table (chrom, start, end), read by ``fileio.read_bed_intervals``."""
     import pandas as pd
 
-    try:
-        return pd.read_csv(
-            path,
-            sep="\t",
-            header=None,
-            usecols=[0, 1, 2],
-            names=["chrom", "start", "end"],
-            dtype={"chrom": str},
-            comment="#",
-        )
-    except (OSError, pd.errors.EmptyDataError, ValueError) as err:
-        raise InputError(f"cannot read BED ({err})", path) from None
+    from scce_genomics.fileio import read_bed_intervals
+
+    rows = [(c, s, e) for c, spans in read_bed_intervals(path).items() for s, e in spans]
+    return pd.DataFrame(rows, columns=["chrom", "start", "end"]).astype(
+        {"chrom": str, "start": "int64", "end": "int64"}
+    )
 
 
 def _pileup(args: argparse.Namespace) -> int:
