@@ -103,6 +103,16 @@ def test_malformed_targets_bed_named_with_its_line(small_pair: Path, tmp_path: P
     assert "Traceback" not in proc.stderr
 
 
+def test_targets_bed_without_intervals_stops_at_start_up(small_pair: Path, tmp_path: Path) -> None:
+    bed = tmp_path / "targets.bed"
+    bed.write_text("track name=kit\n# nothing else\n")
+    config = pair_config(tmp_path / "c.yaml", small_pair, tmp_path / "results", targets=str(bed))
+    proc = start(config, tmp_path)
+    assert proc.returncode != 0
+    assert f"invalid targets BED: {bed}: no interval in it" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 @pytest.mark.parametrize("kind", ["bam", "cram"])
 def test_alignments_of_another_reference_stop_at_start_up(
     small_pair: Path, tmp_path: Path, kind: str

@@ -24,10 +24,18 @@ LANES = {"9876T": 6, "1234N": 5}
 
 
 def real_config(path: Path, outdir: Path, **reference: str) -> Path:
-    """config/real/config.yaml with its repository-relative paths made absolute."""
+    """config/real/config.yaml with its repository-relative paths made absolute.
+
+    The targets BED is given the UCSC header lines that capture kits' BEDs begin with (Agilent's
+    among them): every stage must read past them.
+    """
     config = yaml.safe_load((REAL / "config.yaml").read_text())
     for key in ("samples", "units", "targets"):
         config[key] = str(REPO / config[key])
+    kit_bed = path.with_name("kit_targets.bed")
+    header = "browser position 1:130000-140000\ntrack name=targets description=kit\n"
+    kit_bed.write_text(header + Path(config["targets"]).read_text())
+    config["targets"] = str(kit_bed)
     for key in ("fasta", "gff3"):
         config["reference"][key] = str(REPO / config["reference"][key])
     config["reference"].update(reference)

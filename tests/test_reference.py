@@ -13,6 +13,7 @@ from scce_genomics.reference.prepare import (
     harmonise_contig,
     prepare_reference,
     reference_lengths,
+    write_targets_bed,
 )
 
 GFF = "##gff-version 3\n"
@@ -118,3 +119,25 @@ def test_reference_lengths_prefer_an_index(tmp_path: Path) -> None:
     prepared = write(tmp_path / "prepared.fai", "a\t4\t3\t4\t5\n")
     (tmp_path / "g.fa.fai").unlink()
     assert reference_lengths(fasta, prepared) == {"a": 4}  # an up-to-date index is trusted
+
+
+def test_targets_bed_loses_its_header_lines_and_keeps_its_intervals(tmp_path: Path) -> None:
+    """A capture kit's BED (browser/track lines, CRLF, gzip) becomes one bcftools reads."""
+    text = "browser position chr1:1-100\r\ntrack name=kit\r\n# design v2\r\n"
+    text += "chr1\t10\t20\tGENE1\r\nchr2\t5\t9\r\n"
+    bed = tmp_path / "kit.bed.gz"
+    bed.write_bytes(gzip.compress(text.encode()))
+    out = tmp_path / "targets.bed"
+    assert write_targets_bed(bed, out) == 2
+    assert out.read_text() == "chr1\t10\t20\tGENE1\nchr2\t5\t9\n"
+
+
+def test_targets_bed_without_intervals_or_with_a_bad_line_is_named(tmp_path: Path) -> None:
+    out = tmp_path / "targets.bed"
+    empty = write(tmp_path / "empty.bed", "track name=kit\n")
+    with pytest.raises(InputError, match=r"empty\.bed: targets BED has no interval"):
+        write_targets_bed(empty, out)
+    bad = write(tmp_path / "bad.bed", "chr1\t10\t20\nchr1 10 20\n")
+    with pytest.raises(InputError, match=r"bad\.bed:2: a BED line needs"):
+        write_targets_bed(bad, out)
+    assert not out.exists()

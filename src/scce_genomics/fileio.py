@@ -92,6 +92,12 @@ def open_text(path: str | Path) -> IO[str]:
     return gzip.open(path, "rt") if is_gzip(path) else open(path)
 
 
+def is_bed_header(line: str) -> bool:
+    """A BED line without an interval: blank, ``#`` comment, UCSC ``track`` or ``browser``
+    (capture kits' BEDs often begin with the latter two)."""
+    return not line.strip() or line.startswith(("#", "track", "browser"))
+
+
 def read_bed_intervals(path: str | Path) -> dict[str, list[tuple[int, int]]]:
     """Intervals per contig of a plain or gzipped BED (columns past the third are ignored;
     ``#``, ``track`` and ``browser`` lines skipped)."""
@@ -104,7 +110,7 @@ def read_bed_intervals(path: str | Path) -> dict[str, list[tuple[int, int]]]:
         with open_text(path) as handle:
             for line in handle:
                 number += 1  # kept past the loop: the error names the line
-                if not line.strip() or line.startswith(("#", "track", "browser")):
+                if is_bed_header(line):
                     continue
                 fields = line.split("\t")
                 intervals.setdefault(fields[0], []).append((int(fields[1]), int(fields[2])))

@@ -117,6 +117,8 @@ TARGETS_BED = config.get("targets", "")
 GENOME_BP = sum(REFERENCE_LENGTHS.values())
 try:
     TARGET_INTERVALS = read_bed_intervals(TARGETS_BED) if TARGETS_BED else {}
+    if TARGETS_BED and not TARGET_INTERVALS:
+        raise InputError("no interval in it; check targets in the config", TARGETS_BED)
 except InputError as err:
     start_up_error("invalid targets BED", err)
 TARGET_BP = merged_length(TARGET_INTERVALS)
@@ -157,6 +159,7 @@ def flag(option, value):
 localrules:
     all,
     reference_faidx,
+    reference_targets,
     qc_table,
 
 

@@ -24,6 +24,22 @@ rule reference_prepare:
         "--arms {input.arms:q} --build {params.build:q} --outdir {params.outdir:q} 2> {log:q}"
 
 
+# The targets BED as every tool reads it: bcftools stops at the UCSC browser/track lines that
+# capture kits' BEDs often begin with (only bcftools -T reads it; the rest read the config's BED).
+rule reference_targets:
+    input:
+        TARGETS_BED or [],
+    output:
+        out("reference/targets.bed"),
+    log:
+        out("logs/reference/targets.log"),
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "scce-genomics prepare-targets --bed {input:q} --out {output:q} 2> {log:q}"
+
+
 rule reference_faidx:
     input:
         out("reference/genome.fa"),

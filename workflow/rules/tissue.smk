@@ -25,6 +25,7 @@ rule tissue_sites_chunk:
         ref=out("reference/genome.fa"),
         fai=out("reference/genome.fa.fai"),
         bed=out("somatic/chunks/{chunk}.bed"),
+        targets=out("reference/targets.bed") if TARGETS_BED else [],
     output:
         temp(out("qc/tissue/{patient}/{chunk}.sites.bcf")),
     log:
@@ -39,7 +40,7 @@ rule tissue_sites_chunk:
         mem_mb=1000,
         runtime=120,
     params:
-        targets=flag("-T", TARGETS_BED),
+        targets=flag("-T", out("reference/targets.bed") if TARGETS_BED else ""),
     shell:
         "(bcftools mpileup -f {input.ref:q} -a AD,ADF,ADR -d 1000 -R {input.bed:q} "
         "{params.targets} -Ou {input.bam:q} | bcftools call -mv -Ou | bcftools view -v snps "

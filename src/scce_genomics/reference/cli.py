@@ -1,4 +1,5 @@
-"""``scce-genomics prepare-reference``: the plain FASTA, GFF3 and arm table the workflow uses."""
+"""``scce-genomics prepare-reference`` and ``prepare-targets``: the plain FASTA, GFF3, arm table
+and targets BED the workflow uses."""
 
 from __future__ import annotations
 
@@ -24,9 +25,27 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--outdir", required=True, help="folder for the prepared files")
     p.set_defaults(func=_prepare)
 
+    p = sub.add_parser(
+        "prepare-targets",
+        help="write the targets BED without header lines (bcftools stops at browser/track)",
+    )
+    p.add_argument("--bed", required=True, help="capture targets BED (plain or gzip)")
+    p.add_argument("--out", required=True, help="plain BED, data lines only")
+    p.set_defaults(func=_targets)
+
 
 def _prepare(args: argparse.Namespace) -> int:
     from scce_genomics.reference.prepare import prepare_reference
 
     prepare_reference(args.fasta, args.gff3, args.outdir, args.build, args.arms)
+    return 0
+
+
+def _targets(args: argparse.Namespace) -> int:
+    import sys
+
+    from scce_genomics.reference.prepare import write_targets_bed
+
+    count = write_targets_bed(args.bed, args.out)
+    print(f"{count} target intervals", file=sys.stderr)
     return 0

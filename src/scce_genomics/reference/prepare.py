@@ -19,7 +19,13 @@ import pandas as pd
 import pysam
 
 from scce_genomics.errors import InputError
-from scce_genomics.fileio import atomic_open, atomic_path, open_text, read_bed_intervals
+from scce_genomics.fileio import (
+    atomic_open,
+    atomic_path,
+    is_bed_header,
+    open_text,
+    read_bed_intervals,
+)
 
 __all__ = [
     "BUILD_CHR1_LENGTH",
@@ -36,6 +42,7 @@ __all__ = [
     "prepare_reference",
     "reference_build",
     "reference_lengths",
+    "write_targets_bed",
 ]
 
 #: chr1 length identifies the two human builds.
@@ -544,3 +551,20 @@ def prepare_reference(
     with atomic_open(out["build"]) as handle:
         handle.write(build + "\n")
     return out
+
+
+def write_targets_bed(bed: str | Path, out: str | Path) -> int:
+    """The targets BED as every tool of the workflow reads it: plain text, one interval a line.
+
+    UCSC ``browser``/``track`` lines, which capture kits' BEDs often begin with, stop
+    ``bcftools -R/-T``; they and comments are dropped, data lines are kept as they are (names
+    and all). A malformed line stops with its file and line number; returns the interval count.
+    """
+    count = sum(len(spans) for spans in read_bed_intervals(bed).values())
+    if count == 0:
+        raise InputError("targets BED has no interval; check targets in the config", bed)
+    with open_text(bed) as src, atomic_open(out) as dst:
+        for line in src:
+            if not is_bed_header(line):
+                dst.write(line.rstrip("\r\n") + "\n")
+    return count

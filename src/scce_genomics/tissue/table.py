@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pysam
 
+from scce_genomics.fileio import read_bed_intervals
+
 __all__ = ["cohort_flags", "grade", "purity_comparison", "sex_check", "tissue_qc_table"]
 
 _X = ("chrX", "X")
@@ -33,10 +35,8 @@ def sex_check(bam: str | Path, sheet_sex: str = "", targets: str | Path = "") ->
     result: dict[str, Any] = {"sheet_sex": sheet_sex or "NA"}
     has_x = any(c in lengths for c in _X)
     if targets:
-        bed = pd.read_csv(targets, sep="\t", header=None, usecols=[0, 1, 2], comment="#")
-        bed[0] = bed[0].astype(str)
-        per_contig = (bed[2] - bed[1]).groupby(bed[0]).sum()
-        lengths = {str(c): int(n) for c, n in per_contig.items()}
+        intervals = read_bed_intervals(targets)
+        lengths = {c: sum(end - start for start, end in spans) for c, spans in intervals.items()}
     x = next((c for c in _X if c in lengths), None)
     y = next((c for c in _Y if c in lengths), None)
     if x is None:
