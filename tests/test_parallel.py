@@ -11,6 +11,7 @@ from scce_genomics.errors import InputError
 from scce_genomics.fileio import read_bed_intervals
 from scce_genomics.parallel import (
     TARGET_PAD,
+    beside_one_thread_jobs,
     cnv_bin_count,
     cnvkit_processes,
     merged_length,
@@ -89,3 +90,11 @@ def test_cnvkit_processes_follow_the_bins() -> None:
     assert cnvkit_processes(8, exome) == 8
     panel = cnv_bin_count("amplicon", HUMAN_GENOME, 500_000, 1000, 267, 150_000)
     assert panel == 1873 and cnvkit_processes(8, panel) == 1
+
+
+def test_multithreaded_steps_take_half_a_local_run() -> None:
+    assert beside_one_thread_jobs(2, 2) == 1  # two cores: both stay open to one-thread jobs
+    assert beside_one_thread_jobs(4, 4) == 2
+    assert beside_one_thread_jobs(4, 16) == 4  # as asked when half is more
+    assert beside_one_thread_jobs(2, 1) == 1
+    assert beside_one_thread_jobs(4, None) == 4  # cluster: each job has its own CPUs

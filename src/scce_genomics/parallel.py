@@ -1,4 +1,4 @@
-"""How many parallel pieces a step's data can fill: pileup chunks and CNVkit processes.
+"""How many parallel pieces a step's data can fill: pileup chunks, CNVkit processes, threads.
 
 Decided when the workflow starts, from the reference's contig lengths and the capture targets,
 so one set of inputs always gives the same job graph. A tiny genome gets one piece (every extra
@@ -64,3 +64,16 @@ def cnvkit_processes(max_processes: int, bins: int) -> int:
     """CNVkit processes (``-p``) for one sample: at most ``max_processes``, and no more than
     its bins fill at :data:`CNVKIT_CHUNK_BINS` per process (a process more only holds a core)."""
     return max(1, min(max_processes, math.ceil(bins / CNVKIT_CHUNK_BINS)))
+
+
+def beside_one_thread_jobs(threads: int, cores: int | None) -> int:
+    """Threads of a multi-threaded step after alignment: at most half of a local run's cores.
+
+    Such steps run beside many one-thread jobs (pileup chunks, tissue QC, MSI), and Snakemake
+    starts a one-thread job on any core that frees, so a job asking for every core waits until
+    all the others are done and then runs beside idle cores. ``cores`` is ``--cores`` (None on
+    a cluster, where each job gets its own CPUs: ``threads`` as asked).
+    """
+    if cores is None:
+        return max(1, threads)
+    return max(1, min(threads, cores // 2))

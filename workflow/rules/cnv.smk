@@ -17,10 +17,11 @@ if CNV_METHOD != "wgs" and not TARGETS_BED:
     raise WorkflowError(
         f"cnv.method {CNV_METHOD} needs a targets BED (config key targets)"
     )
-# CNVkit processes of one sample's coverage and segmentation: cnv.threads at most, and no more
-# than its bins fill (a tiny genome gets one, so it does not hold a second core)
+# CNVkit processes of one sample's coverage and segmentation: cnv.threads at most, no more
+# than its bins fill (a tiny genome gets one, so it does not hold a second core), and no more
+# than half the cores of a local run
 CNV_PROCESSES = cnvkit_processes(
-    CNV.get("threads", 4),
+    shared_threads(CNV.get("threads", 4)),
     cnv_bin_count(
         CNV_METHOD,
         GENOME_BP,

@@ -21,6 +21,7 @@ from scce_genomics.reference.prepare import (
 from scce_genomics.fileio import read_bed_intervals
 from scce_genomics.parallel import (
     TARGET_PAD,
+    beside_one_thread_jobs,
     cnv_bin_count,
     cnvkit_processes,
     merged_length,
@@ -123,6 +124,18 @@ except InputError as err:
     start_up_error("invalid targets BED", err)
 TARGET_BP = merged_length(TARGET_INTERVALS)
 TARGET_TERRITORY_BP = merged_length(TARGET_INTERVALS, pad=TARGET_PAD)
+# Multi-threaded steps after alignment take at most half the cores of a local run, so that they
+# start while one-thread jobs hold the rest; on a cluster every job has its own CPUs.
+LOCAL_CORES = (
+    workflow.resource_settings.cores
+    if workflow.local_exec and not workflow.remote_exec
+    else None
+)
+
+
+def shared_threads(threads):
+    return beside_one_thread_jobs(threads, LOCAL_CORES)
+
 
 # Population allele frequencies (somatic.germline_resource, gnomAD-style): the tumor-only germline
 # prior, tumor-only B-allele sites and tumor-only contamination all read this one resource.

@@ -29,7 +29,7 @@ rule mosdepth:
         out("logs/mosdepth/{sample}.log"),
     conda:
         "../envs/mosdepth.yaml"
-    threads: 2
+    threads: shared_threads(2)
     resources:
         mem_mb=2000,
         runtime=60,

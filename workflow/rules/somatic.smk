@@ -91,7 +91,7 @@ rule somatic_pon:
     priority: 10
     conda:
         "../envs/bcftools.yaml"
-    threads: 2
+    threads: shared_threads(2)
     resources:
         mem_mb=2000,
         runtime=240,
@@ -190,7 +190,7 @@ rule callable_regions:
         out("logs/somatic/callable/{sample}.log"),
     conda:
         "../envs/mosdepth.yaml"
-    threads: 2
+    threads: shared_threads(2)
     resources:
         mem_mb=2000,
         runtime=60,
