@@ -89,7 +89,7 @@ rule cnv_coverage:
     log:
         out("logs/cnv/coverage/{sample}.log"),
     wildcard_constraints:
-        sample="|".join(re.escape(s) for s in SAMPLES.index),
+        sample=alternatives(ALL_SAMPLES),
     # normals' feed the reference; a tumor's is the stage's longest step
     priority: 10
     threads: CNV_PROCESSES
@@ -180,7 +180,7 @@ rule cnv_tumor:
     log:
         out("logs/cnv/tumor/{sample}.log"),
     wildcard_constraints:
-        sample="|".join(re.escape(t) for t in TUMORS) or "NONE",
+        sample=alternatives(TUMORS),
     conda:
         # CBS segmentation runs R's DNAcopy; CNVkit itself comes with the package
         "../envs/r-dnacopy.yaml"

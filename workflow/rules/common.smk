@@ -188,6 +188,10 @@ def out(path):
     return f"{OUT}/{path}"
 
 
+# The targets BED without the header lines bcftools stops at (rule reference_targets)
+PLAIN_TARGETS = out("reference/targets.bed") if TARGETS_BED else ""
+
+
 def units_of(sample):
     return UNITS.loc[sample]
 

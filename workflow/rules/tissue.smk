@@ -25,7 +25,7 @@ rule tissue_sites_chunk:
         ref=out("reference/genome.fa"),
         fai=out("reference/genome.fa.fai"),
         bed=out("somatic/chunks/{chunk}.bed"),
-        targets=out("reference/targets.bed") if TARGETS_BED else [],
+        targets=PLAIN_TARGETS or [],
     output:
         temp(out("qc/tissue/{patient}/{chunk}.sites.bcf")),
     log:
@@ -40,7 +40,7 @@ rule tissue_sites_chunk:
         mem_mb=1000,
         runtime=120,
     params:
-        targets=flag("-T", out("reference/targets.bed") if TARGETS_BED else ""),
+        targets=flag("-T", PLAIN_TARGETS),
     shell:
         "(bcftools mpileup -f {input.ref:q} -a AD,ADF,ADR -d 1000 -R {input.bed:q} "
         "{params.targets} -Ou {input.bam:q} | bcftools call -mv -Ou | bcftools view -v snps "
