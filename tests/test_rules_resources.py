@@ -8,6 +8,7 @@ ones a given config's DAG reaches), so rules added by any stage later are checke
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import REPO, write_config
+from conftest import REPO, snakemake, write_config
 
 #: Rules that only collect targets (no job is run for them).
 NORUN = {"all"}
@@ -157,3 +158,41 @@ def test_test_cluster_profile_groups_like_the_site_profile() -> None:
     )
     for key in ("groups", "group-components"):
         assert site.get(key) and site.get(key) == local.get(key), key
+
+
+#: shell commands of the multi-threaded steps after alignment, and their threads' group
+SHARED_STEPS = {
+    "panel of normals": r"scce-genomics pon build .*?--threads (\d+)",
+    "callable regions": r"mosdepth -t (\d+) -n --fast-mode --quantize",
+    "coverage QC": r"mosdepth -t (\d+) -n --fast-mode --by",
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--cores", "2"), 1),
+        (("--cores", "8"), 2),
+        (("--cores", "2", "--set-threads", "somatic_pon=2", "mosdepth=2", "callable_regions=2"), 2),
+    ],
+    ids=["2-cores", "8-cores", "set-threads"],
+)
+def test_steps_after_alignment_take_half_the_local_cores(
+    tiny_cohort: Path, tmp_path: Path, args: tuple[str, ...], expected: int
+) -> None:
+    """On 2 cores a 2-thread job would wait for every one-thread job; --set-threads still wins."""
+    config = write_config(tmp_path / "config.yaml", tiny_cohort, tmp_path / "results")
+    proc = snakemake(config, tmp_path, "-n", "-p", *args)
+    for step, pattern in SHARED_STEPS.items():
+        found = {int(n) for n in re.findall(pattern, proc.stdout)}
+        assert found == {expected}, f"{step}: threads {found} with {' '.join(args)}"
+
+
+def test_every_run_reads_the_workflow_profile(tiny_cohort: Path, tmp_path: Path) -> None:
+    """profiles/default (the greedy job picking) applies from any working directory."""
+    config = write_config(tmp_path / "config.yaml", tiny_cohort, tmp_path / "results")
+    proc = snakemake(config, tmp_path, "-n")
+    assert f"workflow specific profile {REPO / 'profiles' / 'default'}" in proc.stderr
+    assert yaml.safe_load((REPO / "profiles" / "default" / "config.yaml").read_text()) == {
+        "scheduler": "greedy"
+    }
