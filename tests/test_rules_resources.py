@@ -160,7 +160,7 @@ def test_test_cluster_profile_groups_like_the_site_profile() -> None:
         assert site.get(key) and site.get(key) == local.get(key), key
 
 
-#: shell commands of the multi-threaded steps after alignment, and their threads' group
+#: shell commands of the multi-threaded steps after alignment (the regex group: their threads)
 SHARED_STEPS = {
     "panel of normals": r"scce-genomics pon build .*?--threads (\d+)",
     "callable regions": r"mosdepth -t (\d+) -n --fast-mode --quantize",
