@@ -135,7 +135,9 @@ def test_targets_bed_loses_its_header_lines_and_keeps_its_intervals(tmp_path: Pa
 def test_targets_bed_without_intervals_or_with_a_bad_line_is_named(tmp_path: Path) -> None:
     out = tmp_path / "targets.bed"
     empty = write(tmp_path / "empty.bed", "track name=kit\n")
-    with pytest.raises(InputError, match=r"empty\.bed: targets BED has no interval"):
+    with pytest.raises(
+        InputError, match=r"empty\.bed: no interval in it; check targets in the config"
+    ):
         write_targets_bed(empty, out)
     bad = write(tmp_path / "bad.bed", "chr1\t10\t20\nchr1 10 20\n")
     with pytest.raises(InputError, match=r"bad\.bed:2: a BED line needs"):

@@ -17,8 +17,8 @@ from scce_genomics.reference.prepare import (
     check_build_consistency,
     check_gff3_header,
     reference_lengths,
+    target_intervals,
 )
-from scce_genomics.fileio import read_bed_intervals
 from scce_genomics.parallel import (
     TARGET_PAD,
     beside_one_thread_jobs,
@@ -117,9 +117,7 @@ TARGETS_BED = config.get("targets", "")
 # sizes of the parallel pieces (pileup chunks, CNVkit processes), fixed at start-up
 GENOME_BP = sum(REFERENCE_LENGTHS.values())
 try:
-    TARGET_INTERVALS = read_bed_intervals(TARGETS_BED) if TARGETS_BED else {}
-    if TARGETS_BED and not TARGET_INTERVALS:
-        raise InputError("no interval in it; check targets in the config", TARGETS_BED)
+    TARGET_INTERVALS = target_intervals(TARGETS_BED) if TARGETS_BED else {}
 except InputError as err:
     start_up_error("invalid targets BED", err)
 TARGET_BP = merged_length(TARGET_INTERVALS)

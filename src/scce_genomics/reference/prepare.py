@@ -42,6 +42,7 @@ __all__ = [
     "prepare_reference",
     "reference_build",
     "reference_lengths",
+    "target_intervals",
     "write_targets_bed",
 ]
 
@@ -553,6 +554,15 @@ def prepare_reference(
     return out
 
 
+def target_intervals(bed: str | Path) -> dict[str, list[tuple[int, int]]]:
+    """The capture targets' intervals per contig; a BED without any (a kit file of header lines
+    only) stops here, before it sizes a run or reaches bcftools."""
+    intervals = read_bed_intervals(bed)
+    if not intervals:
+        raise InputError("no interval in it; check targets in the config", bed)
+    return intervals
+
+
 def write_targets_bed(bed: str | Path, out: str | Path) -> int:
     """The targets BED as every tool of the workflow reads it: plain text, one interval a line.
 
@@ -560,9 +570,7 @@ def write_targets_bed(bed: str | Path, out: str | Path) -> int:
     ``bcftools -R/-T``; they and comments are dropped, data lines are kept as they are (names
     and all). A malformed line stops with its file and line number; returns the interval count.
     """
-    count = sum(len(spans) for spans in read_bed_intervals(bed).values())
-    if count == 0:
-        raise InputError("targets BED has no interval; check targets in the config", bed)
+    count = sum(len(spans) for spans in target_intervals(bed).values())
     with open_text(bed) as src, atomic_open(out) as dst:
         for line in src:
             if not is_bed_header(line):
